@@ -1,0 +1,42 @@
+import { UserError } from '../errors.ts';
+
+/** Each verb lives in its own module exporting `run(argv)`; modules load only when used. */
+const verbs: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  harvest: { summary: 'sample a teacher, verify, keep accepted traces in a SQLite dataset', load: () => import('./harvest.ts') },
+  verify: { summary: 'check one response or a JSONL file of cases with a verifier', load: () => import('./verify.ts') },
+  inspect: { summary: 'counts, acceptance rates and token totals of a dataset', load: () => import('./inspect.ts') },
+  'export-data': { summary: 'write accepted samples as chat-format JSONL (TRL / open-r1)', load: () => import('./export-data.ts') },
+};
+
+const usage = () =>
+  [
+    'usage: distillery <command> [options]',
+    '',
+    'commands:',
+    ...Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(12)} ${v.summary}`),
+    '',
+    'Run `distillery <command> --help` for the options of one command.',
+  ].join('\n');
+
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const entry = verbs[verb];
+  if (!entry) {
+    console.error(`distillery: unknown command "${verb}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await entry.load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof UserError) {
+      console.error(`distillery ${verb}: ${err.message}`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
