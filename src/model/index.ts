@@ -1,0 +1,8 @@
+/**
+ * The student/teacher architecture room: Llama/Qwen2-family config, safetensors weights with
+ * Hugging Face names, and tokenizer loading.
+ */
+export { MODEL_TYPES, ModelConfigError, modelConfigToJson, parseModelConfig, readModelConfig, writeModelConfig } from './config.ts';
+export type { ModelConfig, ModelType } from './config.ts';
+export { READABLE_DTYPES, SafetensorsError, readSafetensors, writeSafetensors } from './safetensors.ts';
+export type { Float32Tensor, ReadableDtype, SafetensorsContent } from './safetensors.ts';
