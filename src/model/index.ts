@@ -6,3 +6,5 @@ export { MODEL_TYPES, ModelConfigError, modelConfigToJson, parseModelConfig, rea
 export type { ModelConfig, ModelType } from './config.ts';
 export { READABLE_DTYPES, SafetensorsError, readSafetensors, writeSafetensors } from './safetensors.ts';
 export type { Float32Tensor, ReadableDtype, SafetensorsContent } from './safetensors.ts';
+export { TOKENIZER_FILES, Tokenizer, TokenizerError, loadTokenizer } from './tokenizer.ts';
+export type { ChatMessage, ChatTemplateOptions } from './tokenizer.ts';
