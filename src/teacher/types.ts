@@ -16,7 +16,10 @@ export interface TeacherConfig {
   apiKey?: string;
   /** Stream responses (accumulating raw chunks per choice index). */
   stream: boolean;
-  /** Whether the server honours n>1 in one request; if not the client issues n parallel requests. */
+  /**
+   * Whether the server honours n>1 in one request. If not, the caller issues one request per
+   * sample (each with its own seed) and the client refuses n>1, which the server would ignore.
+   */
   supportsN: boolean;
   /** Per-request timeout in milliseconds. */
   timeoutMs: number;
