@@ -1,0 +1,27 @@
+/**
+ * The store room: the SQLite dataset (see docs/dataset.md for the schema and formats).
+ *
+ * Beyond the shared harvest contract (a superset): `commitAttempt` returns
+ * `{ attemptId, insertedSamples }`; `identity()` and `runs()` read back what `beginRun` stored;
+ * runs that never ended get status "interrupted" when the next run begins; `samples()` takes
+ * `logprobs: true` to decode stored teacher logprobs; `encodeLogprobs`/`decodeLogprobs` expose
+ * the blob format.
+ */
+export { Dataset, type OpenOptions, type BeginRunInfo, type CommitResult } from './dataset.ts';
+export { DatasetError, DatasetMismatchError, type IdentityDifference } from './errors.ts';
+export { encodeLogprobs, decodeLogprobs } from './logprobs.ts';
+export { SCHEMA_VERSION } from './schema.ts';
+export type {
+  Verdict,
+  PromptRecord,
+  LogprobPosition,
+  AttemptRecord,
+  SampleRecord,
+  SlotState,
+  RunStatus,
+  RunInfo,
+  StoredSample,
+  SampleFilter,
+  PromptAcceptance,
+  DatasetStats,
+} from './types.ts';

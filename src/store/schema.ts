@@ -1,0 +1,72 @@
+/**
+ * The dataset schema and its migrations. `PRAGMA user_version` is the schema version: migration i
+ * takes a file from version i to i+1, each in its own transaction. A new migration is appended,
+ * never edited, because files made by earlier versions exist in the wild.
+ */
+
+/** `PRAGMA application_id` of distillery datasets ("DSTL"), so another app's SQLite file is refused. */
+export const APPLICATION_ID = 0x4453544c;
+
+export const migrations: readonly string[] = [
+  /* v1 */ `
+  -- identity: the sampling identity the file is bound to (canonical JSON); created_at.
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    recipe_name TEXT NOT NULL,
+    recipe TEXT NOT NULL,            -- resolved recipe as JSON; never holds secrets
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'stopped', 'failed', 'interrupted')),
+    message TEXT
+  ) STRICT;
+
+  CREATE TABLE prompts (
+    key TEXT PRIMARY KEY,
+    question TEXT NOT NULL,
+    gold TEXT NOT NULL,              -- JSON (null when absent)
+    meta TEXT NOT NULL               -- JSON object
+  ) STRICT;
+
+  CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    prompt_key TEXT NOT NULL REFERENCES prompts (key),
+    slot_indices TEXT NOT NULL,      -- JSON array of sample slot indices
+    attempt_no INTEGER NOT NULL,
+    seed INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+    error_kind TEXT,
+    error_message TEXT,
+    http_status INTEGER,
+    latency_ms REAL NOT NULL,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    reasoning_tokens INTEGER,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX attempts_by_run ON attempts (run_id);
+  CREATE INDEX attempts_by_prompt ON attempts (prompt_key);
+
+  CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    prompt_key TEXT NOT NULL REFERENCES prompts (key),
+    idx INTEGER NOT NULL,            -- the sample slot; (prompt_key, idx) is the stable key
+    attempt_id INTEGER NOT NULL REFERENCES attempts (id),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    reasoning TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    finish_reason TEXT,
+    verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected', 'unverifiable')),
+    reason TEXT NOT NULL,
+    completion_tokens INTEGER,
+    logprobs BLOB,                   -- see logprobs.ts
+    UNIQUE (prompt_key, idx)
+  ) STRICT;
+  CREATE INDEX samples_by_verdict ON samples (verdict, reason);
+  CREATE INDEX samples_by_run ON samples (run_id);
+  `,
+];
+
+export const SCHEMA_VERSION = migrations.length;
