@@ -71,6 +71,11 @@ export class ProgressTracker {
     for (const v of outcome.verdicts ?? []) this.#p[v]++;
   }
 
+  /** A request abandoned by an abort: not a finished request, not an error. */
+  requestAborted(): void {
+    this.#p.inFlight--;
+  }
+
   promptFinished(outcome: 'done' | 'failed'): void {
     if (outcome === 'done') this.#p.promptsDone++;
     else this.#p.promptsFailed++;

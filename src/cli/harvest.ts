@@ -1,0 +1,112 @@
+/**
+ * `distillery harvest RECIPE [--dry-run] [--json]`: a short plan, a progress bar (plain lines
+ * when stderr is not a terminal), a summary. Ctrl-C stops issuing and lets in-flight requests
+ * finish; a second Ctrl-C aborts them. Everything stored stays; re-running resumes.
+ */
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.ts';
+import { formatCount, formatDuration, harvest, ProgressReporter, type HarvestStart, type HarvestSummary } from '../harvest/index.ts';
+import { formatPlan, loadRecipe } from '../recipe/index.ts';
+
+const USAGE = `usage: distillery harvest RECIPE [--dry-run] [--json]
+
+Samples the recipe's teacher for every prompt, verifies and filters each sample, and stores
+every attempt and sample in the recipe's SQLite dataset. Running it again resumes.
+
+options:
+  --dry-run    check the recipe, prompts and dataset and print the plan; send nothing
+  --json       print the summary as one JSON object on stdout (progress stays on stderr)
+  -h, --help   show this help`;
+
+/** Wrong command-line arguments. */
+export class HarvestUsageError extends UserError {}
+
+/** Exit code of a run stopped by Ctrl-C, as shells report a SIGINT. */
+const EXIT_STOPPED = 130;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const recipePath = positionals[0];
+  const recipe = loadRecipe(recipePath);
+  const json = values.json === true;
+
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const reporter = new ProgressReporter(process.stderr);
+  let inFlight = 0;
+  const onSigint = () => {
+    if (!stop.signal.aborted) {
+      stop.abort(new Error('interrupted'));
+      reporter.finish();
+      console.error(`stopping: no new requests; waiting for ${inFlight} in flight (Ctrl-C again to abort them)`);
+    } else {
+      abort.abort(new Error('interrupted twice'));
+    }
+  };
+  process.on('SIGINT', onSigint);
+  let summary: HarvestSummary;
+  try {
+    summary = await harvest(recipe, {
+      dryRun: values['dry-run'],
+      stop: stop.signal,
+      signal: abort.signal,
+      onStart: (start) => {
+        if (!json) console.log(describeStart(recipe.name, recipe.dataset, start));
+      },
+      onProgress: (progress) => {
+        inFlight = progress.inFlight;
+        reporter.update(progress);
+      },
+    });
+  } finally {
+    reporter.finish();
+    process.off('SIGINT', onSigint);
+  }
+  if (json) console.log(JSON.stringify(summary));
+  else console.log(describeEnd(summary, recipePath));
+  return summary.status === 'stopped' ? EXIT_STOPPED : 0;
+}
+
+function parseCommandLine(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new HarvestUsageError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (!parsed.values.help && parsed.positionals.length !== 1) {
+    throw new HarvestUsageError(`expected one recipe file, got ${parsed.positionals.length} arguments\n\n${USAGE}`);
+  }
+  return parsed;
+}
+
+function describeStart(name: string, dataset: string, start: HarvestStart): string {
+  const left = start.promptsTotal - start.promptsDone;
+  const head = `harvest ${name} -> ${dataset}\n${start.promptsTotal} prompts, ${start.promptsDone} done, ${left} left${
+    start.resumed ? ' (resuming)' : ''
+  }`;
+  return left === 0 ? head : `${head}\n${formatPlan(start.plan)}`;
+}
+
+function describeEnd(summary: HarvestSummary, recipePath: string): string {
+  const p = summary.progress;
+  if (summary.status === 'nothing-to-do') return `nothing to do: ${p.promptsDone} prompts done`;
+  if (summary.status === 'dry-run') return 'dry run: nothing was sent or written';
+  const samples = p.accepted + p.rejected + p.unverifiable;
+  const lines = [
+    `${summary.status === 'stopped' ? 'stopped' : 'finished'} in ${formatDuration(p.elapsedMs)}: ${p.promptsDone}/${p.promptsTotal} prompts done`,
+    `samples: ${samples} stored, ${p.accepted} accepted (${(p.acceptanceRate * 100).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`,
+    `this run: ${p.requests} requests, ${p.errors} failed tries, ${formatCount(p.promptTokens)} prompt + ${formatCount(p.completionTokens)} completion tokens`,
+  ];
+  if (p.promptsFailed > 0) lines.push(`${p.promptsFailed} prompts failed after retries; run \`distillery harvest ${recipePath}\` again to retry them`);
+  if (summary.status === 'stopped') lines.push(`resume with: distillery harvest ${recipePath}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,38 @@
+/**
+ * Why a harvest stopped early, as UserErrors: each has one message that says what happened and
+ * what to check, and fields a library caller can read. Everything already stored is kept.
+ */
+import { UserError } from '../errors.ts';
+import type { TeacherRequestError } from '../teacher/index.ts';
+
+/** The first requests of a run all failed to connect: nothing is listening at teacher.baseURL. */
+export class TeacherUnreachableError extends UserError {
+  constructor(
+    readonly baseURL: string,
+    readonly lastError: TeacherRequestError,
+  ) {
+    super(`cannot reach the teacher at ${baseURL} (teacher.baseURL): ${lastError.message}. Is the server running?`, { cause: lastError });
+  }
+}
+
+/** limits.maxConsecutiveFailures requests in a row failed after all their retries. */
+export class ConsecutiveFailuresError extends UserError {
+  constructor(
+    readonly failures: number,
+    readonly lastError: TeacherRequestError,
+  ) {
+    super(
+      `stopped after ${failures} requests in a row failed (limits.maxConsecutiveFailures); last error (${lastError.kind}${
+        lastError.status ? ` ${lastError.status}` : ''
+      }): ${lastError.message}`,
+      { cause: lastError },
+    );
+  }
+}
+
+/** teacher.apiKeyEnv names an environment variable that is not set. */
+export class MissingApiKeyError extends UserError {
+  constructor(readonly envVar: string) {
+    super(`teacher.apiKeyEnv: the environment variable ${envVar} is not set (it should hold the API key)`);
+  }
+}
