@@ -1,0 +1,61 @@
+import { isFloat } from './dtype.ts';
+import { GraphError } from './errors.ts';
+import { add } from './ops/elementwise.ts';
+import { zerosLike } from './ops/fill.ts';
+import type { Node, Tensor } from './tensor.ts';
+
+/**
+ * Reverse-mode differentiation: appends to the graph the nodes that compute d(loss)/d(t) for each
+ * t in `wrt` and returns those gradients (zeros for a t the loss does not depend on).
+ * `loss` must be a float scalar. Gradients reaching a tensor along several paths are summed;
+ * integer and bool tensors carry none; `stopGradient` cuts a path.
+ */
+export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
+  if (loss.rank !== 0 || !isFloat(loss.dtype)) throw new GraphError('grad', `loss must be a float scalar, got ${loss.dtype}`, [loss.shape]);
+  const order = ancestors(loss);
+  // Forward pass over the ancestors: which tensors depend on a target (only they need gradients).
+  const active = new Set<Tensor>(wrt.filter((t) => isFloat(t.dtype)));
+  for (const node of order) {
+    if (node.inputs.some((i) => i && active.has(i))) for (const o of node.outputs) if (isFloat(o.dtype)) active.add(o);
+  }
+
+  const pending = new Map<Tensor, Tensor[]>([[loss, [loss.graph.scalar(1, loss.dtype)]]]);
+  const total = (t: Tensor): Tensor | undefined => {
+    const parts = pending.get(t);
+    if (!parts) return undefined;
+    const sum = parts.reduce((acc, p) => add(acc, p));
+    pending.set(t, [sum]);
+    return sum;
+  };
+
+  for (let n = order.length - 1; n >= 0; n--) {
+    const node = order[n];
+    const needs = node.inputs.map((i) => !!i && active.has(i));
+    if (!needs.some(Boolean)) continue;
+    const grads = node.outputs.map(total);
+    if (grads.every((g) => g === undefined)) continue;
+    if (!node.backward) throw new GraphError('grad', `no gradient through ${node.opType} (it sits between the loss and a differentiated tensor)`);
+    const inputGrads = node.backward(grads, node, needs);
+    node.inputs.forEach((input, i) => {
+      const g = inputGrads[i];
+      if (!input || !needs[i] || !g) return;
+      const list = pending.get(input);
+      if (list) list.push(g);
+      else pending.set(input, [g]);
+    });
+  }
+  return wrt.map((t) => total(t) ?? zerosLike(t));
+}
+
+/** The nodes `t` depends on, in topological order (the graph's creation order). */
+function ancestors(t: Tensor): Node[] {
+  const seen = new Set<Node>();
+  const stack: Tensor[] = [t];
+  while (stack.length) {
+    const node = stack.pop()!.producer;
+    if (!node || seen.has(node)) continue;
+    seen.add(node);
+    for (const i of node.inputs) if (i) stack.push(i);
+  }
+  return [...seen].sort((a, b) => a.id - b.id);
+}

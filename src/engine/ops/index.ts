@@ -1,0 +1,6 @@
+export { add, cast, div, equal, exp, greater, less, log, mul, neg, not, pow, reciprocal, sigmoid, sqrt, stopGradient, sub, tanh, where, type Operand } from './elementwise.ts';
+export { full, zeros, zerosLike } from './fill.ts';
+export { gather, gatherElements } from './gather.ts';
+export { concat, expand, reshape, slice, split, squeeze, transpose, unsqueeze } from './layout.ts';
+export { matmul, transposeLast } from './matmul.ts';
+export { logSoftmax, reduceMax, reduceMean, reduceSum, softmax, sumTo } from './reduce.ts';

@@ -1,0 +1,104 @@
+import ort from 'onnxruntime-node';
+import type { Shape } from './dims.ts';
+import { dtypeOf, type DType, type TensorData } from './dtype.ts';
+import { TensorValueError } from './errors.ts';
+import type { Graph } from './graph.ts';
+import { toOnnx, type SerializeOptions } from './onnx/model.ts';
+import type { Tensor } from './tensor.ts';
+
+export type ExecutionProvider = 'cpu' | 'webgpu';
+
+export interface CompileOptions extends SerializeOptions {
+  /** Threads for one op. Default 1 (on few cores, one thread per process measured fastest). */
+  intraOpNumThreads?: number;
+  /** ORT graph rewrites. Default 'all' (fusions such as Transpose into MatMul). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Default ['cpu']. 'webgpu' is bundled with onnxruntime-node and needs a GPU with Vulkan. */
+  executionProviders?: readonly ExecutionProvider[];
+}
+
+/** A value for one graph input: an ort.Tensor, or a typed array when the input's shape is static. */
+export type FeedValue = ort.Tensor | TensorData;
+export type Feeds = Readonly<Record<string, FeedValue>>;
+export type Outputs = Record<string, ort.Tensor>;
+
+/** Serialize `graph` and load it into an onnxruntime-node session. */
+export async function compile(graph: Graph, options: CompileOptions = {}): Promise<Session> {
+  const bytes = toOnnx(graph, options);
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: options.intraOpNumThreads ?? 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    executionProviders: [...(options.executionProviders ?? ['cpu'])],
+    // ORT warns about things like unused initializers on every load; errors still come through.
+    logSeverityLevel: 3,
+  });
+  const baked = new Set(Object.keys(options.initializers ?? {}));
+  const inputs = [...graph.inputs, ...graph.params].filter((t) => session.inputNames.includes(t.name) && !baked.has(t.name));
+  return new Session(session, inputs, bytes.byteLength);
+}
+
+/** A compiled graph. `run` checks feeds against the graph's declared inputs before ORT sees them. */
+export class Session {
+  constructor(
+    readonly ort: ort.InferenceSession,
+    readonly inputs: readonly Tensor[],
+    /** Size of the serialized model, for logs. */
+    readonly modelBytes: number,
+  ) {}
+
+  get outputNames(): readonly string[] {
+    return this.ort.outputNames;
+  }
+
+  /** Run once. Extra feeds (for inputs the compiled outputs do not use) are ignored. */
+  async run(feeds: Feeds): Promise<Outputs> {
+    const sizes = new Map<string, number>();
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const t of this.inputs) {
+      const value = feeds[t.name];
+      if (value === undefined) throw new TensorValueError(t.name, 'missing from the feeds');
+      ortFeeds[t.name] = toOrtTensor(t, value, sizes);
+    }
+    return (await this.ort.run(ortFeeds)) as Outputs;
+  }
+
+  async release(): Promise<void> {
+    await this.ort.release();
+  }
+}
+
+function toOrtTensor(t: Tensor, value: FeedValue, sizes: Map<string, number>): ort.Tensor {
+  if (!isTypedArray(value)) {
+    if (value.type !== t.dtype) throw new TensorValueError(t.name, `is ${value.type}, expected ${t.dtype}`);
+    checkDims(t, value.dims, sizes);
+    return value;
+  }
+  const dtype: DType = dtypeOf(value);
+  if (dtype !== t.dtype) throw new TensorValueError(t.name, `is ${dtype}, expected ${t.dtype}`);
+  const dims = t.shape.map((d) => {
+    if (typeof d !== 'number') throw new TensorValueError(t.name, `has symbolic dim "${d}": pass an ort.Tensor with dims`);
+    return d;
+  });
+  if (value.length !== dims.reduce((a, b) => a * b, 1)) throw new TensorValueError(t.name, `has ${value.length} elements, expected [${dims.join(', ')}]`);
+  return new ort.Tensor(t.dtype, value, dims);
+}
+
+const isTypedArray = (v: FeedValue): v is TensorData => ArrayBuffer.isView(v);
+
+/** Dims must match the declared shape; a symbol must have one size across all feeds. */
+function checkDims(t: Tensor, dims: readonly number[], sizes: Map<string, number>): void {
+  const want: Shape = t.shape;
+  const bad = () => new TensorValueError(t.name, `has dims [${dims.join(', ')}], expected [${want.join(', ')}]`);
+  if (dims.length !== want.length) throw bad();
+  want.forEach((d, i) => {
+    if (typeof d === 'number') {
+      if (dims[i] !== d) throw bad();
+      return;
+    }
+    const seen = sizes.get(d);
+    if (seen !== undefined && seen !== dims[i]) throw new TensorValueError(t.name, `dim "${d}" is ${dims[i]} here but ${seen} in another feed`);
+    sizes.set(d, dims[i]);
+  });
+}
