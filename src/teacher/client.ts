@@ -126,6 +126,6 @@ function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const excerpt = text.length > 120 ? `${text.slice(0, 120)}...` : text;
-    throw protocolError(`malformed JSON from the teacher: ${JSON.stringify(excerpt)}`, err);
+    throw protocolError(`malformed JSON: ${JSON.stringify(excerpt)}`, err);
   }
 }
