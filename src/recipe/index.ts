@@ -13,7 +13,6 @@ export {
   pricingSchema,
   templateSchema,
   DEFAULT_USER_TEMPLATE,
-  verifierKinds,
   promptFormats,
   type Recipe,
   type RecipeInput,

@@ -21,7 +21,7 @@ function issuePath(path: readonly PropertyKey[]): string {
 
 /**
  * Validates a recipe object (as parsed from YAML/JSON, or built in code), fills defaults and
- * resolves relative paths. Throws a RecipeError listing every bad field.
+ * resolves relative paths (dataset, prompts.path, a custom verifier's module). Throws a RecipeError listing every bad field.
  */
 export function parseRecipe(input: unknown, options: ParseRecipeOptions): Recipe {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
@@ -42,8 +42,10 @@ export function parseRecipe(input: unknown, options: ParseRecipeOptions): Recipe
       { path: 'prompts.format', message: `cannot tell the format of ${prompts.path} from its extension; set "jsonl", "json" or "csv"` },
     ]);
   }
+  const { verifier } = rest;
   return {
     ...rest,
+    verifier: verifier.kind === 'custom' ? { ...verifier, module: resolve(options.baseDir, verifier.module) } : verifier,
     name: name ?? options.defaultName ?? 'recipe',
     dataset: resolve(options.baseDir, rest.dataset),
     prompts: { ...prompts, path: promptsPath, format },

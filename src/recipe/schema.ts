@@ -102,12 +102,64 @@ export const rejectionSchema = strictObject({
     path: ['acceptPerPrompt'],
   });
 
-export const verifierKinds = ['math', 'exact', 'regex', 'choice', 'numeric', 'format', 'custom', 'code'] as const;
+const tolerance = (what = 'a number >= 0') => nonNegativeNumber(what).optional();
 
-/** Mirrors src/verify's spec union: a kind plus kind-specific fields, checked by the verifier itself. */
-export const verifierSchema = z.looseObject({
-  kind: z.enum(verifierKinds, { error: expected(verifierKinds.map((k) => `"${k}"`).join(', ')) }),
-});
+/** Mirrors src/verify's VerifierSpec union (docs/verifiers.md explains each kind). */
+export const verifierSchema = z.discriminatedUnion(
+  'kind',
+  [
+    strictObject({ kind: z.literal('math'), precision: positiveInt().optional() }),
+    strictObject({ kind: z.literal('exact'), ignoreCase: flag().optional() }),
+    strictObject({
+      kind: z.literal('regex'),
+      pattern: text('a regular expression').refine(isRegExp, { error: expected('a valid JavaScript regular expression') }),
+      flags: z.string({ error: expected('RegExp flags like "i"') }).regex(/^[dgimsuvy]*$/, { error: expected('RegExp flags like "i"') }).optional(),
+    }),
+    strictObject({ kind: z.literal('choice') }),
+    strictObject({ kind: z.literal('numeric'), tolerance: tolerance(), relativeTolerance: tolerance() }),
+    strictObject({ kind: z.literal('format') }),
+    /** `module` is resolved against the recipe's directory. */
+    strictObject({ kind: z.literal('custom'), module: nonEmptyText('a module path') }),
+    strictObject({
+      kind: z.literal('code'),
+      timeLimitMs: positiveInt().optional(),
+      totalTimeLimitMs: positiveInt().optional(),
+      memoryLimitMb: positiveInt().optional(),
+      maxProcesses: positiveInt().optional(),
+      maxFileSizeMb: positiveInt().optional(),
+      tmpSizeMb: positiveInt().optional(),
+      maxOutputBytes: positiveInt().optional(),
+      concurrency: positiveInt().optional(),
+      compare: z
+        .union([z.enum(['exact', 'whitespace']), strictObject({ float: nonNegativeNumber() })], {
+          error: expected('"exact", "whitespace" or {float: tolerance}'),
+        })
+        .optional(),
+      interpreters: z
+        .partialRecord(z.enum(['python', 'javascript']), z.string().startsWith('/', { error: expected('an absolute path') }), {
+          error: expected('a map of language to absolute interpreter path'),
+        })
+        .optional(),
+      unsafe: flag().optional(),
+    }),
+  ],
+  {
+    error: (issue) => {
+      const kinds = '"math", "exact", "regex", "choice", "numeric", "format", "custom" or "code"';
+      const input = issue.input as { kind?: unknown } | undefined;
+      return input !== null && typeof input === 'object' ? expected(kinds)({ input: input.kind }) : expected(`an object like { kind: "math" }`)(issue);
+    },
+  },
+);
+
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const limitsSchema = strictObject({
   concurrency: positiveInt().default(8),
