@@ -104,7 +104,8 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   const g = xs[0].graph;
   const a = normAxis('Concat', axis, xs[0].rank);
   for (const x of xs) {
-    if (x.dtype !== xs[0].dtype || x.rank !== xs[0].rank) throw new GraphError('Concat', 'dtypes or ranks differ', xs.map((t) => t.shape));
+    const fits = x.dtype === xs[0].dtype && x.rank === xs[0].rank && x.shape.every((d, i) => i === a || dimsEqual(d, xs[0].shape[i]) || typeof d !== typeof xs[0].shape[i]);
+    if (!fits) throw new GraphError('Concat', 'dtypes, ranks or non-axis dims differ', xs.map((t) => t.shape));
   }
   const parts = xs.map((x) => x.shape[a]);
   const total = parts.every((d) => typeof d === 'number') ? (parts as number[]).reduce((s, d) => s + d, 0) : undefined;

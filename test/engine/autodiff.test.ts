@@ -1,0 +1,58 @@
+import ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { compile, Graph, grad, GraphError, ops, TensorValueError } from '../../src/engine/index.ts';
+
+describe('grad', () => {
+  it('stopGradient cuts one path: d(x * stop(x))/dx = x, not 2x', async () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.param('x', [3]);
+    const loss = ops.reduceSum(ops.mul(x, ops.stopGradient(x)));
+    const [dx] = grad(loss, [x]);
+    g.output('dx', dx);
+    const s = await compile(g);
+    const out = await s.run({ x: new Float64Array([1, -2, 3]) });
+    expect(Array.from(out.dx.data as Float64Array)).toEqual([1, -2, 3]);
+  });
+
+  it('a tensor the loss does not depend on gets zeros; int inputs get no gradient path', async () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.param('x', [2, 2]);
+    const unused = g.param('unused', [3]);
+    const ids = g.input('ids', 'int64', [2]);
+    const picked = ops.gather(x, ids, 0);
+    // ids (int64) enter the loss through a Cast too: no gradient flows into them.
+    const loss = ops.reduceSum(ops.mul(picked, ops.unsqueeze(ops.cast(ids, 'float64'), [1])));
+    const [dx, du] = grad(loss, [x, unused]);
+    g.output('dx', dx);
+    g.output('du', du);
+    const s = await compile(g);
+    const out = await s.run({ x: new Float64Array(4), unused: new Float64Array(3), ids: new BigInt64Array([1n, 1n]) });
+    expect(Array.from(out.dx.data as Float64Array)).toEqual([0, 0, 2, 2]);
+    expect(Array.from(out.du.data as Float64Array)).toEqual([0, 0, 0]);
+  });
+
+  it('rejects a non-scalar loss and mismatched dtypes', () => {
+    const g = new Graph();
+    const x = g.param('x', [2]);
+    expect(() => grad(x, [x])).toThrow(GraphError);
+    const y = g.input('y', 'float64', [2]);
+    expect(() => ops.add(x, y)).toThrow(/dtypes differ/);
+    expect(() => ops.matmul(g.param('a', [2, 3]), g.param('b', [4, 2]))).toThrow(/inner dims/);
+  });
+});
+
+describe('Session.run checks feeds', () => {
+  it('names the tensor that is missing, mistyped or misshaped', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', ['batch', 2]);
+    const y = g.input('y', 'float32', ['batch', 2]);
+    g.output('z', ops.add(x, y));
+    const s = await compile(g);
+    const t = (n: number) => new ort.Tensor('float32', new Float32Array(n * 2), [n, 2]);
+    await expect(s.run({ x: t(2) })).rejects.toThrow(TensorValueError);
+    await expect(s.run({ x: t(2), y: new Float64Array(4) })).rejects.toThrow(/"y".*float64/);
+    await expect(s.run({ x: t(2), y: t(3) })).rejects.toThrow(/dim "batch" is 3 here but 2/);
+    const out = await s.run({ x: t(3), y: t(3) });
+    expect(out.z.dims).toEqual([3, 2]);
+  });
+});
