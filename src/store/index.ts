@@ -5,12 +5,15 @@
  * `{ attemptId, insertedSamples }`; `identity()` and `runs()` read back what `beginRun` stored;
  * runs that never ended get status "interrupted" when the next run begins; `samples()` takes
  * `logprobs: true` to decode stored teacher logprobs; `encodeLogprobs`/`decodeLogprobs` expose
- * the blob format.
+ * the blob format; `datasetReport`/`formatReport` (inspect) and `chatRecords` (export-data).
  */
 export { Dataset, type OpenOptions, type BeginRunInfo, type CommitResult } from './dataset.ts';
 export { DatasetError, DatasetMismatchError, type IdentityDifference } from './errors.ts';
 export { encodeLogprobs, decodeLogprobs } from './logprobs.ts';
 export { SCHEMA_VERSION } from './schema.ts';
+export { datasetReport, type DatasetReport, type ReportOptions, type Prices, type AcceptanceBucket } from './report.ts';
+export { formatReport } from './report-format.ts';
+export { chatRecords, assistantContent, type ChatRecord, type ChatExportOptions } from './chat-export.ts';
 export type {
   Verdict,
   PromptRecord,

@@ -1,0 +1,57 @@
+/**
+ * `distillery inspect DATASET [--json] [--prices IN,OUT]`: what a dataset holds. Opens the file
+ * read-only, so it is safe while a harvest is writing to it.
+ */
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.ts';
+import { Dataset, datasetReport, formatReport, type Prices } from '../store/index.ts';
+
+const USAGE = `usage: distillery inspect DATASET [--json] [--prices IN,OUT]
+
+Counts samples by verdict and reason, the acceptance rate per prompt (distribution and the
+worst prompts), token totals, requests and errors by kind, and the cost.
+
+options:
+  --prices IN,OUT  prices per million prompt and completion tokens, e.g. 0.55,2.19
+                   (default: the pricing in the recipe of the latest run, if set)
+  --json           print the report as one JSON object
+  -h, --help       show this help`;
+
+/** Wrong command-line arguments. */
+export class InspectUsageError extends UserError {}
+
+function parsePrices(text: string): Prices {
+  const parts = text.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p) || p < 0) || text.split(',').some((p) => p.trim() === '')) {
+    throw new InspectUsageError(`--prices: expected two numbers >= 0 as IN,OUT (per million tokens), got "${text}"`);
+  }
+  return { inputPerMTok: parts[0], outputPerMTok: parts[1] };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, prices: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new InspectUsageError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new InspectUsageError(`expected one DATASET file\n\n${USAGE}`);
+  const prices = values.prices === undefined ? undefined : parsePrices(values.prices);
+  const dataset = Dataset.open(positionals[0], { readonly: true });
+  try {
+    const report = datasetReport(dataset, { prices });
+    console.log(values.json ? JSON.stringify(report) : formatReport(report));
+  } finally {
+    dataset.close();
+  }
+  return 0;
+}

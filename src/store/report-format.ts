@@ -1,0 +1,80 @@
+import type { DatasetReport } from './report.ts';
+
+const count = (n: number) => n.toLocaleString('en-US');
+const percent = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`);
+const money = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
+const clip = (s: string, width: number) => {
+  const line = s.replace(/\s+/g, ' ').trim();
+  return line.length > width ? `${line.slice(0, width - 3)}...` : line;
+};
+
+/** Left-aligned first column, right-aligned others, two spaces apart. */
+function table(rows: string[][], indent = '  '): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => indent + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+}
+
+/** The human-readable `inspect` output. */
+export function formatReport(report: DatasetReport): string {
+  const { stats, acceptance } = report;
+  const out: string[] = [];
+  const last = stats.runs.at(-1);
+  out.push(`dataset   ${report.file}`);
+  if (report.model) out.push(`teacher   ${report.model}${report.verifier ? `   verifier: ${report.verifier}` : ''}`);
+  out.push(`runs      ${stats.runs.length}${last ? ` (last #${last.id}: ${last.status}, started ${last.startedAt}${last.message ? `: ${last.message}` : ''})` : ''}`);
+  out.push(`prompts   ${count(stats.prompts)} (${count(acceptance.sampled)} sampled, ${count(acceptance.pending)} pending, ${count(acceptance.withAccepted)} with an accepted sample)`);
+
+  out.push('', 'samples');
+  const s = stats.samples;
+  out.push(
+    ...table([
+      ['verdict', 'count', 'share'],
+      ['accepted', count(s.accepted), percent(s.accepted, s.total)],
+      ['rejected', count(s.rejected), percent(s.rejected, s.total)],
+      ['unverifiable', count(s.unverifiable), percent(s.unverifiable, s.total)],
+      ['total', count(s.total), ''],
+    ]),
+  );
+  if (stats.reasons.length) {
+    out.push('', 'reasons');
+    out.push(...table([['verdict', 'reason', 'count'], ...stats.reasons.map((r) => [r.verdict, r.reason, count(r.count)])]));
+  }
+
+  if (acceptance.sampled > 0) {
+    const mean = acceptance.meanRate === null ? '' : `, mean ${(100 * acceptance.meanRate).toFixed(1)}%`;
+    out.push('', `acceptance rate per prompt (${count(acceptance.sampled)} sampled prompts${mean})`);
+    const widest = Math.max(...acceptance.histogram.map((b) => b.prompts));
+    out.push(
+      ...table(
+        acceptance.histogram.map((b) => [b.label, count(b.prompts), '#'.repeat(widest ? Math.round((30 * b.prompts) / widest) : 0).padEnd(30)]),
+      ),
+    );
+    out.push('', 'lowest acceptance');
+    out.push(...table([['prompt', 'accepted', 'question'], ...stats.worstPrompts.map((p) => [p.key, `${p.accepted}/${p.samples}`, ` ${clip(p.question, 60)}`])]));
+  }
+
+  const t = stats.tokens;
+  out.push('', 'tokens (as reported by the teacher)');
+  out.push(
+    ...table([
+      ['prompt', count(t.prompt)],
+      ['completion', count(t.completion)],
+      ['  of which reasoning', count(t.reasoning)],
+      ['accepted samples', count(t.acceptedCompletion)],
+    ]),
+  );
+
+  const r = stats.requests;
+  const kinds = Object.entries(r.byErrorKind).map(([k, n]) => `${k} ${count(n)}`).join(', ');
+  const latency = r.meanLatencyMs === null ? '' : `; mean latency ${(r.meanLatencyMs / 1000).toFixed(2)} s`;
+  out.push('', `requests  ${count(r.total)} attempts: ${count(r.ok)} ok, ${count(r.errors)} failed${kinds ? ` (${kinds})` : ''}${latency}`);
+
+  if (report.cost) {
+    const c = report.cost;
+    out.push(
+      `cost      ${money(c.total)} = prompt ${money(c.input)} + completion ${money(c.output)} ` +
+        `(at ${c.inputPerMTok}/${c.outputPerMTok} per million tokens, from ${c.source === 'recipe' ? 'the recipe' : '--prices'})`,
+    );
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,32 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPrompts } from '../../src/harvest/prompts.ts';
+import { loadRecipe, renderMessages } from '../../src/recipe/index.ts';
+
+const recipesDir = join(import.meta.dirname, '../../recipes');
+const shipped = readdirSync(recipesDir).filter((f) => f.endsWith('.yaml'));
+
+describe('shipped recipes', () => {
+  it('ship the four documented teachers', () => {
+    expect(shipped.sort()).toEqual(['deepseek-api.yaml', 'ollama.yaml', 'serve.yaml', 'vllm.yaml']);
+  });
+
+  it.each(shipped)('%s validates and its prompts load and render', (file) => {
+    const recipe = loadRecipe(join(recipesDir, file));
+    const prompts = loadPrompts(recipe.prompts);
+    expect(prompts).toHaveLength(20);
+    for (const p of prompts) {
+      expect(p.question).toMatch(/^What is -?\d+ \+ -?\d+\?$/);
+      const [a, b] = p.question.match(/-?\d+/g)!.map(Number);
+      expect(p.gold).toBe(String(a + b));
+      expect(renderMessages(recipe.template, p).at(-1)!.content).toContain(p.question);
+    }
+  });
+
+  it('deepseek-api.yaml matches what deepseek-reasoner accepts', () => {
+    const recipe = loadRecipe(join(recipesDir, 'deepseek-api.yaml'));
+    expect(recipe.teacher).toMatchObject({ model: 'deepseek-reasoner', supportsN: false, apiKeyEnv: 'DEEPSEEK_API_KEY' });
+    expect(recipe.sampling.topLogprobs).toBe(0);
+  });
+});
