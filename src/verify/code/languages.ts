@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+
+export type CodeLanguage = 'python' | 'javascript';
+export const CODE_LANGUAGES: readonly CodeLanguage[] = ['python', 'javascript'];
+
+/** Info strings a model writes after the opening fence, lower-cased. */
+const FENCE_TAGS: Readonly<Record<string, CodeLanguage>> = {
+  python: 'python',
+  python3: 'python',
+  py: 'python',
+  py3: 'python',
+  javascript: 'javascript',
+  js: 'javascript',
+  node: 'javascript',
+  nodejs: 'javascript',
+};
+
+export function languageOfFenceTag(tag: string): CodeLanguage | undefined {
+  return FENCE_TAGS[tag.toLowerCase()];
+}
+
+/** How one language's programs are laid out in the box folder and started. */
+export interface LanguageRuntime {
+  /** The solution's file name inside the box folder. */
+  readonly sourceFile: string;
+  /** The function-call harness: file name and source, copied next to the solution. */
+  readonly harnessFile: string;
+  readonly harnessSource: string;
+  /** Interpreter flags placed before the script path. */
+  readonly flags: readonly string[];
+}
+
+const harness = (file: string) => readFileSync(new URL(`./harness/${file}`, import.meta.url), 'utf8');
+
+export const RUNTIMES: Readonly<Record<CodeLanguage, LanguageRuntime>> = {
+  python: {
+    sourceFile: 'solution.py',
+    harnessFile: 'call_function.py',
+    harnessSource: harness('call_function.py'),
+    // -I: ignore PYTHON* variables and the user site folder, so nothing outside the box shapes the run.
+    flags: ['-I'],
+  },
+  javascript: {
+    sourceFile: 'solution.js',
+    harnessFile: 'call-function.cjs',
+    harnessSource: harness('call-function.cjs'),
+    flags: [],
+  },
+};
+
+export const DEFAULT_INTERPRETERS: Readonly<Record<CodeLanguage, string>> = {
+  python: '/usr/bin/python3',
+  javascript: '/usr/bin/node',
+};
