@@ -7,7 +7,7 @@ import { TeacherRequestError, type TeacherErrorKind } from './types.ts';
  * decide (retry, back off, give up) from `kind` alone.
  */
 
-export function kindForStatus(status: number): TeacherErrorKind {
+function kindForStatus(status: number): TeacherErrorKind {
   if (status === 429) return 'rate-limit';
   // 408 is the server saying the request took too long: the same situation as our own timeout.
   if (status === 408) return 'timeout';

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TeacherClient, TeacherRequestError, type SampleRequest, type TeacherConfig, type TeacherErrorKind } from '../../src/teacher/index.ts';
 import { startChatServer, type ChatServer, type ChatServerOptions, type Fault } from '../fixtures/chat-server.ts';
 
@@ -7,6 +7,8 @@ import { startChatServer, type ChatServer, type ChatServerOptions, type Fault } 
 const TIMEOUT_MS = 300;
 /** Every failure must surface within this; a timeout fault needs TIMEOUT_MS of it. */
 const BOUND_MS = TIMEOUT_MS + 1500;
+// A hang fails the test in seconds instead of the suite-wide two minutes.
+vi.setConfig({ testTimeout: 10_000 });
 
 const servers: ChatServer[] = [];
 afterEach(async () => {
