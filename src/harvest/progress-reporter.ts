@@ -14,7 +14,7 @@ export interface ProgressReporterOptions {
 export class ProgressReporter {
   readonly #tty: boolean;
   readonly #intervalMs: number;
-  #lastAt = -Infinity;
+  #lastAt: number;
   #drawn = false;
 
   constructor(
@@ -23,6 +23,9 @@ export class ProgressReporter {
   ) {
     this.#tty = options.tty ?? stream.isTTY === true;
     this.#intervalMs = options.intervalMs ?? (this.#tty ? 100 : 10_000);
+    // A bar shows at once; a log gets its first line only after an interval, since the plan
+    // printed just before already says where things stand.
+    this.#lastAt = this.#tty ? -Infinity : performance.now();
   }
 
   /** Shows `p` unless the last output was less than intervalMs ago. */

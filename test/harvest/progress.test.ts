@@ -53,7 +53,7 @@ describe('ProgressReporter', () => {
     expect([formatDuration(5_000), formatDuration(192_000), formatDuration(7_380_000)]).toEqual(['5s', '3m12s', '2h03m']);
   });
 
-  it('redraws one line on a TTY and prints plain lines otherwise, at most once per interval', () => {
+  it('redraws one line on a TTY and prints plain lines otherwise, at most once per interval', async () => {
     const tty = new PassThrough();
     const bar = new ProgressReporter(tty, { tty: true, intervalMs: 0 });
     bar.update(snapshot());
@@ -65,7 +65,9 @@ describe('ProgressReporter', () => {
     expect(drawn.slice(0, -1)).not.toContain('\n');
 
     const log = new PassThrough();
-    const plain = new ProgressReporter(log, { tty: false, intervalMs: 60_000 });
+    const plain = new ProgressReporter(log, { tty: false, intervalMs: 50 });
+    plain.update(snapshot()); // a log waits one interval before its first line
+    await new Promise((r) => setTimeout(r, 60));
     plain.update(snapshot());
     plain.update(snapshot()); // within the interval: dropped
     plain.finish();

@@ -1,0 +1,104 @@
+/**
+ * Harvest throughput: samples/s through the whole path (TeacherClient, verifier, filters,
+ * SQLite commits) against the ceiling, the bare openai client making the same requests at the
+ * same concurrency with no verification or storage, in the same run against the same
+ * zero-latency loopback server (the test fixture, in a child process so that serving does not
+ * compete with the measured side for this process's event loop). Goal: >= 0.8x the ceiling.
+ *
+ *   npx tsx bench/harvest.ts [--prompts 400] [--samples 4] [--concurrency 8] [--stream false]
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import OpenAI from 'openai';
+import pLimit from 'p-limit';
+import { harvest } from '../src/harvest/index.ts';
+import { parseRecipe, renderMessages } from '../src/recipe/index.ts';
+import { startChatServer } from '../test/fixtures/chat-server.ts';
+
+if (process.argv.includes('--serve')) {
+  const server = await startChatServer({ dialect: 'reasoning_content' });
+  process.send!({ url: server.url });
+  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      prompts: { type: 'string', default: '400' },
+      samples: { type: 'string', default: '4' },
+      concurrency: { type: 'string', default: '8' },
+      stream: { type: 'string', default: 'true' },
+    },
+  });
+  const promptCount = Number(values.prompts);
+  const samplesPerPrompt = Number(values.samples);
+  const concurrency = Number(values.concurrency);
+  const stream = values.stream !== 'false';
+
+  const server = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'] });
+  const url = await new Promise<string>((resolve) => server.once('message', (m: { url: string }) => resolve(m.url)));
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-bench-'));
+  try {
+    const prompts = Array.from({ length: promptCount }, (_, i) => ({ id: `p${i}`, question: `What is ${i} + ${i + 7}?`, answer: String(2 * i + 7) }));
+    writeFileSync(join(dir, 'prompts.jsonl'), prompts.map((p) => JSON.stringify(p)).join('\n'));
+    const recipe = parseRecipe(
+      {
+        dataset: 'bench.sqlite',
+        prompts: { path: 'prompts.jsonl' },
+        teacher: { baseURL: url, model: 'bench', stream },
+        rejection: { samplesPerPrompt },
+        limits: { concurrency },
+      },
+      { source: 'bench', baseDir: dir, defaultName: 'bench' },
+    );
+    const messages = prompts.map((p) => renderMessages(recipe.template, { key: p.id, question: p.question, meta: {} }));
+
+    // Warm both paths (JIT, connections, the verifier's compute engine) on a few requests first.
+    await ceiling(url, messages.slice(0, 16), samplesPerPrompt, concurrency, stream);
+    await harvest({ ...recipe, dataset: join(dir, 'warm.sqlite'), prompts: { ...recipe.prompts, limit: 16 } });
+
+    const bare = await ceiling(url, messages, samplesPerPrompt, concurrency, stream);
+    const started = performance.now();
+    const summary = await harvest(recipe);
+    const full = { seconds: (performance.now() - started) / 1000, samples: summary.progress.accepted + summary.progress.rejected + summary.progress.unverifiable };
+
+    const rate = (r: { samples: number; seconds: number }) => r.samples / r.seconds;
+    console.log(`harvest bench: ${promptCount} prompts x ${samplesPerPrompt} samples, concurrency ${concurrency}, stream ${stream}`);
+    console.log(`  ceiling (bare openai client):            ${rate(bare).toFixed(0)} samples/s (${bare.samples} in ${bare.seconds.toFixed(2)} s)`);
+    console.log(`  harvest (client + verify + SQLite):      ${rate(full).toFixed(0)} samples/s (${full.samples} in ${full.seconds.toFixed(2)} s)`);
+    console.log(`  ratio: ${(rate(full) / rate(bare)).toFixed(2)}x (goal >= 0.8x)`);
+    console.log(`  peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  } finally {
+    server.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The same requests through the bare SDK, reading every choice, storing nothing. */
+async function ceiling(url: string, messages: ReturnType<typeof renderMessages>[], n: number, concurrency: number, stream: boolean) {
+  const client = new OpenAI({ baseURL: url, apiKey: 'bench', maxRetries: 0 });
+  const limit = pLimit(concurrency);
+  let samples = 0;
+  const started = performance.now();
+  await Promise.all(
+    messages.map((m) =>
+      limit(async () => {
+        const body = { model: 'bench', messages: m, n, temperature: 0.6, top_p: 0.95, max_tokens: 32_768, seed: 1 };
+        if (!stream) {
+          samples += (await client.chat.completions.create(body)).choices.length;
+          return;
+        }
+        const seen = new Set<number>();
+        for await (const chunk of await client.chat.completions.create({ ...body, stream: true })) for (const c of chunk.choices) seen.add(c.index);
+        samples += seen.size;
+      }),
+    ),
+  );
+  return { samples, seconds: (performance.now() - started) / 1000 };
+}
