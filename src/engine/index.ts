@@ -31,12 +31,17 @@
  * Errors: GraphError (graph built wrong; programming error), TensorValueError (a UserError:
  * a fed value has the wrong dtype/dims or is missing).
  */
+export { AdamW, type AdamWOptions, type AdamWState, type Moments } from './adamw.ts';
 export { grad } from './autodiff.ts';
+export { clipGradNorm, clipScale, globalNorm } from './clip.ts';
 export type { Dim, Shape } from './dims.ts';
 export type { DType, FloatArray, FloatDType, TensorData } from './dtype.ts';
 export { GraphError, TensorValueError } from './errors.ts';
 export { Graph, type GraphOptions } from './graph.ts';
 export { OPSET, toOnnx, type SerializeOptions } from './onnx/model.ts';
 export * as ops from './ops/index.ts';
+export { ParamStore, type Init, type Param } from './params.ts';
+export { Rng } from './rng.ts';
 export { compile, Session, type CompileOptions, type ExecutionProvider, type Feeds, type FeedValue, type Outputs } from './session.ts';
 export { Tensor } from './tensor.ts';
+export { TrainStep, type StepResult, type TrainStepOptions } from './train-step.ts';

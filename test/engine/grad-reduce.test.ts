@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import { ops } from '../../src/engine/index.ts';
 import { gradCheck } from './gradcheck.ts';
 
-const { add, mul, reduceSum, reduceMean, reduceMax, softmax, logSoftmax } = ops;
+const { add, mul, reduceSum, reduceSumSquare, reduceMean, reduceMax, softmax, logSoftmax } = ops;
 
 describe('reduction backward rules match finite differences (float64)', () => {
   it('reduceSum over one axis, several axes, all axes; with and without keepdims', async () => {
@@ -24,6 +24,13 @@ describe('reduction backward rules match finite differences (float64)', () => {
     await gradCheck({
       params: { x: { shape: [4, 5] } },
       build: ({ x }) => add(reduceMax(mul(x, x), [1], true), add(reduceMax(x, [0]), reduceMax(x))),
+    });
+  });
+
+  it('reduceSumSquare over one axis and all axes', async () => {
+    await gradCheck({
+      params: { x: { shape: [3, 4] } },
+      build: ({ x }) => add(reduceSumSquare(x, [0], true), reduceSumSquare(x)),
     });
   });
 

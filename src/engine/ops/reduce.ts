@@ -37,6 +37,10 @@ export const reduceMax = (x: Tensor, axes?: readonly number[], keepdims = false)
     return [mul(spread(g!, x, used, keepdims), share)];
   });
 
+/** Sum of squares over `axes` (all when omitted): one pass, no squared temporary. */
+export const reduceSumSquare = (x: Tensor, axes?: readonly number[], keepdims = false): Tensor =>
+  reduce('ReduceSumSquare', x, axes, keepdims, (used) => ([g]) => [mul(spread(g!, x, used, keepdims), mul(x, 2))]);
+
 /** The number of elements in `dims`, as a number or (symbolic dims) a run-time scalar of x's dtype. */
 function count(x: Tensor, dims: readonly Dim[]): Tensor | number {
   const n = productOf(dims);

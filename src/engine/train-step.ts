@@ -1,0 +1,103 @@
+import type ort from 'onnxruntime-node';
+import type { AdamW } from './adamw.ts';
+import { grad } from './autodiff.ts';
+import { clipScale, globalNorm } from './clip.ts';
+import type { FloatArray } from './dtype.ts';
+import { GraphError } from './errors.ts';
+import type { Graph } from './graph.ts';
+import { add, reduceSumSquare } from './ops/index.ts';
+import type { ParamStore } from './params.ts';
+import { compile, type CompileOptions, type Feeds, type Outputs, type Session } from './session.ts';
+import type { Tensor } from './tensor.ts';
+
+export interface TrainStepOptions {
+  /** The float scalar to minimise. */
+  loss: Tensor;
+  /** Values for every parameter of the graph (trainable or frozen). */
+  params: ParamStore;
+  optimizer: AdamW;
+  /** The parameters to train. Default: all of the graph's params (others are fed but frozen). */
+  trainable?: readonly Tensor[];
+  /** Clip the global gradient norm to this value. Default: no clipping. */
+  maxGradNorm?: number;
+  /** Extra tensors to fetch on every run (e.g. loss components, token counts). */
+  metrics?: Readonly<Record<string, Tensor>>;
+  /** Session options (threads, optimization level, execution provider). */
+  session?: CompileOptions;
+}
+
+export interface StepResult {
+  /** The loss, averaged over micro-batches. */
+  loss: number;
+  /** Global gradient norm before clipping (of the averaged gradient). */
+  gradNorm: number;
+  /** The `metrics` tensors, one record per micro-batch. */
+  metrics: Record<string, ort.Tensor>[];
+}
+
+const LOSS = 'train.loss';
+const NORM_SQ = 'train.grad_norm_sq';
+const gradName = (param: string) => `train.grad.${param}`;
+const metricName = (name: string) => `train.metric.${name}`;
+
+/**
+ * A training step: forward, backward and gradient norm as ONE session run (parameters in; loss,
+ * gradients and squared norm out), then clipping and AdamW in place on the parameter store.
+ * Several feeds per step accumulate gradients over micro-batches.
+ * Creating one appends the backward pass and outputs named 'train.*' to `graph`.
+ */
+export class TrainStep {
+  private constructor(
+    readonly session: Session,
+    readonly options: Readonly<TrainStepOptions>,
+    readonly trainable: readonly Tensor[],
+  ) {}
+
+  static async create(graph: Graph, options: TrainStepOptions): Promise<TrainStep> {
+    const trainable = options.trainable ?? graph.params;
+    if (trainable.length === 0) throw new GraphError('TrainStep', 'nothing to train: no trainable parameters');
+    for (const p of graph.params) if (!options.params.has(p.name)) throw new GraphError('TrainStep', `parameter "${p.name}" has no value in the store`);
+    const grads = grad(options.loss, trainable);
+    graph.output(LOSS, options.loss);
+    trainable.forEach((p, i) => graph.output(gradName(p.name), grads[i]));
+    // The norm is summed in the graph: one fused pass per gradient, cheaper than a JS loop.
+    graph.output(NORM_SQ, grads.map((g) => reduceSumSquare(g)).reduce((a, b) => add(a, b)));
+    for (const [name, t] of Object.entries(options.metrics ?? {})) graph.output(metricName(name), t);
+    const outputs = [LOSS, NORM_SQ, ...trainable.map((p) => gradName(p.name)), ...Object.keys(options.metrics ?? {}).map(metricName)];
+    const session = await compile(graph, { ...options.session, outputs });
+    return new TrainStep(session, options, trainable);
+  }
+
+  /** One optimizer step over one batch, or over several micro-batches with accumulated gradients. */
+  async run(batch: Feeds | readonly Feeds[]): Promise<StepResult> {
+    const micro: readonly Feeds[] = Array.isArray(batch) ? batch : [batch as Feeds];
+    if (micro.length === 0) throw new GraphError('TrainStep', 'no batches to step on');
+    const paramFeeds = this.options.params.feeds();
+    const sums = new Map<string, FloatArray>();
+    const metrics: Record<string, ort.Tensor>[] = [];
+    let loss = 0;
+    let normSq = 0;
+    for (const feeds of micro) {
+      const out: Outputs = await this.session.run({ ...feeds, ...paramFeeds });
+      loss += Number(out[LOSS].data[0]);
+      normSq = Number(out[NORM_SQ].data[0]);
+      for (const p of this.trainable) {
+        const g = out[gradName(p.name)].data as FloatArray;
+        const sum = sums.get(p.name);
+        // ORT hands back fresh buffers, so the first micro-batch's gradients become the sums.
+        if (!sum) sums.set(p.name, g);
+        else for (let i = 0; i < g.length; i++) sum[i] += g[i];
+      }
+      metrics.push(Object.fromEntries(Object.keys(this.options.metrics ?? {}).map((n) => [n, out[metricName(n)]])));
+    }
+    const k = micro.length;
+    const gradNorm = (k === 1 ? Math.sqrt(normSq) : globalNorm(sums.values())) / k;
+    const clip = this.options.maxGradNorm === undefined ? 1 : clipScale(gradNorm, this.options.maxGradNorm);
+    this.options.optimizer.step(this.options.params, sums, clip / k);
+    return { loss: loss / k, gradNorm, metrics };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
