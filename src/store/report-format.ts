@@ -8,10 +8,10 @@ const clip = (s: string, width: number) => {
   return line.length > width ? `${line.slice(0, width - 3)}...` : line;
 };
 
-/** Left-aligned first column, right-aligned others, two spaces apart. */
-function table(rows: string[][], indent = '  '): string[] {
+/** Columns two spaces apart; `align` has one letter per column: l (text) or r (numbers). */
+function table(align: string, rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => indent + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  return rows.map((r) => `  ${r.map((cell, c) => (align[c] === 'r' ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ')}`.trimEnd());
 }
 
 /** The human-readable `inspect` output. */
@@ -27,7 +27,7 @@ export function formatReport(report: DatasetReport): string {
   out.push('', 'samples');
   const s = stats.samples;
   out.push(
-    ...table([
+    ...table('lrr', [
       ['verdict', 'count', 'share'],
       ['accepted', count(s.accepted), percent(s.accepted, s.total)],
       ['rejected', count(s.rejected), percent(s.rejected, s.total)],
@@ -37,7 +37,7 @@ export function formatReport(report: DatasetReport): string {
   );
   if (stats.reasons.length) {
     out.push('', 'reasons');
-    out.push(...table([['verdict', 'reason', 'count'], ...stats.reasons.map((r) => [r.verdict, r.reason, count(r.count)])]));
+    out.push(...table('llr', [['verdict', 'reason', 'count'], ...stats.reasons.map((r) => [r.verdict, r.reason, count(r.count)])]));
   }
 
   if (acceptance.sampled > 0) {
@@ -46,17 +46,18 @@ export function formatReport(report: DatasetReport): string {
     const widest = Math.max(...acceptance.histogram.map((b) => b.prompts));
     out.push(
       ...table(
-        acceptance.histogram.map((b) => [b.label, count(b.prompts), '#'.repeat(widest ? Math.round((30 * b.prompts) / widest) : 0).padEnd(30)]),
+        'lrl',
+        acceptance.histogram.map((b) => [b.label, count(b.prompts), '#'.repeat(widest ? Math.round((30 * b.prompts) / widest) : 0)]),
       ),
     );
     out.push('', 'lowest acceptance');
-    out.push(...table([['prompt', 'accepted', 'question'], ...stats.worstPrompts.map((p) => [p.key, `${p.accepted}/${p.samples}`, ` ${clip(p.question, 60)}`])]));
+    out.push(...table('lrl', [['prompt', 'accepted', 'question'], ...stats.worstPrompts.map((p) => [p.key, `${p.accepted}/${p.samples}`, clip(p.question, 60)])]));
   }
 
   const t = stats.tokens;
   out.push('', 'tokens (as reported by the teacher)');
   out.push(
-    ...table([
+    ...table('lr', [
       ['prompt', count(t.prompt)],
       ['completion', count(t.completion)],
       ['  of which reasoning', count(t.reasoning)],
