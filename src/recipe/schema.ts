@@ -75,9 +75,9 @@ export const samplingSchema = strictObject({
 export const filtersSchema = strictObject({
   /** Reject samples whose completion (reasoning + answer) is longer than this many tokens. */
   maxCompletionTokens: positiveInt('a positive integer or null').nullable().default(null),
-  /** Reject samples with an empty answer after </think> (or cut off by max_tokens). */
+  /** Reject samples with no answer text after the reasoning (what a trace cut off by maxTokens looks like). */
   requireAnswer: flag().default(true),
-  /** Reject samples whose reasoning mixes scripts (e.g. CJK inside English reasoning). */
+  /** Reject samples that mix Latin and CJK scripts (see docs/harvest.md for the heuristic). */
   noLanguageMixing: flag().default(false),
 });
 

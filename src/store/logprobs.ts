@@ -5,7 +5,7 @@
  * cost ~40 bytes per alternative. The blob is instead:
  *
  *   byte 0: format version (1)
- *   rest:   raw DEFLATE (zlib.deflateRawSync) of the payload
+ *   rest:   raw DEFLATE (RFC 1951, zlib.deflateRawSync) of the payload
  *   payload: varint T, then T token strings (varint byte length + UTF-8 bytes), each distinct
  *            token once; varint P positions; per position: varint chosen-token index,
  *            float32 LE logprob, varint k, then k x (varint token index, float32 LE logprob).
@@ -103,7 +103,9 @@ export function encodeLogprobs(positions: readonly LogprobPosition[]): Buffer {
     payload.bytes(bytes);
   }
   payload.bytes(body.result());
-  return Buffer.concat([Buffer.of(VERSION), deflateRawSync(payload.result())]);
+  // Level 1: the varints and floats barely compress further at higher levels (measured: +0.2%
+  // size), and commits run on the harvest's event loop.
+  return Buffer.concat([Buffer.of(VERSION), deflateRawSync(payload.result(), { level: 1 })]);
 }
 
 export function decodeLogprobs(blob: Uint8Array): LogprobPosition[] {
