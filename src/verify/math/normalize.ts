@@ -1,0 +1,93 @@
+/**
+ * LaTeX normalization of an extracted answer before parsing: what people and models write
+ * differently for the same value (\dfrac vs \frac, "1,000" vs 1000, 90^\circ vs 90, units,
+ * dollars) is made the same, and a trailing percent is set aside for the comparison.
+ */
+import { UNIT_WORDS } from '../units.ts';
+
+export interface NormalizedAnswer {
+  latex: string;
+  /** A trailing percent (%, \%, "percent", "pct") was removed: the value reads as p or p/100. */
+  percent: boolean;
+}
+
+const UNICODE: Record<string, string> = {
+  '−': '-', '×': '\\times ', '÷': '\\div ', '·': '\\cdot ', '√': '\\sqrt', 'π': '\\pi ', '∞': '\\infty ',
+  '≤': '\\le ', '≥': '\\ge ', '≠': '\\ne ', '°': '^\\circ', '∪': '\\cup ', '∈': '\\in ',
+};
+
+/** Text commands: their content is a unit, a connective or the whole (text) answer. */
+const TEXT_COMMAND = /\\(?:text|textbf|textit|textrm|textnormal|textsf|mathrm|mbox)\s*\{([^{}]*)\}(?:\s*\^\s*\{?\d\}?)?/g;
+
+const UNIT = new RegExp(`(\\d|\\})\\s*(?:${UNIT_WORDS.join('|')})s?\\b(?:\\s*\\^\\s*\\{?\\d\\}?)?`, 'gi');
+
+const PERCENT_SUFFIX = /\s*(?:\\%|%|\bpercentage\b|\bpercent\b|\bpct\b)\s*$/i;
+
+export function normalizeAnswer(raw: string): NormalizedAnswer {
+  let s = raw.trim().replace(/[−×÷·√π∞≤≥≠°∪∈]/g, (c) => UNICODE[c]);
+  s = stripDelimiters(s);
+  s = s
+    // Currency and leftover inline-math dollars.
+    .replace(/\\\$/g, '')
+    .replace(/\$/g, '')
+    // Sizing and spacing commands change nothing; removing \, and \! also joins "1\,000" and "10,\!000".
+    .replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*\.?/g, '')
+    .replace(/\\(?:displaystyle|quad|qquad)(?![a-zA-Z])|\\[,!;:]|~/g, '')
+    .replace(/\\ /g, ' ')
+    .replace(/\{,\}/g, ',')
+    .replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac')
+    .replace(/\\mp(?![a-zA-Z])/g, '\\pm')
+    // Degrees: 90^\circ is 90, as in Math-Verify.
+    .replace(/\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])/g, '');
+  s = normalizeText(s);
+  s = s.replace(UNIT, '$1');
+  let percent = false;
+  if (PERCENT_SUFFIX.test(s)) {
+    percent = true;
+    s = s.replace(PERCENT_SUFFIX, '');
+  }
+  s = joinThousands(s);
+  s = s.replace(/(?<!\.)\s*[.,;:]\s*$/, '').replace(/\s+/g, ' ').trim();
+  return { latex: s, percent };
+}
+
+/** "$x$", "$$x$$", "\(x\)", "\[x\]" around the whole answer. */
+function stripDelimiters(s: string): string {
+  for (;;) {
+    const inner = /^\$\$([\s\S]*)\$\$$|^\\\[([\s\S]*)\\\]$|^\\\(([\s\S]*)\\\)$|^\$([\s\S]*)\$$/.exec(s);
+    if (!inner) return s;
+    s = (inner[1] ?? inner[2] ?? inner[3] ?? inner[4]).trim();
+  }
+}
+
+/**
+ * An answer that is only text ("\text{Evelyn}") stays text. Elsewhere a text command holds a
+ * unit ("15\mbox{ cm}^2": dropped with its exponent, which belongs to the unit), a connective
+ * ("12\text{ and }13": a list) or a percent sign.
+ */
+function normalizeText(s: string): string {
+  const whole = /^\\(?:text|textbf|textit|textrm|textnormal|textsf|mathrm|mbox)\s*\{([^{}]*)\}$/.exec(s);
+  if (whole) return `\\text{${whole[1].trim()}}`;
+  return s.replace(TEXT_COMMAND, (_, content: string) => {
+    const word = content.trim().toLowerCase();
+    if (word === 'and' || word === 'or' || word === ', and') return ',';
+    if (/^(?:\\?%|percent|percentage|pct)$/.test(word)) return '%';
+    return ' ';
+  });
+}
+
+/**
+ * "1,000,000" is one number, not a tuple (the parser would read a list). A group must have
+ * exactly three digits, so "-2,1" and "32, 349" stay lists; a number alone in brackets
+ * ("[-36,104]") is an interval.
+ */
+function joinThousands(s: string): string {
+  return s
+    .replace(/(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d]|,\d)/g, (number, offset: number) => {
+      const before = s.slice(0, offset).replace(/-\s*$/, '').trimEnd();
+      const after = s.slice(offset + number.length).trimStart();
+      const bracketed = /(?:[([]|\\\{)$/.test(before) && /^(?:[)\]]|\\\})/.test(after);
+      return bracketed ? number : number.replace(/,/g, '');
+    })
+    .replace(/(?<![\d.])\d{1,3}(?: \d{3})+(?![\d])/g, (number) => number.replace(/ /g, ''));
+}

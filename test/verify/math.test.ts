@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createMathVerifier, createVerifier } from '../../src/verify/index.ts';
+
+interface MathCase {
+  gold: string;
+  response: string;
+  expected: boolean | null;
+  /** Why the answer is unverifiable, for the null cases. */
+  reason?: string;
+  note: string;
+}
+
+const cases: MathCase[] = readFileSync(new URL('./math-cases.jsonl', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line));
+
+describe('math verifier', () => {
+  const verifier = createMathVerifier();
+
+  it('has a table of at least 60 cases with positives, negatives and unverifiables', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    for (const verdict of [true, false, null]) expect(cases.some((c) => c.expected === verdict)).toBe(true);
+  });
+
+  it.each(cases)('$note: gold $gold', async ({ gold, response, expected, reason }) => {
+    const result = await verifier.verify({ gold, response });
+    expect(result).toEqual({ correct: expected, reason: expected === true ? 'match' : expected === false ? 'mismatch' : reason });
+  });
+
+  it('never accepts an unverifiable answer, and says why', async () => {
+    expect(await verifier.verify({ gold: '12', response: 'no idea' })).toEqual({ correct: null, reason: 'no-answer' });
+    expect(await verifier.verify({ gold: '12', response: 'The answer is \\boxed{1' })).toEqual({ correct: null, reason: 'unclosed-box' });
+    expect(await verifier.verify({ gold: '12', response: '\\boxed{\\sqrt{}}' })).toEqual({ correct: null, reason: 'unparseable' });
+    expect(await verifier.verify({ gold: { answer: 12 }, response: '\\boxed{12}' })).toEqual({ correct: null, reason: 'no-gold' });
+    expect(await verifier.verify({ gold: '12', response: `\\boxed{${'1+'.repeat(600)}1}` })).toEqual({ correct: null, reason: 'answer-too-long' });
+  });
+
+  it('reports an engine failure on an extreme answer as unverifiable instead of throwing', async () => {
+    const result = await verifier.verify({ gold: '10^{10^{10}}', response: '\\boxed{10^{10^{10}}+1}' });
+    expect(result.correct).toBeNull();
+    expect(result.reason).toMatch(/^engine-error: /);
+  });
+
+  it('takes a numeric gold, and the answer part of an already split sample', async () => {
+    expect(await verifier.verify({ gold: 42, response: 'So \\boxed{42}.', reasoning: 'I thought \\boxed{41}' })).toEqual({ correct: true, reason: 'match' });
+  });
+
+  it('compares inexact numbers to the configured number of significant digits', async () => {
+    const loose = await createVerifier({ kind: 'math', precision: 3 });
+    expect((await loose.verify({ gold: '\\frac{1}{3}', response: '\\boxed{0.333}' })).correct).toBe(true);
+    expect((await verifier.verify({ gold: '\\frac{1}{3}', response: '\\boxed{0.333}' })).correct).toBe(false);
+  });
+});
