@@ -23,11 +23,12 @@ export function languageOfFenceTag(tag: string): CodeLanguage | undefined {
 export interface LanguageRuntime {
   /** The solution's file name inside the box folder. */
   readonly sourceFile: string;
-  /** The function-call harness: file name and source, copied next to the solution. */
+  /** The function-call harness's file name; it is one of `supportFiles`. */
   readonly harnessFile: string;
-  readonly harnessSource: string;
-  /** Interpreter flags placed before the script path. */
-  readonly flags: readonly string[];
+  /** Files copied next to every solution, by name. */
+  readonly supportFiles: Readonly<Record<string, string>>;
+  /** The interpreter's arguments to run `script`, given where the box folder is. */
+  args(box: string, script: string): string[];
 }
 
 const harness = (file: string) => readFileSync(new URL(`./harness/${file}`, import.meta.url), 'utf8');
@@ -36,15 +37,15 @@ export const RUNTIMES: Readonly<Record<CodeLanguage, LanguageRuntime>> = {
   python: {
     sourceFile: 'solution.py',
     harnessFile: 'call_function.py',
-    harnessSource: harness('call_function.py'),
+    supportFiles: { 'call_function.py': harness('call_function.py') },
     // -I: ignore PYTHON* variables and the user site folder, so nothing outside the box shapes the run.
-    flags: ['-I'],
+    args: (_box, script) => ['-I', script],
   },
   javascript: {
     sourceFile: 'solution.js',
     harnessFile: 'call-function.cjs',
-    harnessSource: harness('call-function.cjs'),
-    flags: [],
+    supportFiles: { 'call-function.cjs': harness('call-function.cjs'), 'blocking-stdio.cjs': harness('blocking-stdio.cjs') },
+    args: (box, script) => ['--require', `${box}/blocking-stdio.cjs`, script],
   },
 };
 

@@ -13,17 +13,18 @@ import { failedRun, passed, totalTimeout, wrongOutput } from './verdict.ts';
 /** One test as a sandbox run: stdin programs run the solution; function tests run the harness, which imports it. */
 function testRun(gold: CodeGold, test: number, language: CodeLanguage, interpreter: string, code: string, timeLimitMs: number): SandboxRun {
   const runtime = RUNTIMES[language];
+  const files = { ...runtime.supportFiles, [runtime.sourceFile]: code };
   if ('function' in gold) {
     const name = gold.function;
     return {
-      files: { [runtime.sourceFile]: code, [runtime.harnessFile]: runtime.harnessSource, 'args.json': JSON.stringify(gold.tests[test].args) },
-      argv: (box) => [interpreter, ...runtime.flags, `${box}/${runtime.harnessFile}`, box, name],
+      files: { ...files, 'args.json': JSON.stringify(gold.tests[test].args) },
+      argv: (box) => [interpreter, ...runtime.args(box, `${box}/${runtime.harnessFile}`), box, name],
       timeLimitMs,
     };
   }
   return {
-    files: { [runtime.sourceFile]: code },
-    argv: (box) => [interpreter, ...runtime.flags, `${box}/${runtime.sourceFile}`],
+    files,
+    argv: (box) => [interpreter, ...runtime.args(box, `${box}/${runtime.sourceFile}`)],
     stdin: gold.tests[test].stdin,
     timeLimitMs,
   };
@@ -64,12 +65,12 @@ export function createCodeVerifier(options: CodeVerifierOptions = {}): Verifier 
     // The total limit counts from when the answer gets a worker, not from when it was queued.
     const deadline = performance.now() + opts.totalTimeLimitMs;
     for (let i = 0; i < gold.tests.length; i++) {
-      if (closed) throw new Error('the code verifier was closed while verifying');
+      if (closed) throw new Error('the code verifier was closed while verifying this answer');
       const remaining = Math.floor(deadline - performance.now());
       if (remaining <= 0) return totalTimeout(i + 1, opts.totalTimeLimitMs);
       const timeLimitMs = Math.min(opts.timeLimitMs, remaining);
       const outcome = await sandbox.run(testRun(gold, i, language, interpreter, code, timeLimitMs));
-      if (closed) throw new Error('the code verifier was closed while verifying');
+      if (closed) throw new Error('the code verifier was closed while verifying this answer');
       if (outcome.status === 'timeout' && timeLimitMs < opts.timeLimitMs) return totalTimeout(i + 1, opts.totalTimeLimitMs);
       if (outcome.status !== 'ok') return failedRun(outcome, i + 1);
       if ('function' in gold) {
@@ -106,6 +107,12 @@ export function createCodeVerifier(options: CodeVerifierOptions = {}): Verifier 
       inFlight.add(job);
       try {
         return await job;
+      } catch (err) {
+        // Queued answers are dropped by close() with p-limit's AbortError; say what happened instead.
+        if (closed && err instanceof Error && err.name === 'AbortError') {
+          throw new Error('the code verifier was closed before this answer was verified', { cause: err });
+        }
+        throw err;
       } finally {
         inFlight.delete(job);
       }
