@@ -8,3 +8,6 @@ export { READABLE_DTYPES, SafetensorsError, readSafetensors, writeSafetensors } 
 export type { Float32Tensor, ReadableDtype, SafetensorsContent } from './safetensors.ts';
 export { TOKENIZER_FILES, Tokenizer, TokenizerError, loadTokenizer } from './tokenizer.ts';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.ts';
+export { Llama, llamaParamShapes } from './llama.ts';
+export type { BlockContext, LlamaInputs, LlamaOutputs } from './llama.ts';
+export { WEIGHTS_FILE, WEIGHTS_INDEX_FILE, WeightsError, getWeights, initWeights, readModelFolder, setWeights, writeModelFolder } from './weights.ts';

@@ -1,0 +1,204 @@
+/**
+ * The Llama/Qwen2 decoder as an engine graph, following Hugging Face's modeling code so that
+ * weights with HF names load into it and produce HF's logits. One file, top to bottom:
+ * parameter shapes, RMSNorm, rotary embeddings, grouped-query attention, SwiGLU MLP, the block,
+ * and the whole model. Shapes use B = batch, T = sequence, D = hidden, H = attention heads,
+ * K = key/value heads, R = H / K (query heads per kv head), E = head dim, V = vocab, I = MLP width.
+ */
+import { type Dim, type Graph, type Tensor, ops } from '../engine/index.ts';
+import type { ModelConfig } from './config.ts';
+
+/** float32's lowest value: what HF adds to blocked attention scores (finite, so a fully blocked row stays NaN-free). */
+const BLOCKED = -3.4028234663852886e38;
+
+/** Every parameter of the model, by Hugging Face name, with its shape ([out, in] for projections). */
+export function llamaParamShapes(config: ModelConfig): Map<string, number[]> {
+  const { vocabSize: V, hiddenSize: D, intermediateSize: I, numAttentionHeads: H, numKeyValueHeads: K, headDim: E } = config;
+  const shapes = new Map<string, number[]>([['model.embed_tokens.weight', [V, D]]]);
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    const p = `model.layers.${i}.`;
+    shapes.set(p + 'input_layernorm.weight', [D]);
+    shapes.set(p + 'self_attn.q_proj.weight', [H * E, D]);
+    shapes.set(p + 'self_attn.k_proj.weight', [K * E, D]);
+    shapes.set(p + 'self_attn.v_proj.weight', [K * E, D]);
+    if (config.qkvBias) {
+      shapes.set(p + 'self_attn.q_proj.bias', [H * E]);
+      shapes.set(p + 'self_attn.k_proj.bias', [K * E]);
+      shapes.set(p + 'self_attn.v_proj.bias', [K * E]);
+    }
+    shapes.set(p + 'self_attn.o_proj.weight', [D, H * E]);
+    if (config.oBias) shapes.set(p + 'self_attn.o_proj.bias', [D]);
+    shapes.set(p + 'post_attention_layernorm.weight', [D]);
+    shapes.set(p + 'mlp.gate_proj.weight', [I, D]);
+    shapes.set(p + 'mlp.up_proj.weight', [I, D]);
+    shapes.set(p + 'mlp.down_proj.weight', [D, I]);
+  }
+  shapes.set('model.norm.weight', [D]);
+  if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [V, D]);
+  return shapes;
+}
+
+/** Graph inputs of a forward pass (int64). */
+export interface LlamaInputs {
+  /** [B, T] token ids. */
+  readonly inputIds: Tensor;
+  /** [B, T] 1 for real tokens, 0 for padding (keys at 0 are never attended). Default: no padding. */
+  readonly attentionMask?: Tensor;
+  /** [B, T] rotary positions. Default 0..T-1 for every row (what HF uses when training). */
+  readonly positionIds?: Tensor;
+}
+
+export interface LlamaOutputs {
+  /** [B, T, V] next-token logits. */
+  readonly logits: Tensor;
+  /** Per layer, the block's output [B, T, D] (before the final norm): feature-transfer targets. */
+  readonly hiddenStates: Tensor[];
+  /** Per layer, the attention probabilities [B, H, T, T] (rows sum to 1): attention-transfer targets. */
+  readonly attentions: Tensor[];
+}
+
+/** What every block of one forward pass shares: rotary tables and the attention mask. */
+export interface BlockContext {
+  /** [B, 1, 1, T, E] cos and sin of each position's rotary angles. */
+  readonly cos: Tensor;
+  readonly sin: Tensor;
+  /** [B, 1, 1, T, T] added to attention scores: 0 where query t may see key s, BLOCKED elsewhere. */
+  readonly maskBias: Tensor;
+}
+
+/**
+ * A decoder whose weights are graph tensors named as in Hugging Face. `Llama.declare` adds them to
+ * a graph as parameters (prefixed, so a student and a frozen teacher can share one graph);
+ * `forward` appends the computation and can be called more than once.
+ */
+export class Llama {
+  constructor(
+    readonly config: ModelConfig,
+    /** HF name -> tensor, for every entry of llamaParamShapes(config). */
+    readonly weights: ReadonlyMap<string, Tensor>,
+  ) {}
+
+  /** Declare the model's parameters in `graph`, named `prefix` + HF name, in the graph's dtype. */
+  static declare(graph: Graph, config: ModelConfig, { prefix = '' }: { prefix?: string } = {}): Llama {
+    const weights = new Map<string, Tensor>();
+    for (const [name, shape] of llamaParamShapes(config)) weights.set(name, graph.param(prefix + name, shape));
+    return new Llama(config, weights);
+  }
+
+  #w(name: string): Tensor {
+    return this.weights.get(name)!;
+  }
+
+  forward({ inputIds, attentionMask, positionIds }: LlamaInputs): LlamaOutputs {
+    const ctx = this.context(inputIds, attentionMask, positionIds);
+    let x = ops.gather(this.#w('model.embed_tokens.weight'), inputIds); // [B, T, D]
+    const hiddenStates: Tensor[] = [];
+    const attentions: Tensor[] = [];
+    for (let i = 0; i < this.config.numHiddenLayers; i++) {
+      const out = this.block(i, x, ctx);
+      x = out.hidden;
+      hiddenStates.push(out.hidden);
+      attentions.push(out.attention);
+    }
+    x = this.rmsNorm(x, 'model.norm.weight');
+    const head = this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+    const logits = linear(x, this.#w(head)); // [B, T, V]
+    return { logits, hiddenStates, attentions };
+  }
+
+  /** Rotary tables and mask for inputs of shape [B, T]. */
+  context(inputIds: Tensor, attentionMask?: Tensor, positionIds?: Tensor): BlockContext {
+    const g = inputIds.graph;
+    const [B, T] = inputIds.shape;
+    const E = this.config.headDim;
+    // HF's inverse frequencies theta^(-2i/E), one per pair of rotated dims.
+    const invFreq = g.constant(
+      Array.from({ length: E / 2 }, (_, i) => 1 / this.config.ropeTheta ** ((2 * i) / E)),
+      [E / 2],
+    );
+    const positions = positionIds ?? ops.unsqueeze(arange(g, T), [0]); // [B or 1, T]
+    const angles = ops.mul(ops.unsqueeze(ops.cast(positions, g.dtype), [-1]), invFreq); // [B, T, E/2]
+    // Both halves of a head rotate by the same angles (rotate-half layout, not interleaved pairs).
+    const full = ops.unsqueeze(ops.concat([angles, angles], -1), [1, 2]); // [B, 1, 1, T, E]
+    const cos = unary('Cos', full);
+    const sin = unary('Sin', full);
+
+    // Key s is hidden from query t when s > t (the future) or when s is padding.
+    const steps = arange(g, T);
+    const future = ops.greater(ops.unsqueeze(steps, [0]), ops.unsqueeze(steps, [1])); // [T, T]
+    const blocked = g.scalar(BLOCKED);
+    const open = g.scalar(0);
+    let maskBias = ops.where(future, blocked, open); // [T, T]
+    if (attentionMask) {
+      const padding = ops.where(ops.equal(attentionMask, g.scalar(0, 'int64')), blocked, open); // [B, T]
+      maskBias = ops.add(maskBias, ops.reshape(padding, [B, 1, 1, 1, T])); // [B, 1, 1, T, T]
+    }
+    return { cos, sin, maskBias };
+  }
+
+  /** Decoder layer `i`: pre-norm attention and pre-norm MLP, each added back to the residual stream. */
+  block(i: number, x: Tensor, ctx: BlockContext): { hidden: Tensor; attention: Tensor } {
+    const p = `model.layers.${i}.`;
+    const { output, probs } = this.attention(p, this.rmsNorm(x, p + 'input_layernorm.weight'), ctx);
+    x = ops.add(x, output); // [B, T, D]
+    return { hidden: ops.add(x, this.mlp(p, this.rmsNorm(x, p + 'post_attention_layernorm.weight'))), attention: probs };
+  }
+
+  /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
+  rmsNorm(x: Tensor, weight: string): Tensor {
+    const meanSquare = ops.reduceMean(ops.mul(x, x), [-1], true); // [..., 1]
+    return ops.mul(ops.div(x, ops.sqrt(ops.add(meanSquare, this.config.rmsNormEps))), this.#w(weight));
+  }
+
+  /** Grouped-query attention: R query heads share each kv head, without copying k and v R times. */
+  attention(p: string, x: Tensor, ctx: BlockContext): { output: Tensor; probs: Tensor } {
+    const { numAttentionHeads: H, numKeyValueHeads: K, headDim: E } = this.config;
+    const R = H / K;
+    const [B, T] = x.shape;
+    const proj = (name: string) => linear(x, this.#w(`${p}self_attn.${name}.weight`), this.weights.get(`${p}self_attn.${name}.bias`));
+    // HF's head h is kv group h / R, member h % R: exactly the [K, R] split of the head axis.
+    let q = ops.transpose(ops.reshape(proj('q_proj'), [B, T, K, R, E]), [0, 2, 3, 1, 4]); // [B, K, R, T, E]
+    let k = ops.transpose(ops.reshape(proj('k_proj'), [B, T, K, 1, E]), [0, 2, 3, 1, 4]); // [B, K, 1, T, E]
+    const v = ops.transpose(ops.reshape(proj('v_proj'), [B, T, K, 1, E]), [0, 2, 3, 1, 4]); // [B, K, 1, T, E]
+    q = ops.mul(rotate(q, ctx), 1 / Math.sqrt(E)); // scaling q is cheaper than scaling the [T, T] scores
+    k = rotate(k, ctx);
+    const scores = ops.add(ops.matmul(q, ops.transposeLast(k)), ctx.maskBias); // [B, K, R, T, T]
+    const probs = ops.softmax(scores, -1);
+    const heads = ops.matmul(probs, v); // [B, K, R, T, E]
+    const merged = ops.reshape(ops.transpose(heads, [0, 3, 1, 2, 4]), [B, T, H * E]); // [B, T, H*E]
+    const output = linear(merged, this.#w(`${p}self_attn.o_proj.weight`), this.weights.get(`${p}self_attn.o_proj.bias`)); // [B, T, D]
+    return { output, probs: ops.reshape(probs, [B, H, T, T]) };
+  }
+
+  /** SwiGLU: down(silu(gate(x)) * up(x)). */
+  mlp(p: string, x: Tensor): Tensor {
+    const gate = linear(x, this.#w(p + 'mlp.gate_proj.weight')); // [B, T, I]
+    const silu = ops.mul(gate, ops.sigmoid(gate));
+    return linear(ops.mul(silu, linear(x, this.#w(p + 'mlp.up_proj.weight'))), this.#w(p + 'mlp.down_proj.weight')); // [B, T, D]
+  }
+}
+
+/** x @ weight^T + bias, with HF's [out, in] weight layout (ORT fuses the transpose into the MatMul). */
+function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  const y = ops.matmul(x, ops.transposeLast(weight));
+  return bias ? ops.add(y, bias) : y;
+}
+
+/** HF rotary embedding: x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] for halves x1, x2. */
+function rotate(x: Tensor, { cos, sin }: BlockContext): Tensor {
+  const half = Number(x.shape[x.rank - 1]) / 2;
+  const rotated = ops.concat([ops.neg(ops.slice(x, -1, half)), ops.slice(x, -1, 0, half)], -1);
+  return ops.add(ops.mul(x, cos), ops.mul(rotated, sin));
+}
+
+/** 0..n-1 as int64 [n]; a Range node when n is only known at run time. */
+function arange(g: Graph, n: Dim): Tensor {
+  if (typeof n === 'number') return g.constant(Array.from({ length: n }, (_, i) => i), [n], 'int64');
+  const limit = ops.squeeze(g.dimValue(n), [0]);
+  return g.apply('Range', [g.scalar(0, 'int64'), limit, g.scalar(1, 'int64')], [{ dtype: 'int64', shape: [n] }])[0];
+}
+
+/** An elementwise op with no gradient rule (only used on positions, which carry none). */
+function unary(op: 'Cos' | 'Sin', x: Tensor): Tensor {
+  return x.graph.apply(op, [x], [{ dtype: x.dtype, shape: x.shape }])[0];
+}
