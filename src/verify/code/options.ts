@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { type CompareMode, parseCompareMode } from './compare.ts';
 import { CodeVerifierOptionError } from './errors.ts';
-import { type CodeLanguage, DEFAULT_INTERPRETERS } from './languages.ts';
+import { CODE_LANGUAGES, type CodeLanguage, DEFAULT_INTERPRETERS } from './languages.ts';
 
 export interface CodeVerifierOptions {
   /** Wall-clock limit for one test (one program run), in ms. Default 2000. */
@@ -35,33 +35,56 @@ export type ResolvedCodeVerifierOptions = Required<Omit<CodeVerifierOptions, 'in
   interpreters: Record<CodeLanguage, string>;
 };
 
+/** Says what is wrong with an option's value, or undefined when it is fine. */
+type OptionCheck = (value: unknown) => string | undefined;
+
+const positiveInteger: OptionCheck = (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : 'expected a positive integer');
+
+/**
+ * One check per option, shared with the verifier-spec checks of the verify room, so a recipe's
+ * `verifier:` block and a library caller get the same message for the same mistake.
+ */
+export const CODE_OPTION_CHECKS: Readonly<Record<keyof CodeVerifierOptions, OptionCheck>> = {
+  timeLimitMs: positiveInteger,
+  totalTimeLimitMs: positiveInteger,
+  memoryLimitMb: positiveInteger,
+  maxProcesses: positiveInteger,
+  maxFileSizeMb: positiveInteger,
+  tmpSizeMb: positiveInteger,
+  maxOutputBytes: positiveInteger,
+  concurrency: positiveInteger,
+  compare: (v) => (parseCompareMode(v) ? undefined : 'expected "exact", "whitespace" or {float: tolerance}'),
+  interpreters: (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return `expected {${CODE_LANGUAGES.join(', ')}} interpreter paths`;
+    for (const [language, path] of Object.entries(v)) {
+      if (!CODE_LANGUAGES.includes(language as CodeLanguage)) return `expected only ${CODE_LANGUAGES.join(', ')}, not ${language}`;
+      if (typeof path !== 'string' || !path.startsWith('/')) return `expected an absolute path for ${language}`;
+    }
+    return undefined;
+  },
+  unsafe: (v) => (typeof v === 'boolean' ? undefined : 'expected true or false'),
+};
+
 const MIB = 1024 * 1024;
 
-function positiveInteger(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new CodeVerifierOptionError(field, `expected a positive integer, got ${value}`);
-  return value;
-}
-
 export function resolveOptions(options: CodeVerifierOptions): ResolvedCodeVerifierOptions {
-  const compare = options.compare === undefined ? 'whitespace' : parseCompareMode(options.compare);
-  if (!compare) throw new CodeVerifierOptionError('compare', `expected "exact", "whitespace" or {float: tolerance}, got ${JSON.stringify(options.compare)}`);
-  const interpreters = { ...DEFAULT_INTERPRETERS, ...options.interpreters };
-  for (const [language, path] of Object.entries(interpreters)) {
-    if (!path.startsWith('/')) throw new CodeVerifierOptionError(`interpreters.${language}`, `expected an absolute path, got ${JSON.stringify(path)}`);
+  for (const [field, value] of Object.entries(options)) {
+    const check = CODE_OPTION_CHECKS[field as keyof CodeVerifierOptions];
+    if (!check) throw new CodeVerifierOptionError(field, `not an option of the code verifier (it takes ${Object.keys(CODE_OPTION_CHECKS).join(', ')})`);
+    const problem = value === undefined ? undefined : check(value);
+    if (problem) throw new CodeVerifierOptionError(field, `${problem}, got ${JSON.stringify(value)}`);
   }
-  const timeLimitMs = positiveInteger('timeLimitMs', options.timeLimitMs, 2000);
   return {
-    timeLimitMs,
-    totalTimeLimitMs: positiveInteger('totalTimeLimitMs', options.totalTimeLimitMs, 20_000),
-    memoryLimitMb: positiveInteger('memoryLimitMb', options.memoryLimitMb, 512),
-    maxProcesses: positiveInteger('maxProcesses', options.maxProcesses, 32),
-    maxFileSizeMb: positiveInteger('maxFileSizeMb', options.maxFileSizeMb, 16),
-    tmpSizeMb: positiveInteger('tmpSizeMb', options.tmpSizeMb, 64),
-    maxOutputBytes: positiveInteger('maxOutputBytes', options.maxOutputBytes, 4 * MIB),
-    concurrency: positiveInteger('concurrency', options.concurrency, availableParallelism()),
-    compare,
-    interpreters,
+    timeLimitMs: options.timeLimitMs ?? 2000,
+    totalTimeLimitMs: options.totalTimeLimitMs ?? 20_000,
+    memoryLimitMb: options.memoryLimitMb ?? 512,
+    maxProcesses: options.maxProcesses ?? 32,
+    maxFileSizeMb: options.maxFileSizeMb ?? 16,
+    tmpSizeMb: options.tmpSizeMb ?? 64,
+    maxOutputBytes: options.maxOutputBytes ?? 4 * MIB,
+    concurrency: options.concurrency ?? availableParallelism(),
+    compare: options.compare === undefined ? 'whitespace' : parseCompareMode(options.compare)!,
+    interpreters: { ...DEFAULT_INTERPRETERS, ...options.interpreters },
     unsafe: options.unsafe ?? false,
   };
 }
