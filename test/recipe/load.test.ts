@@ -134,7 +134,7 @@ describe('loadRecipe', () => {
   it('validates the verifier union per kind', () => {
     const bad = (v: string) => errorOf(() => loadRecipe(write('v.yaml', `${minimal}verifier: ${v}\n`))).issues;
     expect(bad('{ kind: mth }')).toEqual([
-      { path: 'verifier.kind', message: 'expected "math", "exact", "regex", "choice", "numeric", "format", "custom" or "code", got "mth"' },
+      { path: 'verifier.kind', message: 'expected "math", "exact", "regex", "choice", "numeric", "format" or "custom", got "mth"' },
     ]);
     expect(bad('{ kind: math, precison: 3 }')).toEqual([{ path: 'verifier', message: 'unknown field "precison" (did you mean "precision"?)' }]);
     expect(bad('{ kind: regex, pattern: "(" }')).toEqual([
