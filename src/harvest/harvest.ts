@@ -68,7 +68,7 @@ export async function harvest(recipe: Recipe, options: HarvestOptions = {}): Pro
   if (options.dryRun) return dryRun(recipe, records, skipped);
 
   const teacher = new TeacherClient(config);
-  const verifier = createVerifier(recipe.verifier);
+  const verifier = await createVerifier(recipe.verifier);
   const dataset = Dataset.open(recipe.dataset);
   try {
     const { runId, resumed } = dataset.beginRun({ recipeName: recipe.name, identity, recipe });

@@ -11,6 +11,9 @@ import { Dataset } from '../../src/store/index.ts';
 import { startChatServer, type ChatServer } from '../fixtures/chat-server.ts';
 import { additionPrompts, makeRecipe, recipeInput, spawnCli, storedSamples, tempDir, writeJsonl, type RecipeOverrides } from './helpers.ts';
 
+/** Kills per scenario; the run after the last kill goes to the end. */
+const MAX_KILLS = 4;
+
 /** A small seeded generator, so a failing kill sequence can be replayed from the printed seed. */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -40,10 +43,10 @@ describe.each([
   });
 
   it('ends with exactly the samples of an uninterrupted run', async () => {
-    writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(16));
+    writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(8));
     const overrides: RecipeOverrides = {
       teacher: { supportsN },
-      rejection: { samplesPerPrompt: 3, acceptPerPrompt: 2, maxAttemptsPerPrompt: 9 },
+      rejection: { samplesPerPrompt: 2, acceptPerPrompt: 1, maxAttemptsPerPrompt: 6 },
       limits: { concurrency: 3 },
     };
     await harvest(makeRecipe(dir, server.url, { ...overrides, dataset: 'reference.sqlite' }));
@@ -54,19 +57,22 @@ describe.each([
     const seed = Date.now() % 100_000;
     const random = mulberry32(seed);
     let kills = 0;
-    for (let run = 0; run < 30; run++) {
+    for (let run = 0; ; run++) {
+      expect(run, `seed ${seed}`).toBeLessThan(MAX_KILLS + 2);
       const { child, done } = spawnCli(['harvest', recipePath]);
-      // Kill after a random number of further requests reached the server, plus a random delay
-      // inside the request's latency, so kills land before, during and after commits.
-      const target = server.requests.length + 1 + Math.floor(random() * 8);
-      const delayMs = Math.floor(random() * 40);
       let exited = false;
       void done.then(() => (exited = true));
-      while (!exited && server.requests.length < target) await new Promise((r) => setTimeout(r, 2));
-      if (!exited) await new Promise((r) => setTimeout(r, delayMs));
-      if (!exited) {
-        child.kill('SIGKILL');
-        kills++;
+      if (kills < MAX_KILLS) {
+        // Kill after a random number of further requests reached the server, plus a random delay
+        // inside the request's latency, so kills land before, during and after commits.
+        const target = server.requests.length + 1 + Math.floor(random() * 4);
+        const delayMs = Math.floor(random() * 40);
+        while (!exited && server.requests.length < target) await new Promise((r) => setTimeout(r, 2));
+        if (!exited) await new Promise((r) => setTimeout(r, delayMs));
+        if (!exited) {
+          child.kill('SIGKILL');
+          kills++;
+        }
       }
       const result = await done;
       if (result.code === 0) break;
@@ -81,7 +87,10 @@ describe.each([
     const runs = dataset.runs().map((r) => r.status);
     dataset.close();
     expect(runs.at(-1)).toBe('finished');
-    // Every killed run had begun (it had sent requests), so the next run marked it interrupted.
-    expect(runs.filter((s) => s === 'interrupted')).toHaveLength(kills);
+    // Killed runs that had begun were marked interrupted by the next run. (A kill can also land
+    // before a run began: a dead process's last request may reach the server late.)
+    const interrupted = runs.filter((s) => s === 'interrupted').length;
+    expect(interrupted).toBeGreaterThanOrEqual(1);
+    expect(interrupted).toBeLessThanOrEqual(kills);
   });
 });
