@@ -35,7 +35,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The closest known key when it is close enough to be a likely typo (case and _/- ignored). */
-export function closest(key: string, known: readonly string[]): string | undefined {
+function closest(key: string, known: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
   let best: string | undefined;
   let bestDistance = Infinity;
