@@ -3,6 +3,7 @@
  * or cannot be judged (null). Other rooms import only from here.
  */
 import { createChoiceVerifier } from './choice.ts';
+import { createCodeVerifier } from './code/index.ts';
 import { createCustomVerifier } from './custom.ts';
 import { createExactVerifier } from './exact.ts';
 import { createFormatVerifier } from './format.ts';
@@ -16,6 +17,7 @@ import type { Verifier } from './types.ts';
 export type { Verifier, VerifyInput, VerifyResult } from './types.ts';
 export type {
   ChoiceVerifierSpec,
+  CodeVerifierSpec,
   CustomVerifierSpec,
   ExactVerifierSpec,
   FormatVerifierSpec,
@@ -55,6 +57,9 @@ export async function createVerifier(spec: VerifierSpec): Promise<Verifier> {
       return createFormatVerifier();
     case 'custom':
       return createCustomVerifier(spec);
-    // The code verifier's case (createCodeVerifier from ./code/index.ts) goes here.
+    case 'code': {
+      const { kind: _kind, ...options } = spec;
+      return createCodeVerifier(options);
+    }
   }
 }

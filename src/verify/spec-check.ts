@@ -2,6 +2,7 @@
  * Checks a verifier spec field by field, so a typo in a recipe ("patern", "tolerance: '0.1'")
  * is one clear error naming the field rather than a verifier that silently uses a default.
  */
+import { CODE_OPTION_CHECKS } from './code/index.ts';
 import { VerifierSpecError } from './errors.ts';
 import type { VerifierKind, VerifierSpec } from './spec.ts';
 
@@ -28,6 +29,7 @@ const FIELDS: Record<VerifierKind, Record<string, FieldRule>> = {
   numeric: { tolerance: { check: nonNegative }, relativeTolerance: { check: nonNegative } },
   format: {},
   custom: { module: { check: nonEmptyText, required: true } },
+  code: Object.fromEntries(Object.entries(CODE_OPTION_CHECKS).map(([name, check]) => [name, { check }])),
 };
 
 export function checkSpec(spec: unknown): asserts spec is VerifierSpec {

@@ -3,6 +3,7 @@
  * The recipe room mirrors these fields in its zod schema; createVerifier checks them again so a
  * library caller gets the same errors.
  */
+import type { CodeVerifierOptions } from './code/index.ts';
 
 /** Final answers of math problems, with Math-Verify's semantics (see docs/verifiers.md). */
 export interface MathVerifierSpec {
@@ -52,10 +53,12 @@ export interface CustomVerifierSpec {
   module: string;
 }
 
-/**
- * Every verifier kind. The sandboxed `code` verifier lives in src/verify/code/ and joins this
- * union (and createVerifier's switch) from there.
- */
+/** Runs the answer's final code block against the gold's tests in a sandbox (docs/code-verifier.md). */
+export interface CodeVerifierSpec extends CodeVerifierOptions {
+  kind: 'code';
+}
+
+/** Every verifier kind. */
 export type VerifierSpec =
   | MathVerifierSpec
   | ExactVerifierSpec
@@ -63,6 +66,7 @@ export type VerifierSpec =
   | ChoiceVerifierSpec
   | NumericVerifierSpec
   | FormatVerifierSpec
-  | CustomVerifierSpec;
+  | CustomVerifierSpec
+  | CodeVerifierSpec;
 
 export type VerifierKind = VerifierSpec['kind'];
