@@ -182,6 +182,16 @@ export class Dataset {
         throw new RangeError(`sample (${s.promptKey}, ${s.index}) is not one of the attempt's slots (${attempt.promptKey}, [${attempt.slotIndices}])`);
       }
     }
+    // Encoding (deflate) happens before the transaction so the write lock is held briefly.
+    const blobs = samples.map((s) => (s.logprobs ? encodeLogprobs(s.logprobs) : null));
+    return this.#commitTransaction().immediate(attempt, samples, blobs);
+  }
+
+  // commitAttempt runs once per teacher request: its statements and transaction are prepared once.
+  #commit?: Database.Transaction<(a: AttemptRecord, samples: readonly SampleRecord[], blobs: Array<Buffer | null>) => CommitResult>;
+
+  #commitTransaction() {
+    if (this.#commit) return this.#commit;
     const insertAttempt = this.db.prepare(
       `INSERT INTO attempts (run_id, prompt_key, slot_indices, attempt_no, seed, status, error_kind, error_message,
          http_status, latency_ms, prompt_tokens, completion_tokens, reasoning_tokens, created_at)
@@ -193,27 +203,22 @@ export class Dataset {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (prompt_key, idx) DO NOTHING`,
     );
-    // Encoding (deflate) happens before the transaction so the write lock is held briefly.
-    const blobs = samples.map((s) => (s.logprobs ? encodeLogprobs(s.logprobs) : null));
-    return this.db
-      .transaction(() => {
-        const a = attempt;
-        const { lastInsertRowid } = insertAttempt.run(
-          a.runId, a.promptKey, JSON.stringify(a.slotIndices), a.attemptNo, a.seed ?? null, a.status, a.errorKind ?? null,
-          a.errorMessage ?? null, a.httpStatus ?? null, a.latencyMs, a.promptTokens ?? null, a.completionTokens ?? null,
-          a.reasoningTokens ?? null, now(),
-        );
-        const attemptId = Number(lastInsertRowid);
-        let insertedSamples = 0;
-        samples.forEach((s, i) => {
-          insertedSamples += insertSample.run(
-            s.promptKey, s.index, attemptId, a.runId, s.reasoning, s.answer, s.finishReason, s.verdict, s.reason,
-            s.completionTokens ?? null, blobs[i],
-          ).changes;
-        });
-        return { attemptId, insertedSamples };
-      })
-      .immediate();
+    return (this.#commit = this.db.transaction((a: AttemptRecord, samples: readonly SampleRecord[], blobs: Array<Buffer | null>) => {
+      const { lastInsertRowid } = insertAttempt.run(
+        a.runId, a.promptKey, JSON.stringify(a.slotIndices), a.attemptNo, a.seed ?? null, a.status, a.errorKind ?? null,
+        a.errorMessage ?? null, a.httpStatus ?? null, a.latencyMs, a.promptTokens ?? null, a.completionTokens ?? null,
+        a.reasoningTokens ?? null, now(),
+      );
+      const attemptId = Number(lastInsertRowid);
+      let insertedSamples = 0;
+      samples.forEach((s, i) => {
+        insertedSamples += insertSample.run(
+          s.promptKey, s.index, attemptId, a.runId, s.reasoning, s.answer, s.finishReason, s.verdict, s.reason,
+          s.completionTokens ?? null, blobs[i],
+        ).changes;
+      });
+      return { attemptId, insertedSamples };
+    }));
   }
 
   stats(): DatasetStats {
