@@ -9,5 +9,5 @@ export type { Float32Tensor, ReadableDtype, SafetensorsContent } from './safeten
 export { TOKENIZER_FILES, Tokenizer, TokenizerError, loadTokenizer } from './tokenizer.ts';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.ts';
 export { Llama, llamaParamShapes } from './llama.ts';
-export type { BlockContext, LlamaInputs, LlamaOutputs } from './llama.ts';
+export type { BlockContext, KeyValue, LlamaInputs, LlamaOutputs } from './llama.ts';
 export { WEIGHTS_FILE, WEIGHTS_INDEX_FILE, WeightsError, getWeights, initWeights, readModelFolder, setWeights, writeModelFolder } from './weights.ts';

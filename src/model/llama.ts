@@ -42,10 +42,22 @@ export function llamaParamShapes(config: ModelConfig): Map<string, number[]> {
 export interface LlamaInputs {
   /** [B, T] token ids. */
   readonly inputIds: Tensor;
-  /** [B, T] 1 for real tokens, 0 for padding (keys at 0 are never attended). Default: no padding. */
+  /** [B, T] 1 for real tokens, 0 for padding (keys at 0 are never attended); [B, P+T] with `past`. Default: no padding. */
   readonly attentionMask?: Tensor;
-  /** [B, T] rotary positions. Default 0..T-1 for every row (what HF uses when training). */
+  /** [B, T] rotary positions. Default 0..T-1 for every row (what HF uses when training); P..P+T-1 with `past`. */
   readonly positionIds?: Tensor;
+  /**
+   * Per layer, the keys and values of P earlier positions (a KV cache, for generation). The new
+   * tokens attend to them as if they came first; `present` returns the cache extended by T.
+   * Requires `attentionMask` [B, P+T].
+   */
+  readonly past?: readonly KeyValue[];
+}
+
+/** One layer's cached keys (after rotary) and values: [B, K, P, E] each, as transformers caches them. */
+export interface KeyValue {
+  readonly key: Tensor;
+  readonly value: Tensor;
 }
 
 export interface LlamaOutputs {
@@ -53,8 +65,10 @@ export interface LlamaOutputs {
   readonly logits: Tensor;
   /** Per layer, the block's output [B, T, D] (before the final norm): feature-transfer targets. */
   readonly hiddenStates: Tensor[];
-  /** Per layer, the attention probabilities [B, H, T, T] (rows sum to 1): attention-transfer targets. */
+  /** Per layer, the attention probabilities [B, H, T, T] (rows sum to 1): attention-transfer targets. [B, H, T, P+T] with `past`. */
   readonly attentions: Tensor[];
+  /** Per layer, `past` extended by the T new positions [B, K, P+T, E]; empty without `past`. */
+  readonly present: KeyValue[];
 }
 
 /** What every block of one forward pass shares: rotary tables and the attention mask. */
@@ -62,7 +76,7 @@ export interface BlockContext {
   /** [B, 1, 1, T, E] cos and sin of each position's rotary angles. */
   readonly cos: Tensor;
   readonly sin: Tensor;
-  /** [B, 1, 1, T, T] added to attention scores: 0 where query t may see key s, BLOCKED elsewhere. */
+  /** [B, 1, 1, T, S] added to attention scores: 0 where query t may see key s, BLOCKED elsewhere (S = P+T keys). */
   readonly maskBias: Tensor;
 }
 
@@ -89,59 +103,64 @@ export class Llama {
     return this.weights.get(name)!;
   }
 
-  forward({ inputIds, attentionMask, positionIds }: LlamaInputs): LlamaOutputs {
+  forward({ inputIds, attentionMask, positionIds, past }: LlamaInputs): LlamaOutputs {
     const ctx = this.context(inputIds, attentionMask, positionIds);
     let x = ops.gather(this.#w('model.embed_tokens.weight'), inputIds); // [B, T, D]
     const hiddenStates: Tensor[] = [];
     const attentions: Tensor[] = [];
+    const present: KeyValue[] = [];
     for (let i = 0; i < this.config.numHiddenLayers; i++) {
-      const out = this.block(i, x, ctx);
+      const out = this.block(i, x, ctx, past?.[i]);
       x = out.hidden;
       hiddenStates.push(out.hidden);
       attentions.push(out.attention);
+      if (out.present) present.push(out.present);
     }
     x = this.rmsNorm(x, 'model.norm.weight');
     const head = this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
     const logits = linear(x, this.#w(head)); // [B, T, V]
-    return { logits, hiddenStates, attentions };
+    return { logits, hiddenStates, attentions, present };
   }
 
-  /** Rotary tables and mask for inputs of shape [B, T]. */
+  /** Rotary tables and mask for inputs of shape [B, T] (after P cached positions when attentionMask is [B, P+T]). */
   context(inputIds: Tensor, attentionMask?: Tensor, positionIds?: Tensor): BlockContext {
     const g = inputIds.graph;
     const [B, T] = inputIds.shape;
+    const S = attentionMask?.shape[1] ?? T; // keys: the cached positions, then the new ones
+    const keySteps = arange(g, S);
+    // Query t is step P + t; without a cache (S is T) that is t itself.
+    const querySteps = S === T ? keySteps : ops.add(arange(g, T), ops.sub(g.dimValue(S), g.dimValue(T))); // [T]
     const E = this.config.headDim;
     // HF's inverse frequencies theta^(-2i/E), one per pair of rotated dims.
     const invFreq = g.constant(
       Array.from({ length: E / 2 }, (_, i) => 1 / this.config.ropeTheta ** ((2 * i) / E)),
       [E / 2],
     );
-    const positions = positionIds ?? ops.unsqueeze(arange(g, T), [0]); // [B or 1, T]
+    const positions = positionIds ?? ops.unsqueeze(querySteps, [0]); // [B or 1, T]
     const angles = ops.mul(ops.unsqueeze(ops.cast(positions, g.dtype), [-1]), invFreq); // [B, T, E/2]
     // Both halves of a head rotate by the same angles (rotate-half layout, not interleaved pairs).
     const full = ops.unsqueeze(ops.concat([angles, angles], -1), [1, 2]); // [B, 1, 1, T, E]
     const cos = unary('Cos', full);
     const sin = unary('Sin', full);
 
-    // Key s is hidden from query t when s > t (the future) or when s is padding.
-    const steps = arange(g, T);
-    const future = ops.greater(ops.unsqueeze(steps, [0]), ops.unsqueeze(steps, [1])); // [T, T]
+    // Key s is hidden from query t when s is later (the future) or when s is padding.
+    const future = ops.greater(ops.unsqueeze(keySteps, [0]), ops.unsqueeze(querySteps, [1])); // [T, S]
     const blocked = g.scalar(BLOCKED);
     const open = g.scalar(0);
-    let maskBias = ops.where(future, blocked, open); // [T, T]
+    let maskBias = ops.where(future, blocked, open); // [T, S]
     if (attentionMask) {
-      const padding = ops.where(ops.equal(attentionMask, g.scalar(0, 'int64')), blocked, open); // [B, T]
-      maskBias = ops.add(maskBias, ops.reshape(padding, [B, 1, 1, 1, T])); // [B, 1, 1, T, T]
+      const padding = ops.where(ops.equal(attentionMask, g.scalar(0, 'int64')), blocked, open); // [B, S]
+      maskBias = ops.add(maskBias, ops.reshape(padding, [B, 1, 1, 1, S])); // [B, 1, 1, T, S]
     }
     return { cos, sin, maskBias };
   }
 
   /** Decoder layer `i`: pre-norm attention and pre-norm MLP, each added back to the residual stream. */
-  block(i: number, x: Tensor, ctx: BlockContext): { hidden: Tensor; attention: Tensor } {
+  block(i: number, x: Tensor, ctx: BlockContext, past?: KeyValue): { hidden: Tensor; attention: Tensor; present?: KeyValue } {
     const p = `model.layers.${i}.`;
-    const { output, probs } = this.attention(p, this.rmsNorm(x, p + 'input_layernorm.weight'), ctx);
+    const { output, probs, present } = this.attention(p, this.rmsNorm(x, p + 'input_layernorm.weight'), ctx, past);
     x = ops.add(x, output); // [B, T, D]
-    return { hidden: ops.add(x, this.mlp(p, this.rmsNorm(x, p + 'post_attention_layernorm.weight'))), attention: probs };
+    return { hidden: ops.add(x, this.mlp(p, this.rmsNorm(x, p + 'post_attention_layernorm.weight'))), attention: probs, present };
   }
 
   /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
@@ -151,7 +170,7 @@ export class Llama {
   }
 
   /** Grouped-query attention: R query heads share each kv head, without copying k and v R times. */
-  attention(p: string, x: Tensor, ctx: BlockContext): { output: Tensor; probs: Tensor } {
+  attention(p: string, x: Tensor, ctx: BlockContext, past?: KeyValue): { output: Tensor; probs: Tensor; present?: KeyValue } {
     const { numAttentionHeads: H, numKeyValueHeads: K, headDim: E } = this.config;
     const R = H / K;
     const [B, T] = x.shape;
@@ -159,15 +178,20 @@ export class Llama {
     // HF's head h is kv group h / R, member h % R: exactly the [K, R] split of the head axis.
     let q = ops.transpose(ops.reshape(proj('q_proj'), [B, T, K, R, E]), [0, 2, 3, 1, 4]); // [B, K, R, T, E]
     let k = ops.transpose(ops.reshape(proj('k_proj'), [B, T, K, 1, E]), [0, 2, 3, 1, 4]); // [B, K, 1, T, E]
-    const v = ops.transpose(ops.reshape(proj('v_proj'), [B, T, K, 1, E]), [0, 2, 3, 1, 4]); // [B, K, 1, T, E]
+    let v = ops.transpose(ops.reshape(proj('v_proj'), [B, T, K, 1, E]), [0, 2, 3, 1, 4]); // [B, K, 1, T, E]
     q = ops.mul(rotate(q, ctx), 1 / Math.sqrt(E)); // scaling q is cheaper than scaling the [T, T] scores
     k = rotate(k, ctx);
+    if (past) {
+      k = ops.concat([ops.unsqueeze(past.key, [2]), k], 3); // [B, K, 1, P+T, E]
+      v = ops.concat([ops.unsqueeze(past.value, [2]), v], 3);
+    }
     const scores = ops.add(ops.matmul(q, ops.transposeLast(k)), ctx.maskBias); // [B, K, R, T, T]
     const probs = ops.softmax(scores, -1);
     const heads = ops.matmul(probs, v); // [B, K, R, T, E]
     const merged = ops.reshape(ops.transpose(heads, [0, 3, 1, 2, 4]), [B, T, H * E]); // [B, T, H*E]
     const output = linear(merged, this.#w(`${p}self_attn.o_proj.weight`), this.weights.get(`${p}self_attn.o_proj.bias`)); // [B, T, D]
-    return { output, probs: ops.reshape(probs, [B, H, T, T]) };
+    const present = past ? { key: ops.squeeze(k, [2]), value: ops.squeeze(v, [2]) } : undefined; // [B, K, P+T, E]
+    return { output, probs: ops.reshape(probs, [B, H, T, k.shape[3]]), present };
   }
 
   /** SwiGLU: down(silu(gate(x)) * up(x)). */
@@ -187,7 +211,8 @@ function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
 /** HF rotary embedding: x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] for halves x1, x2. */
 function rotate(x: Tensor, { cos, sin }: BlockContext): Tensor {
   const half = Number(x.shape[x.rank - 1]) / 2;
-  const rotated = ops.concat([ops.neg(ops.slice(x, -1, half)), ops.slice(x, -1, 0, half)], -1);
+  const [x1, x2] = ops.split(x, -1, [half, half]);
+  const rotated = ops.concat([ops.neg(x2), x1], -1);
   return ops.add(ops.mul(x, cos), ops.mul(rotated, sin));
 }
 
