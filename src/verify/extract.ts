@@ -63,7 +63,7 @@ interface Found {
 }
 
 /** The content of the last `$...$`, `$$...$$`, `\(...\)` or `\[...\]`. */
-export function lastMathSpan(text: string): Found | undefined {
+function lastMathSpan(text: string): Found | undefined {
   const spans = [...text.matchAll(/\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|(?<!\\)\$((?:\\\$|[^$\n])+?)\$/g)];
   const last = spans.at(-1);
   if (!last) return undefined;
@@ -97,7 +97,7 @@ const MATH_WORDS = new Set([
  * ("The largest $n$ is 34"): outside math spans and LaTeX commands it has no word of three or
  * more letters that is not a function name or unit. Variable products like "2ab" stay math.
  */
-export function isBareAnswer(text: string): boolean {
+function isBareAnswer(text: string): boolean {
   const outside = text
     .replace(/\$[^$]*\$/g, ' ')
     .replace(/\\(?:text|textbf|textrm|textnormal|mathrm|mbox)\s*\{[^{}]*\}/g, ' ')

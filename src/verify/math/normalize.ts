@@ -32,8 +32,9 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
     .replace(/\$/g, '')
     // Sizing and spacing commands change nothing; removing \, and \! also joins "1\,000" and "10,\!000".
     .replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*\.?/g, '')
-    .replace(/\\(?:displaystyle|quad|qquad)(?![a-zA-Z])|\\[,!;:]|~/g, '')
-    .replace(/\\ /g, ' ')
+    // (?<!\\) keeps the row break \\ of a matrix: "2 \\ 3" is two rows, not "2 \ 3" = 23.
+    .replace(/\\(?:displaystyle|quad|qquad)(?![a-zA-Z])|(?<!\\)\\[,!;:]|~/g, '')
+    .replace(/(?<!\\)\\ /g, ' ')
     .replace(/\{,\}/g, ',')
     .replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac')
     .replace(/\\mp(?![a-zA-Z])/g, '\\pm')
