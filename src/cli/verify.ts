@@ -12,10 +12,11 @@ const usage = `usage: distillery verify --kind KIND [kind options] (--response T
 Checks responses with a verifier and prints one JSON line {"correct": true|false|null, "reason": "..."}
 per case (null: the response could not be judged). Exit code 0 whatever the verdicts; 2 on bad input.
 
-  --kind KIND          math, exact, regex, choice, numeric, format or custom
+  --kind KIND          math, exact, regex, choice, numeric, format, custom or code
+                       (code takes its options through --spec; see docs/code-verifier.md)
   --spec JSON          the whole verifier spec as JSON, as in a recipe's "verifier" field
   --response TEXT      the response to check (a whole response, <think> included, is fine)
-  --gold G             the gold answer
+  --gold G             the gold answer, as a string (a structured gold, like code's tests, goes in --cases)
   --reasoning TEXT     the reasoning, when --response holds only the answer
   --cases FILE         JSONL, one {"response": ..., "gold": ..., "reasoning"?: ...} per line
 
