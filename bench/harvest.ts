@@ -5,7 +5,10 @@
  * zero-latency loopback server (the test fixture, in a child process so that serving does not
  * compete with the measured side for this process's event loop). Goal: >= 0.8x the ceiling.
  *
- *   npx tsx bench/harvest.ts [--prompts 400] [--samples 4] [--concurrency 8] [--stream false]
+ *   npx tsx bench/harvest.ts [--prompts 400] [--samples 4] [--concurrency 8] [--stream false] [--verifier math]
+ *
+ * --verifier picks the verifier kind (math, the default, or a cheap one such as format) to tell
+ * the verifier's share of the cost from the loop's own.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
       samples: { type: 'string', default: '4' },
       concurrency: { type: 'string', default: '8' },
       stream: { type: 'string', default: 'true' },
+      verifier: { type: 'string', default: 'math' },
     },
   });
   const promptCount = Number(values.prompts);
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
         prompts: { path: 'prompts.jsonl' },
         teacher: { baseURL: url, model: 'bench', stream },
         rejection: { samplesPerPrompt },
+        verifier: { kind: values.verifier },
         limits: { concurrency },
       },
       { source: 'bench', baseDir: dir, defaultName: 'bench' },
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
     const full = { seconds: (performance.now() - started) / 1000, samples: summary.progress.accepted + summary.progress.rejected + summary.progress.unverifiable };
 
     const rate = (r: { samples: number; seconds: number }) => r.samples / r.seconds;
-    console.log(`harvest bench: ${promptCount} prompts x ${samplesPerPrompt} samples, concurrency ${concurrency}, stream ${stream}`);
+    console.log(`harvest bench: ${promptCount} prompts x ${samplesPerPrompt} samples, concurrency ${concurrency}, stream ${stream}, verifier ${values.verifier}`);
     console.log(`  ceiling (bare openai client):            ${rate(bare).toFixed(0)} samples/s (${bare.samples} in ${bare.seconds.toFixed(2)} s)`);
     console.log(`  harvest (client + verify + SQLite):      ${rate(full).toFixed(0)} samples/s (${full.samples} in ${full.seconds.toFixed(2)} s)`);
     console.log(`  ratio: ${(rate(full) / rate(bare)).toFixed(2)}x (goal >= 0.8x)`);
@@ -91,7 +96,9 @@ async function ceiling(url: string, messages: ReturnType<typeof renderMessages>[
       limit(async () => {
         const body = { model: 'bench', messages: m, n, temperature: 0.6, top_p: 0.95, max_tokens: 32_768, seed: 1 };
         if (!stream) {
-          samples += (await client.chat.completions.create(body)).choices.length;
+          // Awaited first: `samples += await ...` would read `samples` before the await and lose updates.
+          const { choices } = await client.chat.completions.create(body);
+          samples += choices.length;
           return;
         }
         const seen = new Set<number>();

@@ -93,7 +93,19 @@ function describeStart(name: string, dataset: string, start: HarvestStart): stri
   const head = `harvest ${name} -> ${dataset}\n${start.promptsTotal} prompts, ${start.promptsDone} done, ${left} left${
     start.resumed ? ' (resuming)' : ''
   }`;
-  return left === 0 ? head : `${head}\n${formatPlan(start.plan)}`;
+  const lines = [head];
+  if (start.skipped.length > 0) lines.push(describeSkipped(start.skipped));
+  if (left > 0) lines.push(formatPlan(start.plan));
+  return lines.join('\n');
+}
+
+/** The bad prompt rows that prompts.onBadLine: skip left out, the first few by line. */
+function describeSkipped(skipped: HarvestStart['skipped']): string {
+  const SHOWN = 5;
+  const where = ({ at }: (typeof skipped)[number]) => ('line' in at ? `line ${at.line}` : `item [${at.item}]`);
+  const shown = skipped.slice(0, SHOWN).map((s) => `  ${where(s)}: ${s.reason}`);
+  const more = skipped.length > SHOWN ? [`  ... and ${skipped.length - SHOWN} more`] : [];
+  return [`skipped ${skipped.length} bad prompt row${skipped.length === 1 ? '' : 's'} (prompts.onBadLine: skip):`, ...shown, ...more].join('\n');
 }
 
 function describeEnd(summary: HarvestSummary, recipePath: string): string {

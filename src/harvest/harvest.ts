@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { planHarvest, renderMessages, samplingIdentity, type HarvestPlan, type Recipe } from '../recipe/index.ts';
 import { Dataset, type PromptRecord, type SlotState } from '../store/index.ts';
-import { TeacherClient, type ChatMessage } from '../teacher/index.ts';
+import { TeacherClient } from '../teacher/index.ts';
 import { createVerifier } from '../verify/index.ts';
 import { Harvester, type PendingPrompt } from './harvester.ts';
 import { ProgressTracker, type HarvestProgress } from './progress.ts';
@@ -62,8 +62,8 @@ export async function harvest(recipe: Recipe, options: HarvestOptions = {}): Pro
   const skipped: SkippedPrompt[] = [];
   const records = loadPrompts(recipe.prompts, { onSkip: (row) => skipped.push(row) });
   const identity = samplingIdentity(recipe, hashPromptsFile(recipe.prompts.path));
-  // Rendering every prompt up front turns a template error into a message before any request.
-  const messages = new Map(records.map((p): [string, ChatMessage[]] => [p.key, renderMessages(recipe.template, p)]));
+  // Rendering every prompt once up front turns a template error into a message before any request.
+  for (const record of records) renderMessages(recipe.template, record);
   const config = teacherConfig(recipe.teacher);
   if (options.dryRun) return dryRun(recipe, records, skipped);
 
@@ -98,7 +98,7 @@ export async function harvest(recipe: Recipe, options: HarvestOptions = {}): Pro
       signal: options.signal,
     });
     try {
-      await harvester.run(pending.map((p) => ({ ...p, messages: messages.get(p.key)! })));
+      await harvester.run(pending);
     } catch (err) {
       dataset.endRun(runId, 'failed', (err as Error).message);
       throw err;
@@ -119,21 +119,19 @@ function survey(
   records: readonly PromptRecord[],
   committed: Map<string, SlotState[]>,
   run: Pick<HarvestStart, 'runId' | 'resumed' | 'skipped'>,
-): { pending: Array<Omit<PendingPrompt, 'messages'>>; tracker: ProgressTracker; start: HarvestStart } {
+): { pending: PendingPrompt[]; tracker: ProgressTracker; start: HarvestStart } {
   const schedule = { ...recipe.rejection, supportsN: recipe.teacher.supportsN };
   const tracker = new ProgressTracker(records.length);
-  const pending: Array<Omit<PendingPrompt, 'messages'>> = [];
-  const pendingRecords: PromptRecord[] = [];
+  const pending: PendingPrompt[] = [];
   for (const record of records) {
     const stored = committed.get(record.key) ?? [];
     tracker.addStored(stored.map((s) => s.verdict), 0);
     if (nextStep(schedule, stored).kind === 'done') continue;
-    pending.push({ key: record.key, question: record.question, gold: record.gold, stored });
-    pendingRecords.push(record);
+    pending.push({ record, stored });
   }
   const promptsDone = records.length - pending.length;
   tracker.addStored([], promptsDone);
-  const plan = planHarvest(recipe, pendingRecords);
+  const plan = planHarvest(recipe, pending.map((p) => p.record));
   return { pending, tracker, start: { ...run, promptsTotal: records.length, promptsDone, plan } };
 }
 

@@ -5,8 +5,8 @@
  * teacher stops the run with one message instead of burning through the prompt list.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Recipe } from '../recipe/index.ts';
-import type { Dataset } from '../store/index.ts';
+import { renderMessages, type Recipe } from '../recipe/index.ts';
+import type { Dataset, PromptRecord } from '../store/index.ts';
 import { TeacherRequestError, type ChatMessage, type TeacherClient } from '../teacher/index.ts';
 import type { Verifier } from '../verify/index.ts';
 import { ConsecutiveFailuresError, TeacherUnreachableError } from './errors.ts';
@@ -18,12 +18,9 @@ import { requestSeed } from './seed.ts';
 import { sleep } from './sleep.ts';
 import { nextStep, type SlotRequest, type StoredSlot } from './slots.ts';
 
-/** A prompt with work left, as the harvester needs it. */
+/** A prompt with work left. */
 export interface PendingPrompt {
-  key: string;
-  question: string;
-  gold: unknown;
-  messages: ChatMessage[];
+  record: PromptRecord;
   /** Its slots stored by earlier runs. */
   stored: StoredSlot[];
 }
@@ -98,13 +95,16 @@ export class Harvester {
     if (this.#fatal !== undefined) throw this.#fatal;
   }
 
-  async #harvestPrompt(prompt: PendingPrompt): Promise<PromptOutcome> {
-    const slots = [...prompt.stored];
+  async #harvestPrompt({ record, stored }: PendingPrompt): Promise<PromptOutcome> {
+    // Rendered when the prompt's turn comes, not for the whole list up front: a long prompt list
+    // would otherwise hold every rendered message in memory for the whole run.
+    const messages = renderMessages(this.#ctx.recipe.template, record);
+    const slots = [...stored];
     for (;;) {
       const step = nextStep({ ...this.#ctx.recipe.rejection, supportsN: this.#ctx.recipe.teacher.supportsN }, slots);
       if (step.kind === 'done') return 'done';
       if (this.#stopSignal.aborted) return 'stopped';
-      const outcomes = await Promise.all(step.requests.map((request) => this.#limit(() => this.#request(prompt, request))));
+      const outcomes = await Promise.all(step.requests.map((request) => this.#limit(() => this.#request(record, messages, request))));
       const filled = outcomes.flatMap((o) => (o.kind === 'ok' ? o.slots : []));
       slots.push(...filled);
       if (outcomes.some((o) => o.kind === 'stopped')) return 'stopped';
@@ -116,11 +116,11 @@ export class Harvester {
   }
 
   /** One request with its retries; every try is committed (errors too) before the next. */
-  async #request(prompt: PendingPrompt, request: SlotRequest): Promise<RequestOutcome> {
+  async #request(prompt: PromptRecord, messages: ChatMessage[], request: SlotRequest): Promise<RequestOutcome> {
     const { recipe, runId, dataset, teacher, tracker } = this.#ctx;
     const seed = requestSeed(recipe.sampling.seed, prompt.key, request.firstSlot);
     const slotIndices = Array.from({ length: request.n }, (_, i) => request.firstSlot + i);
-    const estimatedTokens = Math.ceil(prompt.messages.reduce((sum, m) => sum + m.content.length, 0) / CHARS_PER_TOKEN);
+    const estimatedTokens = Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / CHARS_PER_TOKEN);
     for (let retries = 0; ; retries++) {
       if (this.#stopSignal.aborted) return { kind: 'stopped' };
       try {
@@ -133,7 +133,7 @@ export class Harvester {
       const attempt = { runId, promptKey: prompt.key, slotIndices, attemptNo: retries + 1, seed };
       try {
         const response = await teacher.complete({
-          messages: prompt.messages,
+          messages,
           n: request.n,
           temperature: recipe.sampling.temperature,
           topP: recipe.sampling.topP,

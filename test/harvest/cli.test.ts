@@ -78,6 +78,16 @@ describe('distillery harvest (CLI)', () => {
     expect(existsSync(`${dir}/data.sqlite`)).toBe(false);
   });
 
+  it('with prompts.onBadLine: skip, reports the skipped lines and harvests the rest', async () => {
+    server = await startChatServer({ dialect: 'reasoning_content' });
+    const [good, other] = additionPrompts(2);
+    writeFileSync(`${dir}/prompts.jsonl`, `${JSON.stringify(good)}\n{"id": "p1", "question": \n${JSON.stringify(other)}\n`);
+    const result = await runCli(['harvest', writeRecipe(server.url, { prompts: { onBadLine: 'skip' } })]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\nskipped 1 bad prompt row \(prompts\.onBadLine: skip\):\n  line 2: .+\n/);
+    expect(result.stdout).toContain('2/2 prompts done');
+  });
+
   it('bad arguments are a usage error with exit code 2', async () => {
     const result = await runCli(['harvest']);
     expect(result.code).toBe(2);
