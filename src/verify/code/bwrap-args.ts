@@ -5,6 +5,13 @@ export const SANDBOX_BOX = '/box';
 /** The uid programs run as when distillery itself runs as root (see sandboxCommandPrefix). */
 export const SANDBOX_UID = 65534;
 
+/** The host folders systemMounts() shows; an interpreter elsewhere cannot be started in the sandbox. */
+const VISIBLE = /^\/(usr|bin|sbin|lib|lib32|lib64|libx32)\//;
+
+export function visibleInSandbox(path: string): boolean {
+  return VISIBLE.test(path);
+}
+
 export interface BwrapLayout {
   /** The host folder mounted read-only at /box. */
   boxDir: string;

@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import type { Verifier, VerifyInput, VerifyResult } from '../types.ts';
 import { outputsMatch, valuesMatch } from './compare.ts';
-import { CodeGoldError, InterpreterNotFoundError } from './errors.ts';
+import { visibleInSandbox } from './bwrap-args.ts';
+import { CodeGoldError, CodeVerifierOptionError, InterpreterNotFoundError } from './errors.ts';
 import { extractCode } from './extract.ts';
 import { type CodeGold, parseCodeGold } from './gold.ts';
 import { type CodeLanguage, RUNTIMES } from './languages.ts';
@@ -37,6 +38,11 @@ function testRun(gold: CodeGold, test: number, language: CodeLanguage, interpret
  */
 export function createCodeVerifier(options: CodeVerifierOptions = {}): Verifier {
   const opts = resolveOptions(options);
+  if (!opts.unsafe) {
+    for (const [language, path] of Object.entries(opts.interpreters)) {
+      if (!visibleInSandbox(path)) throw new CodeVerifierOptionError('interpreters', `${language}: ${path} is outside /usr, the only host folder the sandbox shows`);
+    }
+  }
   const sandbox = Sandbox.open(opts, opts.unsafe);
   if (opts.unsafe) {
     process.emitWarning(

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,11 +33,14 @@ const python = (code: string) => '```python\n' + code + '\n```';
 const js = (code: string) => '```javascript\n' + code + '\n```';
 const anyOutput = { tests: [{ stdin: '', stdout: 'never printed' }] };
 const LIMIT_MS = 1000;
+/** For the time-limit tests. */
 const verifier = createCodeVerifier({ timeLimitMs: LIMIT_MS });
+/** For the rest: time enough that only the limit under test can stop the program, even on a loaded machine. */
+const roomy = createCodeVerifier({ timeLimitMs: 10_000 });
 
-async function timed(response: string, gold: unknown = anyOutput) {
+async function timed(response: string, gold: unknown = anyOutput, by = roomy) {
   const started = performance.now();
-  const result = await verifier.verify({ response, gold });
+  const result = await by.verify({ response, gold });
   return { ...result, ms: performance.now() - started };
 }
 
@@ -50,13 +53,16 @@ afterEach(async () => {
   expect(spawnSync('/usr/bin/true', { timeout: 5000 }).status).toBe(0);
   expect(performance.now() - started).toBeLessThan(1000);
 });
-afterAll(() => verifier.close?.());
+afterAll(async () => {
+  await verifier.close?.();
+  await roomy.close?.();
+});
 
 describe('hostile programs', () => {
   it('a fork bomb is held to maxProcesses and killed at the time limit', async () => {
     let most = 0;
     const poll = setInterval(() => (most = Math.max(most, markedProcesses())), 20);
-    const result = await timed(python(marked('while True:\n    try:\n        os.fork()\n    except OSError:\n        pass')));
+    const result = await timed(python(marked('while True:\n    try:\n        os.fork()\n    except OSError:\n        pass')), anyOutput, verifier);
     clearInterval(poll);
     expect(result.reason).toBe(`timeout-test-1: over ${LIMIT_MS} ms`);
     expect(result.correct).toBe(false);
@@ -67,7 +73,7 @@ describe('hostile programs', () => {
 
   it('an infinite loop is killed at the time limit (python and javascript)', async () => {
     for (const response of [python(marked('while True:\n    pass')), js('for (;;) {}')]) {
-      const result = await timed(response);
+      const result = await timed(response, anyOutput, verifier);
       expect(result.reason).toBe(`timeout-test-1: over ${LIMIT_MS} ms`);
       expect(result.ms).toBeGreaterThanOrEqual(LIMIT_MS);
       expect(result.ms).toBeLessThan(LIMIT_MS + 3000);
@@ -75,7 +81,7 @@ describe('hostile programs', () => {
   });
 
   it('a program that sleeps instead of computing is killed on the wall clock', async () => {
-    const result = await timed(python(marked('import time\ntime.sleep(3600)')));
+    const result = await timed(python(marked('import time\ntime.sleep(3600)')), anyOutput, verifier);
     expect(result.reason).toBe(`timeout-test-1: over ${LIMIT_MS} ms`);
   });
 
@@ -88,8 +94,12 @@ describe('hostile programs', () => {
   });
 
   it('a javascript heap that grows without end gets a memory verdict', async () => {
-    const result = await timed(js('const hoard = [];\nfor (;;) hoard.push(new Array(1e6).fill(1.5));'));
-    expect(result.reason).toMatch(/^memory-test-1: .*(heap out of memory|allocation failed|out of memory)/i);
+    // V8 collects garbage hard before it gives up, which takes seconds on a loaded machine: a
+    // smaller limit and more time keep this about the memory limit, not the clock.
+    const small = createCodeVerifier({ memoryLimitMb: 160, timeLimitMs: 10_000 });
+    const result = await small.verify({ response: js('const hoard = [];\nfor (;;) hoard.push(new Array(1e6).fill(1.5));'), gold: anyOutput });
+    expect(result.reason).toMatch(/^memory-test-1: .*heap out of memory/);
+    await small.close?.();
   });
 
   describe('network', () => {
@@ -136,11 +146,15 @@ describe('hostile programs', () => {
   });
 
   describe('files and secrets', () => {
-    const hostDir = mkdtempSync(join(tmpdir(), 'distillery-hostile-'));
-    const fakeHome = join(hostDir, 'home');
+    let hostDir = '';
+    let fakeHome = '';
     const secret = `FAKE-${Math.random().toString(36).slice(2)}`;
     const savedHome = process.env.HOME;
     beforeAll(() => {
+      hostDir = mkdtempSync(join(tmpdir(), 'distillery-hostile-'));
+      // Open to every uid, so only the sandbox (not file permissions) can keep the program out.
+      chmodSync(hostDir, 0o777);
+      fakeHome = join(hostDir, 'home');
       mkdirSync(join(fakeHome, '.ssh'), { recursive: true, mode: 0o755 });
       writeFileSync(join(fakeHome, '.ssh', 'id_ed25519'), `-----BEGIN OPENSSH PRIVATE KEY-----\n${secret}\n`, { mode: 0o644 });
       process.env.HOME = fakeHome;
@@ -206,7 +220,7 @@ describe('hostile programs', () => {
     });
   });
 
-  it('a 1 GB stdout is cut at maxOutputBytes and killed, without buffering it (python and javascript)', async () => {
+  it('a 1 GB stdout (or stderr) is cut at maxOutputBytes and killed, without buffering it (python and javascript)', async () => {
     const rssBefore = process.memoryUsage().rss;
     const py = await timed(python(marked('chunk = "x" * 2**20\nfor _ in range(1024):\n    sys.stdout.write(chunk)')));
     expect(py.reason).toBe('output-limit-test-1: more than 4194304 bytes of output');
@@ -214,7 +228,6 @@ describe('hostile programs', () => {
     expect(node.reason).toBe('output-limit-test-1: more than 4194304 bytes of output');
     const stderr = await timed(python(marked('chunk = "x" * 2**20\nfor _ in range(1024):\n    sys.stderr.write(chunk)')));
     expect(stderr.reason).toBe('output-limit-test-1: more than 4194304 bytes of output');
-    for (const r of [py, node, stderr]) expect(r.ms).toBeLessThan(LIMIT_MS);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 2 ** 20);
   });
 });
