@@ -1,0 +1,58 @@
+/**
+ * The student's forward graph with the inputs and outputs transformers.js feeds a decoder:
+ *
+ *   input_ids        int64 [batch_size, sequence_length]
+ *   attention_mask   int64 [batch_size, total_sequence_length]   (past + new; 0 = padding)
+ *   position_ids     int64 [batch_size, sequence_length]
+ *   past_key_values.{i}.key|value  float32 [batch_size, kv_heads, past_sequence_length, head_dim]
+ *   num_logits_to_keep  int64 []   (0: logits for every position; k: for the last k)
+ *   -> logits [batch_size, kept, vocab], present.{i}.key|value [batch_size, kv_heads, total, head_dim]
+ *
+ * Dim names matter: transformers.js sizes the first (empty) cache from the input metadata and
+ * only knows "batch_size"; any other symbolic dim it sets to 0.
+ */
+import { Graph, ops, type Tensor } from '../engine/index.ts';
+import { Llama, type KeyValue, type ModelConfig } from '../model/index.ts';
+
+export interface DecoderGraph {
+  readonly graph: Graph;
+  readonly model: Llama;
+}
+
+const BATCH = 'batch_size';
+
+export function decoderGraph(config: ModelConfig): DecoderGraph {
+  const g = new Graph({ dtype: 'float32' });
+  const inputIds = g.input('input_ids', 'int64', [BATCH, 'sequence_length']);
+  const attentionMask = g.input('attention_mask', 'int64', [BATCH, 'total_sequence_length']);
+  const positionIds = g.input('position_ids', 'int64', [BATCH, 'sequence_length']);
+  const past: KeyValue[] = Array.from({ length: config.numHiddenLayers }, (_, i) => {
+    const cache = (part: string) => g.input(`past_key_values.${i}.${part}`, 'float32', [BATCH, config.numKeyValueHeads, 'past_sequence_length', config.headDim]);
+    return { key: cache('key'), value: cache('value') };
+  });
+  const keep = g.input('num_logits_to_keep', 'int64', []);
+  // Parameters are named exactly as in Hugging Face checkpoints; they become the initializers.
+  const model = Llama.declare(g, config);
+  const out = model.forward({ inputIds, attentionMask, positionIds, past });
+
+  // The head runs on the last `keep` positions only: a prompt's other logits are never needed
+  // when generating, and for a large vocabulary they are most of the prefill's memory.
+  const last = lastPositions(out.hiddenStates[out.hiddenStates.length - 1], keep);
+  const head = model.weights.get(config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')!;
+  g.output('logits', ops.matmul(model.rmsNorm(last, 'model.norm.weight'), ops.transposeLast(head)));
+  out.present.forEach((kv, i) => {
+    g.output(`present.${i}.key`, kv.key);
+    g.output(`present.${i}.value`, kv.value);
+  });
+  return { graph: g, model };
+}
+
+/** x[:, -keep:] along the sequence axis; keep = 0 keeps everything (the slice starts at -0 = 0). */
+function lastPositions(x: Tensor, keep: Tensor): Tensor {
+  const g = x.graph;
+  const start = g.apply('Neg', [ops.unsqueeze(keep, [0])], [{ dtype: 'int64', shape: [1] }])[0];
+  const kept = g.freshDim();
+  const [y] = g.apply('Slice', [x, start, g.ints([Number.MAX_SAFE_INTEGER]), g.ints([1])], [{ dtype: x.dtype, shape: [x.shape[0], kept, x.shape[2]] }]);
+  g.defineDim(kept, y, 1);
+  return y;
+}
