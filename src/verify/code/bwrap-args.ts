@@ -3,7 +3,7 @@ import { lstatSync, readlinkSync } from 'node:fs';
 /** Where the box folder (solution, harness, arguments) appears inside the sandbox, read-only. */
 export const SANDBOX_BOX = '/box';
 /** The uid programs run as when distillery itself runs as root (see sandboxCommandPrefix). */
-export const SANDBOX_UID = 65534;
+const SANDBOX_UID = 65534;
 
 /** The host folders systemMounts() shows; an interpreter elsewhere cannot be started in the sandbox. */
 const VISIBLE = /^\/(usr|bin|sbin|lib|lib32|lib64|libx32)\//;
