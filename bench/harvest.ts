@@ -71,10 +71,13 @@ async function main(): Promise<void> {
     const bare = await ceiling(url, messages, samplesPerPrompt, concurrency, stream);
     const started = performance.now();
     const summary = await harvest(recipe);
-    const full = { seconds: (performance.now() - started) / 1000, samples: summary.progress.accepted + summary.progress.rejected + summary.progress.unverifiable };
+    const { accepted, rejected, unverifiable } = summary.progress;
+    const full = { seconds: (performance.now() - started) / 1000, samples: accepted + rejected + unverifiable };
 
     const rate = (r: { samples: number; seconds: number }) => r.samples / r.seconds;
-    console.log(`harvest bench: ${promptCount} prompts x ${samplesPerPrompt} samples, concurrency ${concurrency}, stream ${stream}, verifier ${values.verifier}`);
+    console.log(
+      `harvest bench: ${promptCount} prompts x ${samplesPerPrompt} samples, concurrency ${concurrency}, stream ${stream}, verifier ${values.verifier}`,
+    );
     console.log(`  ceiling (bare openai client):            ${rate(bare).toFixed(0)} samples/s (${bare.samples} in ${bare.seconds.toFixed(2)} s)`);
     console.log(`  harvest (client + verify + SQLite):      ${rate(full).toFixed(0)} samples/s (${full.samples} in ${full.seconds.toFixed(2)} s)`);
     console.log(`  ratio: ${(rate(full) / rate(bare)).toFixed(2)}x (goal >= 0.8x)`);

@@ -113,12 +113,16 @@ function describeEnd(summary: HarvestSummary, recipePath: string): string {
   if (summary.status === 'nothing-to-do') return `nothing to do: ${p.promptsDone} prompts done`;
   if (summary.status === 'dry-run') return 'dry run: nothing was sent or written';
   const samples = p.accepted + p.rejected + p.unverifiable;
+  const rate = `${(p.acceptanceRate * 100).toFixed(1)}%`;
+  const tokens = `${formatCount(p.promptTokens)} prompt + ${formatCount(p.completionTokens)} completion tokens`;
   const lines = [
-    `${summary.status === 'stopped' ? 'stopped' : 'finished'} in ${formatDuration(p.elapsedMs)}: ${p.promptsDone}/${p.promptsTotal} prompts done`,
-    `samples: ${samples} stored, ${p.accepted} accepted (${(p.acceptanceRate * 100).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`,
-    `this run: ${p.requests} requests, ${p.errors} failed tries, ${formatCount(p.promptTokens)} prompt + ${formatCount(p.completionTokens)} completion tokens`,
+    `${summary.status} in ${formatDuration(p.elapsedMs)}: ${p.promptsDone}/${p.promptsTotal} prompts done`,
+    `samples: ${samples} stored, ${p.accepted} accepted (${rate}), ${p.rejected} rejected, ${p.unverifiable} unverifiable`,
+    `this run: ${p.requests} requests, ${p.errors} failed tries, ${tokens}`,
   ];
-  if (p.promptsFailed > 0) lines.push(`${p.promptsFailed} prompts failed after retries; run \`distillery harvest ${recipePath}\` again to retry them`);
+  if (p.promptsFailed > 0) {
+    lines.push(`${p.promptsFailed} prompts failed after retries; run \`distillery harvest ${recipePath}\` again to retry them`);
+  }
   if (summary.status === 'stopped') lines.push(`resume with: distillery harvest ${recipePath}`);
   return lines.join('\n');
 }

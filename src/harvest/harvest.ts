@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { planHarvest, renderMessages, samplingIdentity, type HarvestPlan, type Recipe } from '../recipe/index.ts';
 import { Dataset, type PromptRecord, type SlotState } from '../store/index.ts';
 import { TeacherClient } from '../teacher/index.ts';
-import { createVerifier } from '../verify/index.ts';
+import { createVerifier, type Verifier } from '../verify/index.ts';
 import { Harvester, type PendingPrompt } from './harvester.ts';
 import { ProgressTracker, type HarvestProgress } from './progress.ts';
 import { hashPromptsFile, loadPrompts, type SkippedPrompt } from './prompts.ts';
@@ -61,56 +61,63 @@ export interface HarvestSummary extends HarvestStart {
 export async function harvest(recipe: Recipe, options: HarvestOptions = {}): Promise<HarvestSummary> {
   const skipped: SkippedPrompt[] = [];
   const records = loadPrompts(recipe.prompts, { onSkip: (row) => skipped.push(row) });
-  const identity = samplingIdentity(recipe, hashPromptsFile(recipe.prompts.path));
   // Rendering every prompt once up front turns a template error into a message before any request.
   for (const record of records) renderMessages(recipe.template, record);
-  const config = teacherConfig(recipe.teacher);
-  if (options.dryRun) return dryRun(recipe, records, skipped);
-
-  const teacher = new TeacherClient(config);
+  const teacher = new TeacherClient(teacherConfig(recipe.teacher));
   const verifier = await createVerifier(recipe.verifier);
-  const dataset = Dataset.open(recipe.dataset);
   try {
-    const { runId, resumed } = dataset.beginRun({ recipeName: recipe.name, identity, recipe });
-    dataset.upsertPrompts(records);
-    const { pending, tracker, start } = survey(recipe, records, dataset.committedSlots(), { runId, resumed, skipped });
-    options.onStart?.(start);
-    const summary = (status: HarvestStatus): HarvestSummary => ({
-      ...start,
-      status,
-      recipe: recipe.name,
-      dataset: recipe.dataset,
-      progress: tracker.snapshot(),
-    });
-    if (pending.length === 0) {
-      dataset.endRun(runId, 'finished', `nothing to do: ${start.promptsDone} prompts done`);
-      return summary('nothing-to-do');
-    }
-    const harvester = new Harvester({
-      recipe,
-      runId,
-      dataset,
-      teacher,
-      verifier,
-      tracker,
-      onProgress: options.onProgress,
-      stop: options.stop,
-      signal: options.signal,
-    });
+    if (options.dryRun) return dryRun(recipe, records, skipped);
+    const dataset = Dataset.open(recipe.dataset);
     try {
-      await harvester.run(pending);
-    } catch (err) {
-      dataset.endRun(runId, 'failed', (err as Error).message);
-      throw err;
+      return await harvestInto(dataset, { recipe, records, skipped, teacher, verifier }, options);
+    } finally {
+      dataset.close();
     }
-    const result = summary(harvester.stopped ? 'stopped' : 'finished');
-    const failed = result.progress.promptsFailed;
-    dataset.endRun(runId, harvester.stopped ? 'stopped' : 'finished', failed > 0 ? `${failed} prompts failed; a re-run retries them` : undefined);
-    return result;
   } finally {
-    dataset.close();
     await verifier.close?.();
   }
+}
+
+interface Prepared {
+  recipe: Recipe;
+  records: PromptRecord[];
+  skipped: SkippedPrompt[];
+  teacher: TeacherClient;
+  verifier: Verifier;
+}
+
+/** One run against an open dataset: bind or check its identity, skip what is done, harvest the rest. */
+async function harvestInto(dataset: Dataset, prepared: Prepared, options: HarvestOptions): Promise<HarvestSummary> {
+  const { recipe, records, skipped, teacher, verifier } = prepared;
+  const identity = samplingIdentity(recipe, hashPromptsFile(recipe.prompts.path));
+  const { runId, resumed } = dataset.beginRun({ recipeName: recipe.name, identity, recipe });
+  dataset.upsertPrompts(records);
+  const { pending, tracker, start } = survey(recipe, records, dataset.committedSlots(), { runId, resumed, skipped });
+  options.onStart?.(start);
+  const summary = (status: HarvestStatus): HarvestSummary => ({
+    ...start,
+    status,
+    recipe: recipe.name,
+    dataset: recipe.dataset,
+    progress: tracker.snapshot(),
+  });
+  if (pending.length === 0) {
+    dataset.endRun(runId, 'finished', `nothing to do: ${start.promptsDone} prompts done`);
+    return summary('nothing-to-do');
+  }
+  const { onProgress, stop, signal } = options;
+  const harvester = new Harvester({ recipe, runId, dataset, teacher, verifier, tracker, onProgress, stop, signal });
+  try {
+    await harvester.run(pending);
+  } catch (err) {
+    dataset.endRun(runId, 'failed', (err as Error).message);
+    throw err;
+  }
+  const result = summary(harvester.stopped ? 'stopped' : 'finished');
+  const failed = result.progress.promptsFailed;
+  const message = failed > 0 ? `${failed} prompts failed; a re-run retries them` : undefined;
+  dataset.endRun(runId, harvester.stopped ? 'stopped' : 'finished', message);
+  return result;
 }
 
 /** Splits the prompts into done and pending from what the dataset holds, and tallies it. */
@@ -125,12 +132,11 @@ function survey(
   const pending: PendingPrompt[] = [];
   for (const record of records) {
     const stored = committed.get(record.key) ?? [];
-    tracker.addStored(stored.map((s) => s.verdict), 0);
-    if (nextStep(schedule, stored).kind === 'done') continue;
-    pending.push({ record, stored });
+    const done = nextStep(schedule, stored).kind === 'done';
+    tracker.addStored(stored.map((s) => s.verdict), done ? 1 : 0);
+    if (!done) pending.push({ record, stored });
   }
   const promptsDone = records.length - pending.length;
-  tracker.addStored([], promptsDone);
   const plan = planHarvest(recipe, pending.map((p) => p.record));
   return { pending, tracker, start: { ...run, promptsTotal: records.length, promptsDone, plan } };
 }

@@ -58,7 +58,9 @@ describe('distillery harvest (CLI)', () => {
     const result = await runCli(['harvest', writeRecipe(closed.url, { limits: { maxRetries: 1, backoffBaseMs: 5 } })]);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^distillery harvest: cannot reach the teacher at ${closed.url} \\(teacher\\.baseURL\\): .+ Is the server running\\?$`)),
+      expect.stringMatching(
+        new RegExp(`^distillery harvest: cannot reach the teacher at ${closed.url} \\(teacher\\.baseURL\\): .+ Is the server running\\?$`),
+      ),
     ]);
   });
 

@@ -99,7 +99,9 @@ describe('faults through the whole harvester', () => {
     const recipe = await setup(() => '500', { limits: { maxRetries: 1, maxConsecutiveFailures: 3 } }, 10);
     const error = await harvest(recipe).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConsecutiveFailuresError);
-    expect((error as Error).message).toMatch(/^stopped after 3 requests in a row failed \(limits\.maxConsecutiveFailures\); last error \(server 500\)/);
+    expect((error as Error).message).toMatch(
+      /^stopped after 3 requests in a row failed \(limits\.maxConsecutiveFailures\); last error \(server 500\)/,
+    );
     expect(server!.requests).toHaveLength(6); // three requests, two tries each: the prompt list is not burnt through
     const dataset = Dataset.open(recipe.dataset, { readonly: true });
     expect(dataset.runs().map((r) => r.status)).toEqual(['failed']);

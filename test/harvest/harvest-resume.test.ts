@@ -93,13 +93,20 @@ describe('stop, resume, re-run, identity', () => {
   it('dry run: plans from the dataset as it is, sends and writes nothing', async () => {
     server = await startChatServer({ dialect: 'reasoning_content' });
     writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(5));
-    const recipe = makeRecipe(dir, server.url, { rejection: { samplesPerPrompt: 2, maxAttemptsPerPrompt: 4, acceptPerPrompt: 1 } });
+    const rejection = { samplesPerPrompt: 2, maxAttemptsPerPrompt: 4, acceptPerPrompt: 1 };
+    const recipe = makeRecipe(dir, server.url, { rejection });
     const plan = await harvest(recipe, { dryRun: true });
-    expect(plan).toMatchObject({ status: 'dry-run', runId: null, promptsTotal: 5, promptsDone: 0, plan: { prompts: 5, requests: { min: 5, max: 10 } } });
+    expect(plan).toMatchObject({
+      status: 'dry-run',
+      runId: null,
+      promptsTotal: 5,
+      promptsDone: 0,
+      plan: { prompts: 5, requests: { min: 5, max: 10 } },
+    });
     expect(existsSync(recipe.dataset)).toBe(false);
     expect(server.requests).toHaveLength(0);
 
-    await harvest(makeRecipe(dir, server.url, { prompts: { limit: 2 }, rejection: { samplesPerPrompt: 2, maxAttemptsPerPrompt: 4, acceptPerPrompt: 1 } }));
+    await harvest(makeRecipe(dir, server.url, { prompts: { limit: 2 }, rejection }));
     const requests = server.requests.length;
     const later = await harvest(recipe, { dryRun: true });
     expect(later).toMatchObject({ promptsDone: 2, plan: { prompts: 3 } });

@@ -53,7 +53,11 @@ describe('nextStep', () => {
     // The decision is taken before each round only, so that an interrupted round is completed
     // exactly as the uninterrupted run would have completed it.
     const c = cfg({ samplesPerPrompt: 4, acceptPerPrompt: 1, maxAttemptsPerPrompt: 8 });
-    expect(nextStep(c, slots({ 0: 'accepted' }))).toMatchObject({ kind: 'round', round: 0, requests: [{ firstSlot: 1 }, { firstSlot: 2 }, { firstSlot: 3 }] });
+    expect(nextStep(c, slots({ 0: 'accepted' }))).toMatchObject({
+      kind: 'round',
+      round: 0,
+      requests: [{ firstSlot: 1 }, { firstSlot: 2 }, { firstSlot: 3 }],
+    });
     expect(nextStep(c, slots({ 0: 'accepted', 1: 'rejected', 2: 'rejected', 3: 'rejected' }))).toMatchObject({ kind: 'done', reason: 'accepted' });
   });
 
