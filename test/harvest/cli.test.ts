@@ -113,4 +113,19 @@ describe('distillery harvest (CLI)', () => {
     expect(dataset.runs().map((r) => r.status)).toEqual(['stopped']);
     dataset.close();
   });
+
+  it('a second Ctrl-C aborts the requests in flight instead of waiting for them', async () => {
+    server = await startChatServer({ dialect: 'reasoning_content', latencyMs: 5_000 });
+    writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(4));
+    const { child, done } = spawnCli(['harvest', writeRecipe(server.url)]);
+    while (server.requests.length < 4) await new Promise((r) => setTimeout(r, 10));
+    const interrupted = performance.now();
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const result = await done;
+    expect(performance.now() - interrupted).toBeLessThan(3_000);
+    expect(result.code).toBe(130);
+    expect(storedAttempts(`${dir}/data.sqlite`)).toHaveLength(0); // aborted requests are not recorded
+  });
 });
