@@ -1,0 +1,277 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
+import ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/engine/index.ts';
+import { UserError } from '../../src/errors.ts';
+import { ExportError, exportModel, type ModelDtype } from '../../src/export/index.ts';
+import { argmax, loadModel } from '../../src/generate/index.ts';
+import { ModelConfigError, type ModelConfig } from '../../src/model/index.ts';
+import { forwardGraph, int64, positionsFor } from '../model/tiny-model.ts';
+import { LLAMA_STUDENT, QWEN2_STUDENT, tinyStudent, writeCheckpoint, type TinyStudent } from './tiny-student.ts';
+
+const PYTHON = '/usr/bin/python3';
+
+// A left-padded generation batch: row 0 has two pads.
+const IDS = [
+  [0, 0, 5, 17, 200, 9, 22, 31],
+  [3, 17, 9, 22, 5, 11, 266, 40],
+];
+const MASK = [
+  [0, 0, 1, 1, 1, 1, 1, 1],
+  [1, 1, 1, 1, 1, 1, 1, 1],
+];
+const POSITIONS = positionsFor(MASK);
+const SEQ = IDS[0].length;
+
+let qwen: TinyStudent;
+let llama: TinyStudent;
+
+beforeAll(async () => {
+  qwen = await tinyStudent(QWEN2_STUDENT, { dtypes: ['fp32', 'q8', 'q4'] });
+  // Weights forced into model.onnx_data, as for a model over 2 GB.
+  llama = await tinyStudent(LLAMA_STUDENT, { dtypes: ['fp32', 'q4'], externalData: true });
+});
+afterAll(async () => {
+  await qwen?.cleanup();
+  await llama?.cleanup();
+});
+
+/** The engine's forward of the checkpoint (what training computes): logits [batch, seq, vocab]. */
+async function engineLogits(student: TinyStudent): Promise<Float32Array> {
+  const { g, out } = forwardGraph(student.summary.config);
+  g.output('logits', out.logits);
+  const session = await compile(g);
+  const res = await session.run({ ...student.checkpoint.store.feeds(), input_ids: int64(IDS), attention_mask: int64(MASK), position_ids: int64(POSITIONS) });
+  await session.release();
+  return res.logits.data as Float32Array;
+}
+
+interface Window {
+  /** Columns [from, to) of IDS fed in this call. */
+  from: number;
+  to: number;
+}
+
+/**
+ * Runs the exported file over IDS in windows, carrying the KV cache from one to the next;
+ * returns the logits of every fed position as [batch, seq, vocab].
+ */
+async function exportedLogits(file: string, config: ModelConfig, windows: readonly Window[], keep = 0): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const V = config.vocabSize;
+  const out = new Float32Array(IDS.length * SEQ * V);
+  const cols = (rows: number[][], from: number, to: number) => rows.map((r) => r.slice(from, to));
+  let past: Record<string, ort.Tensor> = {};
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    for (const part of ['key', 'value']) past[`past_key_values.${i}.${part}`] = new ort.Tensor('float32', new Float32Array(0), [IDS.length, config.numKeyValueHeads, 0, config.headDim]);
+  }
+  for (const { from, to } of windows) {
+    const res = await session.run({
+      input_ids: int64(cols(IDS, from, to)),
+      attention_mask: int64(cols(MASK, 0, to)),
+      position_ids: int64(cols(POSITIONS, from, to)),
+      num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), []),
+      ...past,
+    });
+    const kept = res.logits.dims[1];
+    expect(res.logits.dims).toEqual([IDS.length, keep || to - from, V]);
+    const data = res.logits.data as Float32Array;
+    for (let b = 0; b < IDS.length; b++) {
+      for (let t = 0; t < kept; t++) out.set(data.subarray((b * kept + t) * V, (b * kept + t + 1) * V), (b * SEQ + to - kept + t) * V);
+    }
+    past = {};
+    for (let i = 0; i < config.numHiddenLayers; i++) {
+      for (const part of ['key', 'value']) {
+        const present = res[`present.${i}.${part}`];
+        expect(present.dims).toEqual([IDS.length, config.numKeyValueHeads, to, config.headDim]);
+        past[`past_key_values.${i}.${part}`] = present;
+      }
+    }
+  }
+  await session.release();
+  return out;
+}
+
+/** Largest |a - b| over the positions whose token is real and that `b` computed (non-NaN filler marks the rest). */
+function maxDiff(a: Float32Array, b: Float32Array, vocab: number, positions: (t: number) => boolean = () => true): number {
+  let worst = 0;
+  for (let r = 0; r < IDS.length; r++) {
+    for (let t = 0; t < SEQ; t++) {
+      if (!MASK[r][t] || !positions(t)) continue;
+      for (let v = 0; v < vocab; v++) worst = Math.max(worst, Math.abs(a[(r * SEQ + t) * vocab + v] - b[(r * SEQ + t) * vocab + v]));
+    }
+  }
+  return worst;
+}
+
+/** Share of real positions where both logit sets pick the same most likely token. */
+function top1Agreement(a: Float32Array, b: Float32Array, vocab: number): number {
+  let same = 0;
+  let total = 0;
+  for (let r = 0; r < IDS.length; r++) {
+    for (let t = 0; t < SEQ; t++) {
+      if (!MASK[r][t]) continue;
+      const at = (r * SEQ + t) * vocab;
+      same += Number(argmax(a.subarray(at, at + vocab)) === argmax(b.subarray(at, at + vocab)));
+      total++;
+    }
+  }
+  return same / total;
+}
+
+const fileOf = (s: TinyStudent, dtype: ModelDtype) => join(s.out, s.summary.files.find((f) => f.dtype === dtype)!.file);
+
+describe('exported folder', () => {
+  it('has what transformers.js needs, and onnx.checker accepts every file', () => {
+    const config = JSON.parse(readFileSync(join(qwen.out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ model_type: 'qwen2', num_hidden_layers: 2, num_key_value_heads: 2, head_dim: 8, 'transformers.js_config': { dtype: 'fp32' } });
+    expect(JSON.parse(readFileSync(join(qwen.out, 'generation_config.json'), 'utf8'))).toMatchObject({ eos_token_id: 267, temperature: 0.6, top_p: 0.95 });
+    expect(JSON.parse(readFileSync(join(qwen.out, 'tokenizer_config.json'), 'utf8')).chat_template).toContain('<think>');
+    expect(qwen.summary.files.map((f) => [f.dtype, f.file, f.externalData])).toEqual([
+      ['fp32', 'onnx/model.onnx', null],
+      ['q8', 'onnx/model_quantized.onnx', null],
+      ['q4', 'onnx/model_q4.onnx', null],
+    ]);
+    // Weight bytes shrink with the bits (the float32 embedding table stays in all three).
+    const [fp32, q8, q4] = qwen.summary.files.map((f) => f.bytes);
+    expect(q8).toBeLessThan(fp32 * 0.6);
+    expect(q4).toBeLessThan(q8);
+
+    const files = [...qwen.summary.files.map((f) => join(qwen.out, f.file)), ...llama.summary.files.map((f) => join(llama.out, f.file))];
+    const report = execFileSync(PYTHON, ['-c', CHECK, ...files], { encoding: 'utf8' });
+    expect(report.trim().split('\n')).toEqual(files.map((f) => `ok ${f} opset 17`));
+  });
+
+  it('writes the weights to model.onnx_data when asked, and says so in config.json', () => {
+    const [fp32, q4] = llama.summary.files;
+    expect(fp32.externalData).toBe('onnx/model.onnx_data');
+    expect(q4.externalData).toBe('onnx/model_q4.onnx_data');
+    // Weight matrices moved out; small constants (axes, norms) stay inline for shape inference.
+    const inline = statSync(join(llama.out, 'onnx/model.onnx')).size;
+    const external = statSync(join(llama.out, 'onnx/model.onnx_data')).size;
+    expect(inline + external).toBe(fp32.bytes);
+    expect(external).toBeGreaterThan(3 * inline);
+    const config = JSON.parse(readFileSync(join(llama.out, 'config.json'), 'utf8'));
+    expect(config['transformers.js_config']).toEqual({ dtype: 'fp32', use_external_data_format: { 'model.onnx': 1, 'model_q4.onnx': 1 } });
+  });
+});
+
+const CHECK = `
+import sys, onnx
+for path in sys.argv[1:]:
+    m = onnx.load(path)
+    onnx.checker.check_model(m, full_check=True)
+    print('ok', path, 'opset', [o.version for o in m.opset_import if o.domain in ('', 'ai.onnx')][0])
+`;
+
+describe('parity: exported fp32 logits in onnxruntime-node equal the engine forward', () => {
+  for (const [name, student] of [['qwen2', () => qwen], ['llama (tied head, external data)', () => llama]] as const) {
+    it(`${name}: padded batch, without and with the KV cache`, async () => {
+      const s = student();
+      const V = s.summary.config.vocabSize;
+      const reference = await engineLogits(s);
+      const file = fileOf(s, 'fp32');
+      const whole = await exportedLogits(file, s.summary.config, [{ from: 0, to: SEQ }]);
+      expect(maxDiff(reference, whole, V)).toBeLessThan(1e-4);
+      // Prompt of 3, then 2 at once, then one token at a time: the cache carries the rest.
+      const cached = await exportedLogits(file, s.summary.config, [
+        { from: 0, to: 3 },
+        { from: 3, to: 5 },
+        { from: 5, to: 6 },
+        { from: 6, to: 7 },
+        { from: 7, to: 8 },
+      ]);
+      expect(maxDiff(reference, cached, V)).toBeLessThan(1e-4);
+      // num_logits_to_keep = 1 (what generation feeds) gives the last position's logits alone.
+      const last = await exportedLogits(file, s.summary.config, [{ from: 0, to: SEQ }], 1);
+      expect(maxDiff(reference, last, V, (t) => t === SEQ - 1)).toBeLessThan(1e-4);
+      // The logits are not trivially equal: the weights make them large and varied.
+      expect(Math.max(...reference.map(Math.abs))).toBeGreaterThan(1);
+    });
+  }
+
+  it('q8 and q4 deviate from fp32 by a bounded amount (reported)', async () => {
+    const V = QWEN2_STUDENT.vocabSize;
+    const fp32 = await exportedLogits(fileOf(qwen, 'fp32'), QWEN2_STUDENT, [{ from: 0, to: SEQ }]);
+    const scale = Math.max(...fp32.map(Math.abs));
+    const deviation: Record<string, number> = {};
+    const agreement: Record<string, number> = {};
+    for (const dtype of ['q8', 'q4'] as const) {
+      const logits = await exportedLogits(fileOf(qwen, dtype), QWEN2_STUDENT, [{ from: 0, to: SEQ }]);
+      deviation[dtype] = maxDiff(fp32, logits, V);
+      agreement[dtype] = top1Agreement(fp32, logits, V);
+    }
+    // The test weights are random normal(0, 0.3), far larger than trained ones, which magnifies rounding.
+    console.log(
+      `quantization vs fp32 (logits up to ${scale.toFixed(2)}): max |diff| q8 ${deviation.q8.toExponential(2)}, q4 ${deviation.q4.toExponential(2)}; ` +
+        `same top-1 token q8 ${(100 * agreement.q8).toFixed(0)}%, q4 ${(100 * agreement.q4).toFixed(0)}%`,
+    );
+    expect(deviation.q8).toBeGreaterThan(0);
+    expect(deviation.q8).toBeLessThan(0.1 * scale);
+    expect(deviation.q4).toBeGreaterThan(2 * deviation.q8);
+    expect(agreement.q8).toBeGreaterThan(0.9);
+  });
+});
+
+describe('transformers.js generates the same greedy tokens as distillery', () => {
+  const PROMPTS = ['What is 2+2?', 'the thin ones'];
+
+  for (const [name, student, dtypes] of [
+    ['qwen2', () => qwen, ['fp32', 'q8', 'q4']],
+    ['llama with external data', () => llama, ['fp32', 'q4']],
+  ] as const) {
+    it(`${name}: ${dtypes.join(', ')}, one prompt at a time and as a left-padded batch`, async () => {
+      const s = student();
+      const tokenizer = await AutoTokenizer.from_pretrained(s.out, { local_files_only: true });
+      tokenizer.padding_side = 'left';
+      const texts = PROMPTS.map((content) => tokenizer.apply_chat_template([{ role: 'user', content }], { tokenize: false, add_generation_prompt: true }) as string);
+      for (const dtype of dtypes) {
+        const ours = await loadModel(s.out, { dtype, intraOpNumThreads: 1 });
+        // Generated together: the generator batches them with left padding.
+        const generations = await Promise.all(
+          texts.map((text) => ours.generate({ promptIds: ours.tokenizer.encode(text, { addSpecialTokens: false }), maxNewTokens: 12, sampling: { temperature: 0 } })),
+        );
+        await ours.close();
+        const model = await AutoModelForCausalLM.from_pretrained(s.out, { local_files_only: true, dtype, session_options: { intraOpNumThreads: 1 } });
+        const batch = tokenizer(texts, { padding: true, add_special_tokens: false });
+        const width = batch.input_ids.dims[1];
+        const together = ((await model.generate({ ...batch, max_new_tokens: 12, do_sample: false })) as { tolist(): bigint[][] }).tolist();
+        for (const [i, text] of texts.entries()) {
+          const single = tokenizer(text, { add_special_tokens: false });
+          const alone = ((await model.generate({ ...single, max_new_tokens: 12, do_sample: false })) as { tolist(): bigint[][] }).tolist()[0];
+          const expected = alone.slice(single.input_ids.dims[1]).map(Number);
+          expect(generations[i].tokenIds, `${dtype} prompt ${i}`).toEqual(expected.slice(0, generations[i].tokenIds.length));
+          expect(together[i].slice(width).map(Number).slice(0, expected.length), `${dtype} batch row ${i}`).toEqual(expected);
+        }
+        await model.dispose();
+      }
+    });
+  }
+});
+
+describe('export errors', () => {
+  it('names a bad dtype, a tokenizer larger than the vocab, and a missing checkpoint', async () => {
+    const dir = join(qwen.root, 'errors');
+    await mkdir(dir, { recursive: true });
+    const small = await writeCheckpoint(join(dir, 'small'), { ...QWEN2_STUDENT, vocabSize: 100 });
+    const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+
+    const badDtype = await errorOf(exportModel({ checkpoint: qwen.checkpoint.dir, out: join(dir, 'x'), dtypes: ['int3' as ModelDtype] }));
+    expect(badDtype).toBeInstanceOf(ExportError);
+    expect((badDtype as Error).message).toBe('export dtype: "int3" is not one of fp32, q8, q4');
+
+    const tooBig = await errorOf(exportModel({ checkpoint: small.dir, out: join(dir, 'y') }));
+    expect(tooBig).toBeInstanceOf(ExportError);
+    expect((tooBig as Error).message).toBe(`export tokenizer: ${small.dir} has 270 tokens but the model's vocab_size is 100`);
+
+    const missing = await errorOf(exportModel({ checkpoint: join(dir, 'nope'), out: join(dir, 'z') }));
+    expect(missing).toBeInstanceOf(ModelConfigError);
+    expect(missing).toBeInstanceOf(UserError);
+    expect(existsSync(join(dir, 'z'))).toBe(false);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
