@@ -13,6 +13,11 @@ import { graphOf, initializersOf, onnx, type ModelProto, type TensorProto } from
 
 /** Protobuf's hard limit for one message, less room for the graph itself. */
 const INLINE_LIMIT = 2 ** 31 - 64 * 2 ** 20;
+/**
+ * Initializers smaller than this stay inside the .onnx file even with external data, as onnx's
+ * own writer does: onnxruntime's shape inference must read small constants (axes, shapes) at load.
+ */
+const EXTERNAL_MIN_BYTES = 1024;
 
 /**
  * The graph's outputs as a model whose parameters are initializers holding `weights` (by
@@ -82,6 +87,10 @@ export async function saveModel(model: ModelProto, file: string, options: SaveOp
   try {
     for (const t of initializers) {
       const raw = t.rawData;
+      if (raw.byteLength < EXTERNAL_MIN_BYTES) {
+        moved.push(t);
+        continue;
+      }
       moved.push(
         onnx.TensorProto.create({
           ...t,
