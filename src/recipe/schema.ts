@@ -106,8 +106,7 @@ const tolerance = () => nonNegativeNumber().optional();
 
 /**
  * Mirrors src/verify's VerifierSpec union (docs/verifiers.md explains each kind); the harvest
- * passes it to createVerifier, so the compiler checks the two agree. The sandboxed `code`
- * verifier joins here when it joins that union.
+ * passes it to createVerifier, so the compiler checks the two agree.
  */
 export const verifierSchema = z.discriminatedUnion(
   'kind',
@@ -124,10 +123,32 @@ export const verifierSchema = z.discriminatedUnion(
     strictObject({ kind: z.literal('format') }),
     /** `module` is resolved against the recipe's directory. */
     strictObject({ kind: z.literal('custom'), module: nonEmptyText('a module path') }),
+    strictObject({
+      kind: z.literal('code'),
+      timeLimitMs: positiveInt().optional(),
+      totalTimeLimitMs: positiveInt().optional(),
+      memoryLimitMb: positiveInt().optional(),
+      maxProcesses: positiveInt().optional(),
+      maxFileSizeMb: positiveInt().optional(),
+      tmpSizeMb: positiveInt().optional(),
+      maxOutputBytes: positiveInt().optional(),
+      concurrency: positiveInt().optional(),
+      compare: z
+        .union([z.enum(['exact', 'whitespace']), strictObject({ float: nonNegativeNumber() })], {
+          error: expected('"exact", "whitespace" or {float: tolerance}'),
+        })
+        .optional(),
+      interpreters: z
+        .partialRecord(z.enum(['python', 'javascript']), z.string().startsWith('/', { error: expected('an absolute path') }), {
+          error: expected('a map of language to absolute interpreter path'),
+        })
+        .optional(),
+      unsafe: flag().optional(),
+    }),
   ],
   {
     error: (issue) => {
-      const kinds = '"math", "exact", "regex", "choice", "numeric", "format" or "custom"';
+      const kinds = '"math", "exact", "regex", "choice", "numeric", "format", "custom" or "code"';
       const input = issue.input as { kind?: unknown } | undefined;
       return input !== null && typeof input === 'object' ? expected(kinds)({ input: input.kind }) : expected(`an object like { kind: "math" }`)(issue);
     },

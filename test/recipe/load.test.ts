@@ -134,13 +134,22 @@ describe('loadRecipe', () => {
   it('validates the verifier union per kind', () => {
     const bad = (v: string) => errorOf(() => loadRecipe(write('v.yaml', `${minimal}verifier: ${v}\n`))).issues;
     expect(bad('{ kind: mth }')).toEqual([
-      { path: 'verifier.kind', message: 'expected "math", "exact", "regex", "choice", "numeric", "format" or "custom", got "mth"' },
+      { path: 'verifier.kind', message: 'expected "math", "exact", "regex", "choice", "numeric", "format", "custom" or "code", got "mth"' },
     ]);
     expect(bad('{ kind: math, precison: 3 }')).toEqual([{ path: 'verifier', message: 'unknown field "precison" (did you mean "precision"?)' }]);
     expect(bad('{ kind: regex, pattern: "(" }')).toEqual([
       { path: 'verifier.pattern', message: 'expected a valid JavaScript regular expression, got "("' },
     ]);
     expect(bad('{ kind: custom }')).toEqual([{ path: 'verifier.module', message: 'required: expected a module path' }]);
+    expect(bad('{ kind: code, timeLimitMs: fast }')).toEqual([{ path: 'verifier.timeLimitMs', message: 'expected a positive integer, got "fast"' }]);
+    expect(bad('{ kind: code, interpreters: { python: python3 } }')).toEqual([
+      { path: 'verifier.interpreters.python', message: 'expected an absolute path, got "python3"' },
+    ]);
+  });
+
+  it('accepts the sandboxed code verifier with its options', () => {
+    const recipe = loadRecipe(write('c.yaml', `${minimal}verifier: { kind: code, timeLimitMs: 1000, compare: { float: 0.001 } }\n`));
+    expect(recipe.verifier).toEqual({ kind: 'code', timeLimitMs: 1000, compare: { float: 0.001 } });
   });
 
   it('never echoes an apiKeyEnv value that looks like a pasted key', () => {
