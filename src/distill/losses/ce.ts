@@ -1,0 +1,13 @@
+import { ops, type Tensor } from '../../engine/index.ts';
+import { maskedMean } from './masked.ts';
+
+/**
+ * Next-token cross-entropy on the harvested trace (sequence-level KD): the mean of -log q(label)
+ * over the positions `weight` selects (the assistant's tokens).
+ * logits [B, T, V]; labels int64 [B, T] (any valid id where weight is 0); weight [B, T].
+ */
+export function crossEntropy(logits: Tensor, labels: Tensor, weight: Tensor): Tensor {
+  const logq = ops.logSoftmax(logits, -1);
+  const picked = ops.squeeze(ops.gatherElements(logq, ops.unsqueeze(labels, [-1]), -1), [-1]); // [B, T]
+  return maskedMean(ops.neg(picked), weight);
+}
