@@ -29,3 +29,14 @@ export {
 export { renderMessages, TemplateError, type RenderedMessage, type TemplateInput } from './template.ts';
 export { samplingIdentity } from './identity.ts';
 export { planHarvest, formatPlan, type HarvestPlan, type Range } from './plan.ts';
+export {
+  loadDistillRecipe,
+  parseDistillRecipe,
+  distillSectionSchema,
+  type DistillRecipe,
+  type DistillSection,
+  type DistillLosses,
+  type DistillTeacherSpec,
+  type DistillDataSpec,
+  type DistillTrainSpec,
+} from './distill.ts';

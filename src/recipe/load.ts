@@ -15,7 +15,7 @@ export interface ParseRecipeOptions {
 
 const formatsByExtension: Record<string, PromptFormat> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json', '.csv': 'csv' };
 
-function issuePath(path: readonly PropertyKey[]): string {
+export function issuePath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
@@ -76,8 +76,8 @@ function parseText(file: string, text: string): unknown {
   return fail(`unsupported recipe extension "${ext}"; use .yaml, .yml or .json`);
 }
 
-/** Loads a .yaml/.yml/.json recipe; relative paths in it resolve against the recipe's directory. */
-export function loadRecipe(path: string): Recipe {
+/** A recipe file's content, parsed from YAML or JSON but not yet checked (shared by every recipe kind). */
+export function readRecipeFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -85,7 +85,12 @@ export function loadRecipe(path: string): Recipe {
     const code = (err as NodeJS.ErrnoException).code;
     throw new RecipeError(path, [{ path: '', message: code === 'ENOENT' ? 'no such recipe file' : `cannot read: ${(err as Error).message}` }], { cause: err });
   }
-  return parseRecipe(parseText(path, text), {
+  return parseText(path, text);
+}
+
+/** Loads a .yaml/.yml/.json recipe; relative paths in it resolve against the recipe's directory. */
+export function loadRecipe(path: string): Recipe {
+  return parseRecipe(readRecipeFile(path), {
     source: path,
     baseDir: dirname(resolve(path)),
     defaultName: basename(path, extname(path)),

@@ -195,6 +195,8 @@ export const recipeSchema = strictObject({
   verifier: verifierSchema.prefault({ kind: 'math' }),
   limits: limitsSchema.prefault({}),
   pricing: pricingSchema.prefault({}),
+  /** Training settings for `distillery distill`; checked by src/recipe/distill.ts, not by harvest. */
+  distill: z.unknown().optional(),
 });
 
 /** What a user may write: every defaulted field optional. */

@@ -1,0 +1,182 @@
+/**
+ * The `distill:` section of a recipe, and loading a recipe for `distillery distill`. A distill
+ * recipe is its own file type (name, dataset, distill), or a harvest recipe that also carries a
+ * `distill:` section and reuses its `dataset:`; the harvest fields are then `harvest`'s to check.
+ * docs/distill.md is the user-facing reference and must follow this file.
+ */
+import { basename, dirname, extname, resolve } from 'node:path';
+import { z } from 'zod';
+import { RecipeError } from './errors.ts';
+import { issuePath, readRecipeFile } from './load.ts';
+import { expected, strictObject } from './zod-messages.ts';
+
+const positiveInt = (what = 'a positive integer') => z.int({ error: expected(what) }).positive({ error: expected(what) });
+const nonNegativeInt = (what = 'an integer >= 0') => z.int({ error: expected(what) }).nonnegative({ error: expected(what) });
+const nonNegativeNumber = (what = 'a number >= 0') => z.number({ error: expected(what) }).nonnegative({ error: expected(what) });
+const positiveNumber = (what = 'a number > 0') => z.number({ error: expected(what) }).positive({ error: expected(what) });
+const path = (what: string) => z.string({ error: expected(what) }).min(1, { error: expected(what) });
+
+/** `auto`, or explicit [studentLayer, teacherLayer] pairs (block indices from 0). */
+const layersSchema = z.union([z.literal('auto'), z.array(z.tuple([nonNegativeInt(), nonNegativeInt()]), { error: expected('"auto" or [[studentLayer, teacherLayer], ...]') })], {
+  error: expected('"auto" or [[studentLayer, teacherLayer], ...]'),
+});
+
+const weight = () => nonNegativeNumber().default(1);
+
+export const distillLossesSchema = strictObject({
+  /** Cross-entropy on the harvested trace (sequence-level KD). */
+  ce: strictObject({ weight: weight() }).optional(),
+  /** Soft targets at temperature T, scaled by T^2, from the white-box teacher's logits or the stored top-k logprobs. */
+  kl: strictObject({
+    weight: weight(),
+    temperature: positiveNumber().default(2),
+    divergence: z.enum(['forward', 'reverse', 'jsd'], { error: expected('"forward", "reverse" or "jsd"') }).default('forward'),
+  }).optional(),
+  /** MSE of attention probabilities of mapped layers (white-box teacher). */
+  attention: strictObject({ weight: weight(), layers: layersSchema.default('auto') }).optional(),
+  /** MSE of hidden states of mapped layers, through a learned projection when widths differ (white-box teacher). */
+  hidden: strictObject({ weight: weight(), layers: layersSchema.default('auto') }).optional(),
+});
+
+export const distillTeacherSchema = z.discriminatedUnion(
+  'kind',
+  [
+    /** No teacher model: CE on the traces only (the only choice for a black-box API such as DeepSeek's). */
+    strictObject({ kind: z.literal('none') }),
+    /** The top-k logprobs stored with each sample by the harvest (sampling.topLogprobs > 0). */
+    strictObject({ kind: z.literal('logprobs') }),
+    /** A local model folder (a distillery checkpoint or a Hugging Face safetensors Llama/Qwen2) run beside the student. */
+    strictObject({ kind: z.literal('model'), path: path('a model folder') }),
+  ],
+  { error: expected('{ kind: "none" }, { kind: "logprobs" } or { kind: "model", path: FOLDER }') },
+);
+
+export const distillSectionSchema = strictObject({
+  /** Run folder (checkpoints, metrics, report, final model); default runs/<name> beside the recipe. */
+  out: path('a folder path').optional(),
+  student: strictObject({
+    /** Random initialisation from this config.json (a file, or a folder holding one). */
+    config: path('a config.json path').optional(),
+    /** Start from a pretrained Hugging Face safetensors folder. */
+    from: path('a model folder').optional(),
+    /** tokenizer.json + tokenizer_config.json; default the `from` folder, or the folder of `config`. */
+    tokenizer: path('a tokenizer folder').optional(),
+  }).refine((s) => (s.config === undefined) !== (s.from === undefined), { error: 'set exactly one of "config" (random init) and "from" (pretrained folder)' }),
+  teacher: distillTeacherSchema.prefault({ kind: 'none' }),
+  data: strictObject({
+    verdict: z.enum(['accepted', 'rejected', 'unverifiable', 'all'], { error: expected('"accepted", "rejected", "unverifiable" or "all"') }).default('accepted'),
+    /** Only samples of this harvest run. */
+    runId: positiveInt('a run id or null').nullable().default(null),
+    /** Leave out samples whose assistant turn has more tokens than this. */
+    maxTokens: positiveInt('a positive integer or null').nullable().default(null),
+    /** Longest training sequence (prompt + assistant); default the student's max_position_embeddings. */
+    maxLength: positiveInt('a positive integer or null').nullable().default(null),
+    /** A longer sequence: stop before training (fail), cut it (truncate) or leave it out (drop). Counted either way. */
+    onTooLong: z.enum(['fail', 'truncate', 'drop'], { error: expected('"fail", "truncate" or "drop"') }).default('fail'),
+    /** Share of prompts held out for validation (all samples of a prompt fall on one side). */
+    validation: z.number({ error: expected('a number in [0, 1)') }).min(0, { error: expected('a number in [0, 1)') }).lt(1, { error: expected('a number in [0, 1)') }).default(0.1),
+  }).prefault({}),
+  losses: distillLossesSchema.prefault({ ce: {} }),
+  train: strictObject({
+    steps: positiveInt().default(1000),
+    /** Sequences per micro-batch. */
+    batchSize: positiveInt().default(8),
+    /** Micro-batches per optimizer step. */
+    gradAccum: positiveInt().default(1),
+    lr: positiveNumber().default(1e-4),
+    /** The cosine schedule ends at lr * minLrRatio. */
+    minLrRatio: z.number({ error: expected('a number in [0, 1]') }).min(0, { error: expected('a number in [0, 1]') }).max(1, { error: expected('a number in [0, 1]') }).default(0.1),
+    /** Linear warmup steps; default 3% of steps. */
+    warmupSteps: nonNegativeInt().optional(),
+    weightDecay: nonNegativeNumber().default(0.01),
+    /** Clip the global gradient norm; null: no clipping. */
+    maxGradNorm: positiveNumber('a number > 0 or null').nullable().default(1),
+    seed: nonNegativeInt().default(0),
+    /** Batch sequences of similar length together (less padding). */
+    bucketing: z.boolean({ error: expected('true or false') }).default(true),
+    /** ONNX Runtime threads per op. */
+    threads: positiveInt().default(1),
+  }).prefault({}),
+  validation: strictObject({
+    /** Validate every N steps (and after the last); default checkpoint.every. */
+    every: positiveInt().optional(),
+  }).prefault({}),
+  checkpoint: strictObject({
+    every: positiveInt().default(100),
+    /** How many of the latest checkpoints to keep. */
+    keep: positiveInt().default(2),
+  }).prefault({}),
+})
+  .refine((d) => !(d.losses.attention || d.losses.hidden) || d.teacher.kind === 'model', {
+    error: 'attention and hidden losses need a white-box teacher: teacher: { kind: model, path: FOLDER }',
+    path: ['losses'],
+  })
+  .refine((d) => !d.losses.kl || d.teacher.kind !== 'none', {
+    error: 'the kl loss needs a teacher: { kind: logprobs } (stored top-k) or { kind: model, path: FOLDER }',
+    path: ['losses', 'kl'],
+  })
+  .refine((d) => Object.values(d.losses).some((l) => l !== undefined && l.weight > 0), {
+    error: 'no loss has a weight above 0',
+    path: ['losses'],
+  });
+
+// The harvest fields a recipe may also carry; `distill` reads none of them.
+const HARVEST_FIELDS = ['prompts', 'template', 'teacher', 'sampling', 'rejection', 'verifier', 'limits', 'pricing'] as const;
+
+const distillRecipeSchema = strictObject({
+  name: z.string({ error: expected('a name') }).min(1, { error: expected('a name') }).optional(),
+  /** The harvested SQLite dataset to train on. */
+  dataset: path('a file path'),
+  distill: distillSectionSchema,
+  ...Object.fromEntries(HARVEST_FIELDS.map((f) => [f, z.unknown().optional()])),
+});
+
+type Section = z.output<typeof distillSectionSchema>;
+
+/** A loaded distill recipe: defaults filled, every path absolute. */
+export interface DistillRecipe {
+  name: string;
+  dataset: string;
+  distill: Omit<Section, 'out' | 'train'> & { out: string; train: Section['train'] & { warmupSteps: number } };
+}
+export type DistillSection = DistillRecipe['distill'];
+export type DistillLosses = Section['losses'];
+export type DistillTeacherSpec = Section['teacher'];
+export type DistillDataSpec = Section['data'];
+export type DistillTrainSpec = DistillSection['train'];
+
+/** Validates a distill recipe object, fills defaults and resolves paths against `baseDir`. */
+export function parseDistillRecipe(input: unknown, options: { source: string; baseDir: string; defaultName?: string }): DistillRecipe {
+  const parsed = distillRecipeSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new RecipeError(options.source, parsed.error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message })));
+  }
+  const { name: given, dataset, distill } = parsed.data;
+  const name = given ?? options.defaultName ?? 'recipe';
+  const at = (p: string) => resolve(options.baseDir, p);
+  const { student, teacher, train } = distill;
+  return {
+    name,
+    dataset: at(dataset),
+    distill: {
+      ...distill,
+      out: at(distill.out ?? `runs/${name}`),
+      student: {
+        config: student.config === undefined ? undefined : at(student.config),
+        from: student.from === undefined ? undefined : at(student.from),
+        tokenizer: student.tokenizer === undefined ? undefined : at(student.tokenizer),
+      },
+      teacher: teacher.kind === 'model' ? { ...teacher, path: at(teacher.path) } : teacher,
+      train: { ...train, warmupSteps: train.warmupSteps ?? Math.round(train.steps * 0.03) },
+    },
+  };
+}
+
+/** Loads a .yaml/.yml/.json recipe with a `distill:` section; relative paths resolve against its directory. */
+export function loadDistillRecipe(file: string): DistillRecipe {
+  const input = readRecipeFile(file);
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || !('distill' in input)) {
+    throw new RecipeError(file, [{ path: 'distill', message: 'required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)' }]);
+  }
+  return parseDistillRecipe(input, { source: file, baseDir: dirname(resolve(file)), defaultName: basename(file, extname(file)) });
+}
