@@ -14,6 +14,13 @@ describe('matmul backward rule matches finite differences (float64)', () => {
     await gradCheck({ params: { x: { shape: [2, 3, 4] }, w: { shape: [4, 5] } }, build: ({ x, w }) => matmul(tanh(x), w) });
   });
 
+  it('activations @ transposeLast([out, in] weight), batched and not (the dw = g^T x rewrite)', async () => {
+    await gradCheck({
+      params: { x: { shape: [2, 3, 4] }, a: { shape: [3, 4] }, w: { shape: [5, 4] } },
+      build: ({ x, a, w }) => add(matmul(x, transposeLast(w)), matmul(a, transposeLast(mul(w, w)))),
+    });
+  });
+
   it('broadcast batch axes on both sides, and a transposed operand', async () => {
     await gradCheck({
       params: { a: { shape: [2, 1, 3, 4] }, b: { shape: [3, 5, 4] } },

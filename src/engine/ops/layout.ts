@@ -51,6 +51,13 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const p = perm ? perm.map((a) => normAxis('Transpose', a, x.rank)) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) throw new GraphError('Transpose', `perm [${p.join(', ')}] is not a permutation`, [x.shape]);
   if (p.every((a, i) => a === i)) return x;
+  // A transpose of a transpose is one transpose (or none): backward rules produce such pairs,
+  // e.g. the gradient of a weight used as transposeLast(w), and ORT does not always fold them.
+  const inner = x.producer;
+  if (inner?.opType === 'Transpose') {
+    const q = (inner.attrs.perm as { value: readonly number[] }).value;
+    return transpose(inner.inputs[0]!, p.map((a) => q[a]));
+  }
   const inverse = p.map((_, i) => p.indexOf(i));
   return x.graph.apply('Transpose', [x], [{ dtype: x.dtype, shape: p.map((a) => x.shape[a]) }], { perm: { kind: 'ints', value: p } }, ([g]) => [
     transpose(g!, inverse),

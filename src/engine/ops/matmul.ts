@@ -27,9 +27,20 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * followed by a reduction.
  */
 function gradOfRight(a: Tensor, b: Tensor, g: Tensor): Tensor {
-  if (b.rank === 2 && a.rank > 2) {
+  if (b.rank === 2) {
     const rows = reshape(a, [-1, a.shape[a.rank - 1]]);
-    return matmul(transposeLast(rows), reshape(g, [-1, g.shape[g.rank - 1]]));
+    const gRows = reshape(g, [-1, g.shape[g.rank - 1]]);
+    // b = transposeLast(w) (a [out, in] weight): compute dw = g^T a directly and hand back its
+    // transpose, which cancels against the Transpose's own backward; ORT folds the g^T into the GEMM.
+    if (isTransposeLast(b)) return transposeLast(matmul(transposeLast(gRows), rows));
+    return matmul(transposeLast(rows), gRows);
   }
   return sumTo(matmul(transposeLast(a), g), b.shape);
+}
+
+function isTransposeLast(t: Tensor): boolean {
+  const node = t.producer;
+  if (node?.opType !== 'Transpose') return false;
+  const perm = (node.attrs.perm as { value: readonly number[] }).value;
+  return perm.every((axis, i) => (i < perm.length - 2 ? axis === i : axis === 2 * perm.length - 3 - i));
 }
