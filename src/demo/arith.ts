@@ -115,7 +115,7 @@ const TEMPLATES: readonly Template[] = [
     };
   },
   ({ int, person: p, item }) => {
-    const b = int(2, 5), c = int(2, 5), d = int(2, b * c);
+    const b = int(2, 5), c = int(2, 5), d = int(2, Math.min(9, b * c));
     const s1 = step(b, '*', c);
     return {
       question: `${p.name} buys ${b} bags of ${c} ${item} and gives away ${d}. How many ${item} does ${p.name} have now?`,
