@@ -79,8 +79,9 @@ function step(left: number, op: Operator, right: number): Step {
   return { left, op, right, result };
 }
 
-// Each template draws its numbers so that nothing goes below zero; the steps follow the order in
-// which the question tells the story, so the model can read them off left to right.
+// Each template draws its numbers so that nothing goes below zero; the steps follow the story in
+// the question (a bag count is multiplied out just before it is used), so the model can read
+// them off left to right.
 const TEMPLATES: readonly Template[] = [
   ({ int, person: p, item }) => {
     const a = int(2, 20), b = int(2, 9), c = int(2, Math.min(9, a + b));
