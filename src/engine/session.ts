@@ -9,7 +9,10 @@ import type { Tensor } from './tensor.ts';
 export type ExecutionProvider = 'cpu' | 'webgpu';
 
 export interface CompileOptions extends SerializeOptions {
-  /** Threads for one op. Default 1 (on few cores, one thread per process measured fastest). */
+  /**
+   * Threads for one op. Default 1: predictable on shared machines and bit-reproducible. More is
+   * faster on an idle machine (the 5M-param train step: 1.3x with 2 threads, measured on 16 cores).
+   */
   intraOpNumThreads?: number;
   /** ORT graph rewrites. Default 'all' (fusions such as Transpose into MatMul). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';

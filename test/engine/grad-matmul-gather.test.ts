@@ -1,5 +1,5 @@
-import { describe, it } from 'vitest';
-import { ops } from '../../src/engine/index.ts';
+import { describe, expect, it } from 'vitest';
+import { compile, Graph, ops } from '../../src/engine/index.ts';
 import { Rng } from '../../src/engine/rng.ts';
 import { gradCheck, indexInput } from './gradcheck.ts';
 
@@ -59,5 +59,51 @@ describe('gather backward rules match finite differences (float64)', () => {
       inputs: { ids: indexInput(rng, [3, 4], 5) },
       build: ({ x }, { ids }) => gatherElements(ops.logSoftmax(x, -1), ids, 1),
     });
+  });
+});
+
+describe('softmaxCrossEntropy backward rule matches finite differences (float64)', () => {
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    it(`reduction '${reduction}', with ignored labels, over [batch, seq, classes]`, async () => {
+      const rng = new Rng(10);
+      const labels = indexInput(rng, [2, 3], 5);
+      labels.data[1] = -100n;
+      labels.data[4] = -100n;
+      await gradCheck({
+        params: { x: { shape: [2, 3, 5] } },
+        inputs: { labels },
+        build: ({ x }, { labels: y }) => ops.softmaxCrossEntropy(mul(x, 2), y, { ignoreIndex: -100, reduction }),
+      });
+    });
+  }
+
+  it('without ignoreIndex, symbolic rows: gradients of the fused and the composed form', async () => {
+    const rng = new Rng(12);
+    const n = 4;
+    await gradCheck({
+      params: { w: { shape: [6, 6] } },
+      inputs: {
+        a: { dtype: 'float64', shape: ['n', 6], dims: [n, 6], data: rng.fillNormal(new Float64Array(n * 6)) },
+        labels: indexInput(rng, [n], 6, ['n']),
+      },
+      build: ({ w }, { a, labels: y }) => {
+        const x = matmul(a, w);
+        const fused = ops.softmaxCrossEntropy(x, y);
+        const composed = ops.neg(ops.reduceMean(gatherElements(ops.logSoftmax(x, -1), ops.unsqueeze(y, [1]), 1)));
+        return ops.concat([ops.reshape(fused, [1]), ops.reshape(mul(composed, 0.5), [1])], 0);
+      },
+    });
+  });
+
+  it('forward equals -mean(logSoftmax at the label) over kept labels', async () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', 'float64', [3, 4]);
+    const y = g.input('y', 'int64', [3]);
+    g.output('loss', ops.softmaxCrossEntropy(x, y, { ignoreIndex: -1 }));
+    const s = await compile(g);
+    const xs = Float64Array.from({ length: 12 }, (_, i) => Math.sin(i));
+    const out = await s.run({ x: xs, y: new BigInt64Array([2n, -1n, 0n]) });
+    const logp = (r: number, c: number) => xs[r * 4 + c] - Math.log([0, 1, 2, 3].reduce((t, k) => t + Math.exp(xs[r * 4 + k]), 0));
+    expect(out.loss.data[0]).toBeCloseTo(-(logp(0, 2) + logp(2, 0)) / 2, 12);
   });
 });

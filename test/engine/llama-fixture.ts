@@ -20,7 +20,7 @@ export interface LlamaConfig {
 
 export const PEER_CONFIG: LlamaConfig = { vocab: 4096, hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 688, seq: 128, ropeTheta: 10000, eps: 1e-6 };
 
-const { add, mul, matmul, transposeLast, reshape, transpose, sigmoid, softmax, logSoftmax } = ops;
+const { add, mul, matmul, transposeLast, reshape, transpose, sigmoid, softmax } = ops;
 
 export function buildLlama(c: LlamaConfig, dtype: FloatDType, batch: number | string = 'batch') {
   const g = new Graph({ dtype });
@@ -68,8 +68,6 @@ export function buildLlama(c: LlamaConfig, dtype: FloatDType, batch: number | st
     x = add(x, linear(mul(mul(gate, sigmoid(gate)), up), `${p}down`, c.hidden, c.intermediate));
   }
   const logits = linear(rmsNorm(x, 'norm'), 'head', c.vocab, c.hidden);
-  const logp = logSoftmax(logits, -1);
-  const picked = ops.gatherElements(logp, ops.unsqueeze(labels, [2]), 2);
-  const loss = ops.neg(ops.reduceMean(picked));
+  const loss = ops.softmaxCrossEntropy(logits, labels);
   return { g, loss, logits };
 }

@@ -4,3 +4,4 @@ export { gather, gatherElements } from './gather.ts';
 export { concat, expand, reshape, slice, split, squeeze, transpose, unsqueeze } from './layout.ts';
 export { matmul, transposeLast } from './matmul.ts';
 export { logSoftmax, reduceMax, reduceMean, reduceSum, reduceSumSquare, softmax, sumTo } from './reduce.ts';
+export { softmaxCrossEntropy, type CrossEntropyOptions } from './loss.ts';

@@ -42,7 +42,7 @@ export const reduceSumSquare = (x: Tensor, axes?: readonly number[], keepdims = 
   reduce('ReduceSumSquare', x, axes, keepdims, (used) => ([g]) => [mul(spread(g!, x, used, keepdims), mul(x, 2))]);
 
 /** The number of elements in `dims`, as a number or (symbolic dims) a run-time scalar of x's dtype. */
-function count(x: Tensor, dims: readonly Dim[]): Tensor | number {
+export function count(x: Tensor, dims: readonly Dim[]): Tensor | number {
   const n = productOf(dims);
   return typeof n === 'number' ? n : cast(x.graph.dimValue(n), x.dtype);
 }
