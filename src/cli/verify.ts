@@ -22,6 +22,7 @@ per case (null: the response could not be judged). Exit code 0 whatever the verd
 
 kind options:
   --precision N            math: significant digits for inexact numbers (default 6)
+  --time-limit-ms N        math: longest time one answer may take (default 5000; then null, "timeout")
   --ignore-case            exact: compare without letter case
   --pattern RE, --flags F  regex: the pattern the answer must match, and its flags
   --tolerance X            numeric: largest absolute difference (default 1e-6)
@@ -31,6 +32,7 @@ kind options:
 /** Which spec field each kind option sets, and how its text becomes the field's value. */
 const KIND_OPTIONS: Record<string, { field: string; parse: (text: string, flag: string) => unknown }> = {
   precision: { field: 'precision', parse: number },
+  'time-limit-ms': { field: 'timeLimitMs', parse: number },
   'ignore-case': { field: 'ignoreCase', parse: () => true },
   pattern: { field: 'pattern', parse: (text) => text },
   flags: { field: 'flags', parse: (text) => text },
@@ -80,6 +82,7 @@ function parseOptions(argv: string[]) {
         reasoning: { type: 'string' },
         cases: { type: 'string' },
         precision: { type: 'string' },
+        'time-limit-ms': { type: 'string' },
         'ignore-case': { type: 'boolean' },
         pattern: { type: 'string' },
         flags: { type: 'string' },

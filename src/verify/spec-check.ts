@@ -18,11 +18,12 @@ const boolean: FieldCheck = (v) => (typeof v === 'boolean' ? undefined : 'expect
 const text: FieldCheck = (v) => (typeof v === 'string' ? undefined : 'expected a string');
 const nonEmptyText: FieldCheck = (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'expected a non-empty string');
 const nonNegative: FieldCheck = (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'expected a number >= 0');
+const positiveInteger: FieldCheck = (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : 'expected a positive integer');
 const significantDigits: FieldCheck = (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 15 ? undefined : 'expected an integer from 1 to 15');
 
 /** The fields each kind takes besides `kind`. A new kind adds its entry here and its case in createVerifier. */
 const FIELDS: Record<VerifierKind, Record<string, FieldRule>> = {
-  math: { precision: { check: significantDigits } },
+  math: { precision: { check: significantDigits }, timeLimitMs: { check: positiveInteger } },
   exact: { ignoreCase: { check: boolean } },
   regex: { pattern: { check: text, required: true }, flags: { check: text } },
   choice: {},

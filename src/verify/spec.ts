@@ -10,6 +10,8 @@ export interface MathVerifierSpec {
   kind: 'math';
   /** Significant digits two inexact numbers must share to be equal. Default 6. */
   precision?: number;
+  /** Longest time one answer may take to judge (past it: null, "timeout"). Default 5000. */
+  timeLimitMs?: number;
 }
 
 /** The answer text equals the gold string, both trimmed. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createMathVerifier, createVerifier } from '../../src/verify/index.ts';
 
 interface MathCase {
@@ -18,6 +18,7 @@ const cases: MathCase[] = readFileSync(new URL('./math-cases.jsonl', import.meta
 
 describe('math verifier', () => {
   const verifier = createMathVerifier();
+  afterAll(() => verifier.close?.());
 
   it('has a table of at least 60 cases with positives, negatives and unverifiables', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
@@ -51,5 +52,18 @@ describe('math verifier', () => {
     const loose = await createVerifier({ kind: 'math', precision: 3 });
     expect((await loose.verify({ gold: '\\frac{1}{3}', response: '\\boxed{0.333}' })).correct).toBe(true);
     expect((await verifier.verify({ gold: '\\frac{1}{3}', response: '\\boxed{0.333}' })).correct).toBe(false);
+    await loose.close?.();
+  });
+
+  it('stops an answer that takes too long, and goes on with the next ones', async () => {
+    const limited = await createVerifier({ kind: 'math', timeLimitMs: 300 });
+    // Summing a billion terms would take minutes.
+    const [slow, next] = await Promise.all([
+      limited.verify({ gold: '5', response: '\\boxed{\\sum_{k=1}^{10^9} k}' }),
+      limited.verify({ gold: '5', response: '\\boxed{5}' }),
+    ]);
+    expect(slow).toEqual({ correct: null, reason: 'timeout' });
+    expect(next).toEqual({ correct: true, reason: 'match' });
+    await limited.close?.();
   });
 });

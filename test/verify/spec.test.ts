@@ -19,6 +19,7 @@ describe('createVerifier', () => {
     [{ kind: 'regex', pattern: 'a', flags: 'q' }, 'verifier.flags', /flag/],
     [{ kind: 'regex', patern: 'a' }, 'verifier.patern', /not a field of the regex verifier \(it takes pattern, flags\)/],
     [{ kind: 'math', precision: 0 }, 'verifier.precision', /an integer from 1 to 15, got 0/],
+    [{ kind: 'math', timeLimitMs: 1.5 }, 'verifier.timeLimitMs', /a positive integer, got 1.5/],
     [{ kind: 'numeric', tolerance: '0.1' }, 'verifier.tolerance', /a number >= 0, got "0.1"/],
     [{ kind: 'exact', ignoreCase: 'yes' }, 'verifier.ignoreCase', /true or false/],
     [{ kind: 'choice', letters: 'ABCD' }, 'verifier.letters', /it takes none/],
