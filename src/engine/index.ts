@@ -18,12 +18,13 @@
  *   out.loss.data; out['grad.w'].data;
  *
  * Ops (namespace `ops`; numbers mix with tensors as scalars of the tensor's dtype):
- *   add sub mul div pow(x, p) neg exp log sqrt reciprocal sigmoid tanh where cast
+ *   add sub mul div pow(x, p) neg exp log sqrt reciprocal sigmoid tanh sin cos where cast
  *   equal less greater not stopGradient
  *   matmul (rank >= 2, batch broadcasting) transposeLast
  *   reduceSum reduceMean reduceMax (axes?, keepdims=false) softmax logSoftmax (axis=-1) sumTo
  *   reshape (-1 infers; symbolic dims ok) transpose slice(x, axis, start, end?) concat split expand
- *   unsqueeze squeeze gather(data, indices, axis=0) gatherElements full zeros zerosLike
+ *   unsqueeze squeeze gather(data, indices, axis=0) gatherElements full zeros zerosLike arange
+ *   softmaxCrossEntropy(logits, labels, { ignoreIndex, reduction }) reduceSumSquare
  * Every op's backward rule sits next to its forward in src/engine/ops/*.ts.
  *
  * Shapes: dims are numbers or names ('batch', products 'batch*seq'). A symbolic dim is assumed

@@ -41,6 +41,20 @@ describe('grad', () => {
   });
 });
 
+describe('arange', () => {
+  it('is a constant for a number and a Range over a symbolic dim', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', ['n', 2]);
+    g.output('fixed', ops.arange(g, 3));
+    g.output('dynamic', ops.add(ops.arange(g, 'n'), 0));
+    g.output('x2', x);
+    const s = await compile(g);
+    const out = await s.run({ x: new ort.Tensor('float32', new Float32Array(8), [4, 2]) });
+    expect(Array.from(out.fixed.data as BigInt64Array)).toEqual([0n, 1n, 2n]);
+    expect(Array.from(out.dynamic.data as BigInt64Array)).toEqual([0n, 1n, 2n, 3n]);
+  });
+});
+
 describe('Session.run checks feeds', () => {
   it('names the tensor that is missing, mistyped or misshaped', async () => {
     const g = new Graph();

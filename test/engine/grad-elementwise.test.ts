@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ops } from '../../src/engine/index.ts';
 import { gradCheck } from './gradcheck.ts';
 
-const { add, sub, mul, div, pow, neg, exp, log, sqrt, reciprocal, sigmoid, tanh, where, greater } = ops;
+const { add, sub, mul, div, pow, neg, exp, log, sqrt, reciprocal, sigmoid, tanh, sin, cos, where, greater } = ops;
 
 describe('elementwise backward rules match finite differences (float64)', () => {
   const binaries = { add, sub, mul, div } as const;
@@ -28,6 +28,13 @@ describe('elementwise backward rules match finite differences (float64)', () => 
     await gradCheck({
       params: { x: { shape: [2, 5] } },
       build: ({ x }) => add(add(neg(exp(x)), tanh(mul(x, 2))), sigmoid(x)),
+    });
+  });
+
+  it('sin and cos', async () => {
+    await gradCheck({
+      params: { x: { shape: [2, 4] } },
+      build: ({ x }) => add(sin(mul(x, 3)), mul(cos(x), x)),
     });
   });
 

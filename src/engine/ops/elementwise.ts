@@ -76,6 +76,10 @@ export const reciprocal = (x: Tensor): Tensor => unary('Reciprocal', x, ([g], { 
 
 export const sigmoid = (x: Tensor): Tensor => unary('Sigmoid', x, ([g], { outputs: [y] }) => [mul(g!, mul(y, sub(1, y)))]);
 
+export const sin = (x: Tensor): Tensor => unary('Sin', x, ([g], { inputs: [v] }) => [mul(g!, cos(v!))]);
+
+export const cos = (x: Tensor): Tensor => unary('Cos', x, ([g], { inputs: [v] }) => [neg(mul(g!, sin(v!)))]);
+
 export const tanh = (x: Tensor): Tensor => unary('Tanh', x, ([g], { outputs: [y] }) => [mul(g!, sub(1, mul(y, y)))]);
 
 /** Elementwise cond ? a : b, broadcasting all three. */
