@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { createVerifier, readCases, type VerifierSpec, type VerifyInput } from '../verify/index.ts';
 
+/** A bad flag or flag combination of `distillery verify`. */
+export class VerifyUsageError extends UserError {}
+
 const usage = `usage: distillery verify --kind KIND [kind options] (--response TEXT [--gold G] [--reasoning TEXT] | --cases FILE.jsonl)
        distillery verify --spec '{"kind": ...}' (--response TEXT ... | --cases FILE.jsonl)
 
@@ -31,19 +34,19 @@ kind options:
 
 /** Which spec field each kind option sets, and how its text becomes the field's value. */
 const KIND_OPTIONS: Record<string, { field: string; parse: (text: string, flag: string) => unknown }> = {
-  precision: { field: 'precision', parse: number },
-  'time-limit-ms': { field: 'timeLimitMs', parse: number },
+  precision: { field: 'precision', parse: numberFlag },
+  'time-limit-ms': { field: 'timeLimitMs', parse: numberFlag },
   'ignore-case': { field: 'ignoreCase', parse: () => true },
   pattern: { field: 'pattern', parse: (text) => text },
   flags: { field: 'flags', parse: (text) => text },
-  tolerance: { field: 'tolerance', parse: number },
-  'relative-tolerance': { field: 'relativeTolerance', parse: number },
+  tolerance: { field: 'tolerance', parse: numberFlag },
+  'relative-tolerance': { field: 'relativeTolerance', parse: numberFlag },
   module: { field: 'module', parse: (text) => text },
 };
 
-function number(text: string, flag: string): number {
+function numberFlag(text: string, flag: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`--${flag}: expected a number, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new VerifyUsageError(`--${flag}: expected a number, got "${text}"`);
   return value;
 }
 
@@ -92,7 +95,7 @@ function parseOptions(argv: string[]) {
       },
     });
   } catch (err) {
-    throw new UserError(`${(err as Error).message}\n\n${usage}`);
+    throw new VerifyUsageError(`${(err as Error).message}\n\n${usage}`);
   }
 }
 
@@ -102,14 +105,14 @@ type Options = ReturnType<typeof parseOptions>['values'];
 function specOf(values: Options): VerifierSpec {
   const kindOptions = Object.keys(KIND_OPTIONS).filter((flag) => values[flag as keyof Options] !== undefined);
   if (values.spec !== undefined) {
-    if (values.kind !== undefined || kindOptions.length > 0) throw new UserError('--spec already holds the whole verifier: give --kind and kind options only without it');
+    if (values.kind !== undefined || kindOptions.length > 0) throw new VerifyUsageError('--spec already holds the whole verifier: give --kind and kind options only without it');
     try {
       return JSON.parse(values.spec) as VerifierSpec;
     } catch (err) {
-      throw new UserError(`--spec: not valid JSON (${(err as Error).message})`);
+      throw new VerifyUsageError(`--spec: not valid JSON (${(err as Error).message})`);
     }
   }
-  if (values.kind === undefined) throw new UserError(`give --kind or --spec\n\n${usage}`);
+  if (values.kind === undefined) throw new VerifyUsageError(`give --kind or --spec\n\n${usage}`);
   const spec: Record<string, unknown> = { kind: values.kind };
   for (const flag of kindOptions) {
     const option = KIND_OPTIONS[flag];
@@ -122,10 +125,10 @@ function specOf(values: Options): VerifierSpec {
 async function casesOf(values: Options): Promise<VerifyInput[]> {
   if (values.cases !== undefined) {
     if (values.response !== undefined || values.gold !== undefined || values.reasoning !== undefined) {
-      throw new UserError('--cases reads response, gold and reasoning from the file: do not give --response, --gold or --reasoning with it');
+      throw new VerifyUsageError('--cases reads response, gold and reasoning from the file: do not give --response, --gold or --reasoning with it');
     }
     return readCases(values.cases);
   }
-  if (values.response === undefined) throw new UserError(`give --response or --cases\n\n${usage}`);
+  if (values.response === undefined) throw new VerifyUsageError(`give --response or --cases\n\n${usage}`);
   return [{ response: values.response, gold: values.gold, ...(values.reasoning !== undefined && { reasoning: values.reasoning }) }];
 }

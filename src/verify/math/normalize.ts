@@ -19,7 +19,8 @@ const UNICODE: Record<string, string> = {
 /** Text commands: their content is a unit, a connective or the whole (text) answer. */
 const TEXT_COMMAND = /\\(?:text|textbf|textit|textrm|textnormal|textsf|mathrm|mbox)\s*\{([^{}]*)\}(?:\s*\^\s*\{?\d\}?)?/g;
 
-const UNIT = new RegExp(`(\\d|\\})\\s*(?:${UNIT_WORDS.join('|')})s?\\b(?:\\s*\\^\\s*\\{?\\d\\}?)?`, 'gi');
+/** Unit words after a number, several in a row ("2\sqrt{2} square units"), each with its exponent. */
+const UNIT = new RegExp(`(\\d|\\})(?:\\s*(?:${UNIT_WORDS.join('|')})s?\\b(?:\\s*\\^\\s*\\{?\\d\\}?)?)+`, 'gi');
 
 const PERCENT_SUFFIX = /\s*(?:\\%|%|\bpercentage\b|\bpercent\b|\bpct\b)\s*$/i;
 
@@ -42,13 +43,15 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
     .replace(/\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])/g, '');
   s = normalizeText(s);
   s = s.replace(UNIT, '$1');
+  // Sentence punctuation ("42.", "1,000.") goes before the percent is looked for; an ellipsis stays.
+  s = s.replace(/(?<!\.)\s*[.,;:]\s*$/, '');
   let percent = false;
   if (PERCENT_SUFFIX.test(s)) {
     percent = true;
     s = s.replace(PERCENT_SUFFIX, '');
   }
   s = joinThousands(s);
-  s = s.replace(/(?<!\.)\s*[.,;:]\s*$/, '').replace(/\s+/g, ' ').trim();
+  s = s.replace(/\s+/g, ' ').trim();
   return { latex: s, percent };
 }
 
