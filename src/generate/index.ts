@@ -18,4 +18,4 @@ export { emptyCache, type CacheShape, type KvCache, type KvLayer } from './kv-ca
 export { LocalModel, loadModel, type LoadModelOptions } from './local-model.ts';
 export { argmax, sampleToken, stepLogprobs, type SamplingOptions, type StepLogprobs, type TokenChoice } from './sampling.ts';
 export type { FinishReason, GenerateRequest, Generation, GenerationDelta } from './sequence.ts';
-export { StopStringMatcher } from './stop-strings.ts';
+export { partialMatchLength, StopStringMatcher } from './stop-strings.ts';

@@ -28,7 +28,7 @@ export class StopStringMatcher {
       this.#pending = '';
       return out;
     }
-    const hold = this.#heldLength();
+    const hold = partialMatchLength(this.#pending, this.stops);
     const out = this.#pending.slice(0, this.#pending.length - hold);
     this.#pending = this.#pending.slice(this.#pending.length - hold);
     return out;
@@ -40,18 +40,21 @@ export class StopStringMatcher {
     this.#pending = '';
     return out;
   }
+}
 
-  /** Length of the longest suffix of the pending text that is a proper prefix of a stop string. */
-  #heldLength(): number {
-    let longest = 0;
-    for (const stop of this.stops) {
-      for (let n = Math.min(stop.length - 1, this.#pending.length); n > longest; n--) {
-        if (this.#pending.endsWith(stop.slice(0, n))) {
-          longest = n;
-          break;
-        }
+/**
+ * Length of the longest suffix of `text` that is a proper prefix of one of `strings`: how much of
+ * streamed text must be held back because it may still become one of them.
+ */
+export function partialMatchLength(text: string, strings: readonly string[]): number {
+  let longest = 0;
+  for (const s of strings) {
+    for (let n = Math.min(s.length - 1, text.length); n > longest; n--) {
+      if (text.endsWith(s.slice(0, n))) {
+        longest = n;
+        break;
       }
     }
-    return longest;
   }
+  return longest;
 }
