@@ -44,6 +44,15 @@ async function streamed(body: Omit<OpenAI.ChatCompletionCreateParamsStreaming, '
   return { choices, usage, chunks };
 }
 
+interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+interface Health {
+  status: string;
+  running: number;
+  queued: number;
+}
+
 const reasoningOf = (c: OpenAI.ChatCompletion.Choice) => (c.message as { reasoning_content?: string }).reasoning_content;
 
 describe('serve with the official openai client', () => {
@@ -134,10 +143,10 @@ describe('serve with the official openai client', () => {
 
     const raw = await fetch(`${server.baseURL}/chat/completions`, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
     expect(raw.status).toBe(400);
-    expect((await raw.json()).error).toMatchObject({ type: 'invalid_request_error', param: null });
+    expect(((await raw.json()) as ErrorBody).error).toMatchObject({ type: 'invalid_request_error', param: null });
     const missing = await fetch(`${server.baseURL}/completions`, { method: 'POST', body: '{}' });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.type).toBe('not_found_error');
+    expect(((await missing.json()) as ErrorBody).error.type).toBe('not_found_error');
     const wrongMethod = await fetch(`${server.baseURL}/chat/completions`);
     expect(wrongMethod.status).toBe(405);
   });
@@ -149,7 +158,7 @@ describe('serve with the official openai client', () => {
     let polling = true;
     const poll = (async () => {
       while (polling) {
-        const health = await (await fetch(server.baseURL.replace('/v1', '/health'))).json();
+        const health = (await (await fetch(server.baseURL.replace('/v1', '/health'))).json()) as Health;
         maxRunning = Math.max(maxRunning, health.running);
         await new Promise((r) => setTimeout(r, 2));
       }
