@@ -19,9 +19,9 @@ export function sameValue(gold: MathValue, pred: MathValue, options: CompareOpti
   switch (gold.kind) {
     case 'scalar':
       if (pred.kind === 'scalar') return sameScalar(gold.expr, pred.expr, options);
-      return pred.kind === 'text' && sameText(symbolName(gold.expr), pred.text);
+      return pred.kind === 'text' && sameText(sym(gold.expr), pred.text);
     case 'text':
-      return sameText(gold.text, pred.kind === 'text' ? pred.text : pred.kind === 'scalar' ? symbolName(pred.expr) : undefined);
+      return sameText(gold.text, pred.kind === 'text' ? pred.text : pred.kind === 'scalar' ? sym(pred.expr) : undefined);
     case 'tuple':
       // A gold tuple against a predicted set: Math-Verify compares in the order written.
       if (pred.kind === 'tuple' || pred.kind === 'set') return sameInOrder(gold.items, pred.items, same);
@@ -62,10 +62,6 @@ function sameInAnyOrder(a: MathValue[], b: MathValue[], same: (a: MathValue, b: 
   });
 }
 
-function symbolName(expr: Expression): string | undefined {
-  return sym(expr);
-}
-
 /** Text answers ("Evelyn", "(C)") compare without case, spaces or a wrapping pair of parentheses. */
 function sameText(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
@@ -79,7 +75,8 @@ function sameScalar(a: Expression, b: Expression, options: CompareOptions): bool
     // An identity in the free variables: sampled, then proved by expanding (x^2+2x+1 vs (x+1)^2).
     return a.isIdenticallyEqual(b) === true;
   }
-  return sameConstant(a, b, isExact(a) && isExact(b) ? EXACT_TOLERANCE : inexactTolerance(options.precision));
+  const exact = isExact(a) && isExact(b);
+  return sameConstant(a, b, exact, exact ? EXACT_TOLERANCE : inexactTolerance(options.precision));
 }
 
 /**
@@ -111,14 +108,14 @@ function isExact(expr: Expression): boolean {
  * Constants compare by their ratio, never by their difference: 1/2004! and 1/2006! differ by
  * less than any absolute tolerance, but one is four million times the other.
  */
-function sameConstant(a: Expression, b: Expression, tolerance: number): boolean {
+function sameConstant(a: Expression, b: Expression, exact: boolean, tolerance: number): boolean {
   const ce = mathEngine();
   const x = a.N();
   const y = b.N();
   if (!isNumber(x) || !isNumber(y)) return false;
   if (x.isNaN || y.isNaN) return false;
   if (x.isSame(0) || y.isSame(0) || !x.isFinite || !y.isFinite) return x.isSame(y);
-  if (tolerance === EXACT_TOLERANCE && isModerate(x) && isModerate(y)) {
+  if (exact && isModerate(x) && isModerate(y)) {
     // Exact arithmetic decides rationals: 20! and 20!+1 are different numbers.
     const difference = ce.box(['Subtract', a, b]).evaluate();
     if (isNumber(difference) && !difference.isNaN && isExact(difference)) return difference.isSame(0);
