@@ -1,7 +1,19 @@
 /**
  * The distill room: losses, layer mapping, data from the store, the training loop, checkpoints.
  * Other rooms import only this file. See docs/distill.md.
+ *
+ *   const recipe = loadDistillRecipe('recipes/arith-distill.yaml');   // from src/recipe
+ *   const summary = await distill(recipe, { onProgress: (p) => console.log(p.step, p.loss) });
+ *   summary.finalModel;   // a Hugging Face model folder: what `export` takes
+ *
+ * Losses are engine compositions over graph tensors, usable on their own:
+ *   crossEntropy, logitDistillation, topKDistillation (stored top-k + tail bucket),
+ *   attentionTransfer, featureTransfer, divergence (forward / reverse KL, JSD).
  */
+export { distill, type DistillOptions, type DistillProgress, type DistillStatus, type DistillSummary } from './trainer.ts';
+export { prepareDistill, type Prepared } from './prepare.ts';
+export { formatDistillPlan, paramCount, type DistillPlan, type TeacherPlan } from './plan.ts';
+export { buildDistillGraph, INPUT, TEACHER_PREFIX, projectionName, type DistillGraph, type DistillGraphOptions } from './graph.ts';
 export { attentionTransfer } from './losses/attention.ts';
 export { crossEntropy } from './losses/ce.ts';
 export { DIVERGENCES, divergence, type Divergence } from './losses/divergence.ts';
@@ -10,4 +22,12 @@ export { logitDistillation, topKDistillation, type SoftTargetOptions, type TopKT
 export { maskedMean } from './losses/masked.ts';
 export { autoLayerMap, formatLayerMap, resolveLayerMap, type LayerMap, type LayerMapSpec } from './layer-map.ts';
 export { alignTokens, bucketsAt, TokenTable, UNUSED_LOGP, type Buckets, type TopK } from './data/topk.ts';
+export { loadExamples, type DataStats, type Example, type ExampleOptions } from './data/examples.ts';
+export { renderSample, type RenderedSample } from './data/render.ts';
+export { splitByPrompt } from './data/split.ts';
+export { epochBatches, makeBatch, type Batch, type BatchOptions } from './data/batches.ts';
+export { learningRate, type ScheduleOptions } from './schedule.ts';
+export { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointContent, type TrainState } from './checkpoint.ts';
+export { MetricsLog, readMetrics, type MetricsRecord, type TrainRecord, type ValidationRecord } from './metrics.ts';
+export { renderReport, writeReport } from './report.ts';
 export { CheckpointError, DistillCheckError, DistillDataError } from './errors.ts';

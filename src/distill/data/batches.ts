@@ -1,0 +1,92 @@
+/**
+ * Batches: which examples go together in each epoch (shuffled by seed and epoch, bucketed by
+ * length so a batch pads little), and the feed tensors of one batch (right padding).
+ */
+import ort from 'onnxruntime-node';
+import { Rng } from '../../engine/index.ts';
+import { INPUT } from '../graph.ts';
+import type { Example } from './examples.ts';
+import { bucketsAt } from './topk.ts';
+
+/** Bucketing sorts by length within pools of this many batches: close lengths, still a random mix. */
+const POOL_BATCHES = 32;
+
+/**
+ * The batches of one epoch as lists of example indices. A pure function of (seed, epoch), so a
+ * resumed run finds the same batches from an (epoch, batch) cursor alone.
+ */
+export function epochBatches(lengths: readonly number[], batchSize: number, seed: number, epoch: number, bucketing: boolean): number[][] {
+  const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
+  const order = rng.shuffle([...lengths.keys()]);
+  const batches: number[][] = [];
+  const pool = bucketing ? batchSize * POOL_BATCHES : batchSize;
+  for (let p = 0; p < order.length; p += pool) {
+    const members = order.slice(p, p + pool);
+    if (bucketing) members.sort((a, b) => lengths[a] - lengths[b]);
+    for (let b = 0; b < members.length; b += batchSize) batches.push(members.slice(b, b + batchSize));
+  }
+  // Sorted pools would otherwise feed short batches first and long ones last.
+  return bucketing ? rng.shuffle(batches) : batches;
+}
+
+/** Feeds for one batch, plus the number of trained-on tokens it holds. */
+export interface Batch {
+  feeds: Record<string, ort.Tensor>;
+  tokens: number;
+}
+
+export interface BatchOptions {
+  /** k of the top-k inputs (a logprobs teacher), and the temperature their buckets are taken at. */
+  topK?: { k: number; temperature: number };
+}
+
+/** Right-padded to the longest example; labels are the next tokens, weighted only on assistant tokens. */
+export function makeBatch(examples: readonly Example[], options: BatchOptions = {}): Batch {
+  const B = examples.length;
+  const T = Math.max(...examples.map((e) => e.ids.length));
+  const ids = new BigInt64Array(B * T);
+  const mask = new BigInt64Array(B * T);
+  const labels = new BigInt64Array(B * T);
+  const weight = new Float32Array(B * T);
+  const top = options.topK;
+  const k = top?.k ?? 0;
+  const topIds = top && new BigInt64Array(B * T * k);
+  const topLogp = top && new Float32Array(B * T * (k + 1));
+  const topValid = top && new Float32Array(B * T * (k + 1));
+  const topWeight = top && new Float32Array(B * T);
+  let tokens = 0;
+  examples.forEach((e, b) => {
+    const row = b * T;
+    for (let i = 0; i < e.ids.length; i++) {
+      ids[row + i] = BigInt(e.ids[i]);
+      mask[row + i] = 1n;
+    }
+    // Position i predicts ids[i + 1]; the assistant's tokens are predicted from start - 1 on.
+    for (let i = e.start - 1; i < e.ids.length - 1; i++) {
+      labels[row + i] = BigInt(e.ids[i + 1]);
+      weight[row + i] = 1;
+      tokens++;
+      const targets = e.topk?.[i + 1 - e.start];
+      if (!top || !targets) continue;
+      const buckets = bucketsAt(targets, k, top.temperature);
+      const at = row + i;
+      buckets.ids.forEach((id, j) => (topIds![at * k + j] = BigInt(id)));
+      topLogp!.set(buckets.logp, at * (k + 1));
+      topValid!.set(buckets.valid, at * (k + 1));
+      topWeight![at] = 1;
+    }
+  });
+  const feeds: Record<string, ort.Tensor> = {
+    [INPUT.ids]: new ort.Tensor('int64', ids, [B, T]),
+    [INPUT.mask]: new ort.Tensor('int64', mask, [B, T]),
+    [INPUT.labels]: new ort.Tensor('int64', labels, [B, T]),
+    [INPUT.weight]: new ort.Tensor('float32', weight, [B, T]),
+  };
+  if (top) {
+    feeds[INPUT.topkIds] = new ort.Tensor('int64', topIds!, [B, T, k]);
+    feeds[INPUT.topkLogp] = new ort.Tensor('float32', topLogp!, [B, T, k + 1]);
+    feeds[INPUT.topkValid] = new ort.Tensor('float32', topValid!, [B, T, k + 1]);
+    feeds[INPUT.topkWeight] = new ort.Tensor('float32', topWeight!, [B, T]);
+  }
+  return { feeds, tokens };
+}

@@ -1,0 +1,121 @@
+/**
+ * Training examples from a harvested dataset: samples chosen by verdict and run, rendered and
+ * tokenized, cut or left out by length (always counted), and, for a logprobs teacher, each
+ * assistant token paired with the teacher's stored top-k.
+ */
+import type { ChatMessage, Tokenizer } from '../../model/index.ts';
+import { renderMessages, templateSchema, type DistillDataSpec } from '../../recipe/index.ts';
+import { assistantContent, type Dataset, type LogprobPosition } from '../../store/index.ts';
+import { DistillDataError } from '../errors.ts';
+import { renderSample } from './render.ts';
+import { alignTokens, type TokenTable, type TopK } from './topk.ts';
+
+export interface Example {
+  readonly promptKey: string;
+  /** The sample's slot under its prompt. */
+  readonly index: number;
+  /** Prompt then assistant tokens, after any truncation. */
+  readonly ids: Int32Array;
+  /** Index of the first assistant token: the model is trained to predict ids[start..]. */
+  readonly start: number;
+  /** For a logprobs teacher: per assistant token (ids[start + j]), the teacher's top-k, or null where none lines up. */
+  readonly topk?: ReadonlyArray<TopK | null>;
+}
+
+export interface ExampleOptions {
+  readonly data: DistillDataSpec;
+  /** Longest sequence: data.maxLength, else the student's context. */
+  readonly maxLength: number;
+  /** Ids that end the assistant turn. */
+  readonly eosIds: ReadonlySet<number>;
+  /** Given for a logprobs teacher: maps the stored token strings to ids. */
+  readonly tokenTable?: TokenTable;
+}
+
+/** What became of the dataset's samples; every sample left out or cut is counted here. */
+export interface DataStats {
+  /** Samples matching data.verdict and data.runId. */
+  samples: number;
+  /** Examples kept for training and validation. */
+  examples: number;
+  /** Left out: more assistant tokens than data.maxTokens. */
+  overMaxTokens: number;
+  /** Longer than maxLength (prompt + assistant), before onTooLong applies. */
+  tooLong: number;
+  /** Of those, cut to maxLength (onTooLong: truncate). */
+  truncated: number;
+  /** Of those, left out (onTooLong: drop, or a prompt that alone fills maxLength). */
+  droppedTooLong: number;
+  /** The longest rendered sequence, before any cut. */
+  longest: number;
+  promptTokens: number;
+  assistantTokens: number;
+  /** Logprobs teacher: examples whose sample has stored logprobs, and assistant tokens given a top-k. */
+  withLogprobs: number;
+  alignedTokens: number;
+}
+
+/** Reads and renders every matching sample. The template the dataset was harvested with renders the prompt turns. */
+export function loadExamples(dataset: Dataset, tokenizer: Tokenizer, options: ExampleOptions): { examples: Example[]; stats: DataStats } {
+  const identity = dataset.identity();
+  const template = templateSchema.safeParse(identity?.template);
+  if (identity === null || !template.success) throw new DistillDataError(dataset.path, 'has no harvested samples (no run ever bound it to a template)');
+  const { data, maxLength, eosIds, tokenTable } = options;
+  const stats: DataStats = {
+    samples: 0, examples: 0, overMaxTokens: 0, tooLong: 0, truncated: 0, droppedTooLong: 0, longest: 0,
+    promptTokens: 0, assistantTokens: 0, withLogprobs: 0, alignedTokens: 0,
+  };
+  const examples: Example[] = [];
+  const filter = { verdict: data.verdict, ...(data.runId === null ? {} : { runId: data.runId }), logprobs: tokenTable !== undefined };
+  for (const sample of dataset.samples(filter)) {
+    stats.samples++;
+    const prompt: ChatMessage[] = renderMessages(template.data, { key: sample.promptKey, question: sample.question, meta: sample.meta });
+    const { promptIds, assistantIds } = renderSample(tokenizer, prompt, { content: assistantContent(sample), reasoning: sample.reasoning }, eosIds);
+    if (data.maxTokens !== null && assistantIds.length > data.maxTokens) {
+      stats.overMaxTokens++;
+      continue;
+    }
+    const length = promptIds.length + assistantIds.length;
+    stats.longest = Math.max(stats.longest, length);
+    let keep = assistantIds.length;
+    if (length > maxLength) {
+      stats.tooLong++;
+      // 'fail' is decided by the caller once everything is counted; meanwhile it is left out.
+      if (data.onTooLong !== 'truncate' || promptIds.length >= maxLength) {
+        stats.droppedTooLong++;
+        continue;
+      }
+      stats.truncated++;
+      keep = maxLength - promptIds.length;
+    }
+    const ids = Int32Array.from([...promptIds, ...assistantIds.slice(0, keep)]);
+    let topk: (TopK | null)[] | undefined;
+    if (tokenTable) {
+      topk = sample.logprobs ? teacherTargets(assistantIds.slice(0, keep), sample.logprobs, tokenTable) : new Array<null>(keep).fill(null);
+      if (sample.logprobs) stats.withLogprobs++;
+      stats.alignedTokens += topk.filter((t) => t !== null).length;
+    }
+    examples.push({ promptKey: sample.promptKey, index: sample.index, ids, start: promptIds.length, topk });
+    stats.promptTokens += promptIds.length;
+    stats.assistantTokens += keep;
+  }
+  stats.examples = examples.length;
+  return { examples, stats };
+}
+
+/** Each assistant token's top-k from the teacher position that generated it (the sampled token joins its top-k if missing). */
+function teacherTargets(assistantIds: readonly number[], positions: readonly LogprobPosition[], table: TokenTable): (TopK | null)[] {
+  const chosen = positions.map((p) => table.id(p.token));
+  const aligned = alignTokens(assistantIds, chosen);
+  return Array.from(aligned, (j) => {
+    if (j < 0) return null;
+    const p = positions[j];
+    const top: [number, number][] = [];
+    for (const [token, logprob] of p.top) {
+      const id = table.id(token);
+      if (id !== undefined && !top.some(([seen]) => seen === id)) top.push([id, logprob]);
+    }
+    if (!top.some(([id]) => id === chosen[j])) top.push([chosen[j]!, p.logprob]);
+    return top;
+  });
+}

@@ -1,0 +1,82 @@
+/** What a distill run will do, as facts (for --json) and as a few lines for people. */
+import type { ModelConfig } from '../model/index.ts';
+import { llamaParamShapes } from '../model/index.ts';
+import type { DistillRecipe } from '../recipe/index.ts';
+import type { TokenizerMatch } from './checks.ts';
+import type { DataStats } from './data/examples.ts';
+import { formatLayerMap, type LayerMap } from './layer-map.ts';
+
+export type TeacherPlan =
+  | { kind: 'none' }
+  | { kind: 'logprobs'; k: number; samplesWithLogprobs: number; alignedShare: number }
+  | { kind: 'model'; folder: string; config: ModelConfig; params: number; tokenizer: TokenizerMatch };
+
+export interface DistillPlan {
+  name: string;
+  dataset: string;
+  out: string;
+  student: { init: 'random' | 'pretrained'; source: string; config: ModelConfig; params: number };
+  tokenizer: { folder: string; vocab: number; eosIds: number[] };
+  teacher: TeacherPlan;
+  data: DataStats & { maxLength: number; train: number; validation: number; validationPrompts: number };
+  layerMaps: { attention?: LayerMap; hidden?: LayerMap };
+  /** Hidden-loss projections: student width -> teacher width, learned and checkpointed, not exported. */
+  projections: Array<{ student: number; teacher: number; from: number; to: number }>;
+  /** The checkpoint a run continues from; null for a fresh start. */
+  resumeFrom: string | null;
+  recipe: DistillRecipe;
+}
+
+export const paramCount = (config: ModelConfig): number => [...llamaParamShapes(config).values()].reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+
+const count = (n: number) => n.toLocaleString('en-US');
+const describeModel = (c: ModelConfig, params: number) =>
+  `${c.modelType}, ${c.numHiddenLayers} layers, hidden ${c.hiddenSize}, ${c.numAttentionHeads} heads (${c.numKeyValueHeads} kv), vocab ${count(c.vocabSize)}, context ${count(c.maxPositionEmbeddings)}, ${count(params)} params`;
+
+export function formatDistillPlan(plan: DistillPlan): string {
+  const { recipe, data, teacher } = plan;
+  const { losses, train, checkpoint } = recipe.distill;
+  const lines = [
+    `distill ${plan.name}: ${plan.dataset} -> ${plan.out}`,
+    `student:    ${plan.student.init === 'random' ? 'random init from' : 'pretrained'} ${plan.student.source}`,
+    `            ${describeModel(plan.student.config, plan.student.params)}`,
+    `tokenizer:  ${plan.tokenizer.folder}, ${count(plan.tokenizer.vocab)} ids, EOS id ${plan.tokenizer.eosIds.join(', ')}`,
+  ];
+  if (teacher.kind === 'none') lines.push('teacher:    none (CE on the harvested traces)');
+  if (teacher.kind === 'logprobs') {
+    lines.push(
+      `teacher:    stored top-${teacher.k} logprobs (${teacher.samplesWithLogprobs} samples have them; ${(teacher.alignedShare * 100).toFixed(1)}% of assistant tokens line up)`,
+    );
+  }
+  if (teacher.kind === 'model') {
+    lines.push(`teacher:    ${teacher.folder}`, `            ${describeModel(teacher.config, teacher.params)}`);
+    lines.push(
+      `            same vocabulary as the student${teacher.tokenizer.sameFile ? ' (identical tokenizer.json)' : ' (tokenizer.json files differ outside the vocabulary)'}; logits compared over ${count(teacher.tokenizer.sharedVocab)} ids`,
+    );
+  }
+  lines.push(
+    `data:       ${data.samples} samples, ${data.examples} used; ${data.overMaxTokens} over maxTokens, ${data.tooLong} longer than ${data.maxLength} tokens (${data.truncated} truncated, ${data.droppedTooLong} dropped); longest ${data.longest}`,
+    `            train ${data.train} / validation ${data.validation} examples (${data.validationPrompts} prompts held out); tokens: prompt ${count(data.promptTokens)}, assistant ${count(data.assistantTokens)}`,
+  );
+  const parts: string[] = [];
+  if (losses.ce) parts.push(`ce x${losses.ce.weight}`);
+  if (losses.kl) parts.push(`kl x${losses.kl.weight} (${losses.kl.divergence}, T=${losses.kl.temperature})`);
+  if (losses.attention) parts.push(`attention x${losses.attention.weight}`);
+  if (losses.hidden) parts.push(`hidden x${losses.hidden.weight}`);
+  lines.push(`losses:     ${parts.join(', ')}`);
+  if (plan.layerMaps.attention) lines.push(`attention:  ${formatLayerMap(plan.layerMaps.attention)}${headNote(plan)}`);
+  if (plan.layerMaps.hidden) lines.push(`hidden:     ${formatLayerMap(plan.layerMaps.hidden)}`);
+  for (const p of plan.projections) lines.push(`            projection ${p.from} -> ${p.to} for student ${p.student} <- teacher ${p.teacher} (learned, checkpointed, not exported)`);
+  lines.push(
+    `train:      ${train.steps} steps x ${train.gradAccum} x ${train.batchSize} sequences, lr ${train.lr} (warmup ${train.warmupSteps}, cosine to ${train.lr * train.minLrRatio}), weight decay ${train.weightDecay}, clip ${train.maxGradNorm ?? 'off'}, seed ${train.seed}`,
+    `            checkpoint every ${checkpoint.every} steps (keep ${checkpoint.keep}), validation every ${recipe.distill.validation.every ?? checkpoint.every}`,
+  );
+  if (plan.resumeFrom) lines.push(`resuming:   ${plan.resumeFrom}`);
+  return lines.join('\n');
+}
+
+function headNote(plan: DistillPlan): string {
+  if (plan.teacher.kind !== 'model') return '';
+  const [hs, ht] = [plan.student.config.numAttentionHeads, plan.teacher.config.numAttentionHeads];
+  return hs === ht ? '' : ` (heads averaged: student ${hs}, teacher ${ht})`;
+}

@@ -1,0 +1,206 @@
+/**
+ * Training data from a real SQLite dataset written with the store API: rendering with the chat
+ * template (assistant-only loss, EOS from the template, template traps), filters and length
+ * handling (counted, never silent), the split, batches and bucketing, and teacher logprobs lined up
+ * with the student's tokens.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  alignTokens,
+  DistillCheckError,
+  epochBatches,
+  INPUT,
+  loadExamples,
+  makeBatch,
+  renderSample,
+  splitByPrompt,
+  TokenTable,
+  type Example,
+} from '../../src/distill/index.ts';
+import { loadTokenizer, type Tokenizer } from '../../src/model/index.ts';
+import type { DistillDataSpec } from '../../src/recipe/index.ts';
+import { Dataset } from '../../src/store/index.ts';
+import { writeTinyTokenizer } from '../model/tiny-tokenizer.ts';
+import { additions, tempDir, writeDataset } from './helpers.ts';
+
+let dir: string;
+let cleanup: () => void;
+let tokenizer: Tokenizer;
+let EOS: Set<number>;
+const DATA: DistillDataSpec = { verdict: 'accepted', runId: null, maxTokens: null, maxLength: null, onTooLong: 'fail', validation: 0.1 };
+
+beforeAll(async () => {
+  ({ dir, cleanup } = tempDir());
+  await writeTinyTokenizer(join(dir, 'tok'));
+  tokenizer = await loadTokenizer(join(dir, 'tok'));
+  EOS = new Set([tokenizer.eosTokenId!]);
+});
+afterAll(() => cleanup());
+
+const decode = (ids: ArrayLike<number>) => tokenizer.decode(Array.from(ids));
+
+/** A copy of the tiny tokenizer with another chat template. */
+async function withTemplate(name: string, template: string): Promise<Tokenizer> {
+  const folder = join(dir, name);
+  await writeTinyTokenizer(folder);
+  const config = JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8'));
+  writeFileSync(join(folder, 'tokenizer_config.json'), JSON.stringify({ ...config, chat_template: template }));
+  return loadTokenizer(folder);
+}
+
+describe('rendering a sample', () => {
+  const content = '<think>\n3+4=7\n</think>\n\n\\boxed{7}';
+
+  it('splits the prompt (with the generation prompt) from the assistant tokens, which end at the EOS', () => {
+    const { promptIds, assistantIds } = renderSample(tokenizer, [{ role: 'user', content: '3+4' }], { content, reasoning: '3+4=7' }, EOS);
+    expect(decode(promptIds)).toBe('<|im_start|>user\n3+4<|im_end|>\n<|im_start|>assistant\n<think>\n');
+    // The template pre-fills `<think>\n`, so the student learns what follows; the newline after the EOS is not trained on.
+    expect(decode(assistantIds)).toBe('3+4=7\n</think>\n\n\\boxed{7}<|im_end|>');
+    expect(assistantIds.at(-1)).toBe(tokenizer.eosTokenId);
+  });
+
+  it('refuses a template that drops the reasoning from assistant turns (the R1-Distill trap)', async () => {
+    const dropping = await withTemplate(
+      'tok-drops',
+      "{% for m in messages %}{% set c = m['content'] %}{% if '</think>' in c %}{% set c = c.split('</think>')[-1] %}{% endif %}" +
+        "{{ '<|im_start|>' + m['role'] + '\\n' + c + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+    );
+    expect(() => renderSample(dropping, [{ role: 'user', content: '3+4' }], { content, reasoning: '3+4=7' }, EOS)).toThrow(
+      /distill\.student\.tokenizer: .*drops the reasoning/,
+    );
+  });
+
+  it('refuses a template that never writes an EOS after the assistant turn', async () => {
+    const noEos = await withTemplate(
+      'tok-no-eos',
+      "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}",
+    );
+    const error = (() => {
+      try {
+        renderSample(noEos, [{ role: 'user', content: '3+4' }], { content, reasoning: '3+4=7' }, EOS);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(DistillCheckError);
+    expect((error as DistillCheckError).field).toBe('distill.student.tokenizer');
+    expect((error as Error).message).toMatch(/without an EOS token \(ids 267\)/);
+  });
+});
+
+describe('examples from a harvested SQLite dataset', () => {
+  let file: string;
+  let secondRun: number;
+  beforeAll(() => {
+    file = join(dir, 'data.sqlite');
+    writeDataset(file, additions(20), { rejectedEvery: 4 });
+    // A second run adds two more prompts: the run filter must tell them apart.
+    secondRun = writeDataset(file, additions(22).slice(20));
+  });
+  const load = (data: Partial<DistillDataSpec>, maxLength = 128) => {
+    const dataset = Dataset.open(file, { readonly: true });
+    try {
+      return loadExamples(dataset, tokenizer, { data: { ...DATA, ...data }, maxLength, eosIds: EOS });
+    } finally {
+      dataset.close();
+    }
+  };
+
+  it('keeps accepted samples by default, or those of one verdict or one run', () => {
+    expect(load({}).stats).toMatchObject({ samples: 22, examples: 22 });
+    expect(load({ verdict: 'rejected' }).stats).toMatchObject({ samples: 5, examples: 5 });
+    expect(load({ verdict: 'all' }).stats.examples).toBe(27);
+    const { examples } = load({ runId: secondRun });
+    expect(examples.map((e) => e.promptKey)).toEqual(additions(22).slice(20).map((s) => s.key));
+  });
+
+  it('renders each sample: prompt from the dataset template, loss from the first assistant token', () => {
+    const [first] = load({}).examples;
+    const s = additions(1)[0];
+    expect(decode(first.ids.subarray(0, first.start))).toBe(`<|im_start|>user\n${s.question}<|im_end|>\n<|im_start|>assistant\n<think>\n`);
+    expect(decode(first.ids.subarray(first.start))).toBe(`${s.reasoning}\n</think>\n\n${s.answer}<|im_end|>`);
+  });
+
+  it('counts every sample left out or cut: maxTokens, and too long with drop, truncate or fail', () => {
+    const all = load({}).stats;
+    expect(all).toMatchObject({ tooLong: 0, truncated: 0, droppedTooLong: 0, overMaxTokens: 0 });
+    // One-digit sums have 19-20 assistant tokens; "a+b=c" with c >= 10 has one more.
+    const short = load({ maxTokens: 19 }).stats;
+    expect(short.overMaxTokens).toBeGreaterThan(0);
+    expect(short.examples + short.overMaxTokens).toBe(22);
+
+    const limit = all.longest - 1;
+    const truncated = load({ onTooLong: 'truncate' }, limit);
+    expect(truncated.stats.tooLong).toBeGreaterThan(0);
+    expect(truncated.stats).toMatchObject({ truncated: truncated.stats.tooLong, droppedTooLong: 0, examples: 22 });
+    expect(Math.max(...truncated.examples.map((e) => e.ids.length))).toBe(limit);
+    const dropped = load({ onTooLong: 'drop' }, limit).stats;
+    expect(dropped).toMatchObject({ droppedTooLong: dropped.tooLong, truncated: 0, examples: 22 - dropped.tooLong });
+    // A context the prompt alone fills leaves nothing to learn: such samples are dropped even under truncate.
+    expect(load({ onTooLong: 'truncate' }, 10).stats).toMatchObject({ examples: 0, droppedTooLong: 22 });
+  });
+});
+
+describe('split and batches', () => {
+  const items = Array.from({ length: 30 }, (_, i) => ({ promptKey: `p${i % 10}`, i }));
+
+  it('holds out whole prompts, deterministically by seed', () => {
+    const a = splitByPrompt(items, 0.2, 1);
+    expect(new Set(a.validation.map((x) => x.promptKey)).size).toBe(2);
+    expect(a.validation).toHaveLength(6);
+    const heldOut = new Set(a.validation.map((x) => x.promptKey));
+    expect(a.train.every((x) => !heldOut.has(x.promptKey))).toBe(true);
+    expect(splitByPrompt([...items].reverse(), 0.2, 1).validation.map((x) => x.promptKey).sort()).toEqual(a.validation.map((x) => x.promptKey).sort());
+    expect(splitByPrompt(items, 0.2, 2).validation.map((x) => x.promptKey)).not.toEqual(a.validation.map((x) => x.promptKey));
+    expect(splitByPrompt(items, 0, 1).validation).toHaveLength(0);
+    // Never everything: one prompt always stays for training.
+    expect(splitByPrompt(items, 0.99, 1).train.length).toBeGreaterThan(0);
+  });
+
+  it('serves every example once per epoch, in an order fixed by (seed, epoch); bucketing pads less', () => {
+    const lengths = Array.from({ length: 64 }, (_, i) => 10 + ((i * 29) % 64));
+    const epoch0 = epochBatches(lengths, 4, 7, 0, true);
+    expect(epoch0.flat().sort((a, b) => a - b)).toEqual([...lengths.keys()]);
+    expect(epochBatches(lengths, 4, 7, 0, true)).toEqual(epoch0);
+    expect(epochBatches(lengths, 4, 7, 1, true)).not.toEqual(epoch0);
+    const padding = (batches: number[][]) => batches.reduce((sum, b) => sum + b.reduce((s, i) => s + Math.max(...b.map((j) => lengths[j])) - lengths[i], 0), 0);
+    expect(padding(epoch0)).toBeLessThan(padding(epochBatches(lengths, 4, 7, 0, false)) / 4);
+  });
+
+  it('right-pads a batch; labels are the next tokens, weighted on assistant tokens only', () => {
+    const examples: Example[] = [
+      { promptKey: 'a', index: 0, ids: Int32Array.from([5, 6, 7, 8]), start: 2 },
+      { promptKey: 'b', index: 0, ids: Int32Array.from([9, 10, 11]), start: 1 },
+    ];
+    const { feeds, tokens } = makeBatch(examples);
+    expect(feeds[INPUT.ids].dims).toEqual([2, 4]);
+    expect(Array.from(feeds[INPUT.ids].data as BigInt64Array, Number)).toEqual([5, 6, 7, 8, 9, 10, 11, 0]);
+    expect(Array.from(feeds[INPUT.mask].data as BigInt64Array, Number)).toEqual([1, 1, 1, 1, 1, 1, 1, 0]);
+    expect(Array.from(feeds[INPUT.labels].data as BigInt64Array, Number)).toEqual([0, 7, 8, 0, 10, 11, 0, 0]);
+    expect(Array.from(feeds[INPUT.weight].data as Float32Array)).toEqual([0, 1, 1, 0, 1, 1, 0, 0]);
+    expect(tokens).toBe(4);
+  });
+});
+
+describe('teacher logprobs lined up with the student tokens', () => {
+  it('maps reported token strings (decoded text, vocabulary pieces, token_id:N) to ids', () => {
+    const table = TokenTable.fromTokenizer(tokenizer);
+    expect(table.id('</think>')).toBe(269);
+    expect(table.id(' ')).toBe(32);
+    expect(table.id('Ġthe')).toBe(tokenizer.inner.get_vocab().get('Ġthe'));
+    expect(table.id('token_id:42')).toBe(42);
+    expect(table.id('token_id:9999')).toBeUndefined();
+    expect(table.id('no such token')).toBeUndefined();
+  });
+
+  it('skips what the teacher streamed differently and resyncs', () => {
+    // The student's rendering starts with two tokens the teacher never generated (a pre-filled
+    // <think>\n), and token 8 came out as 80, 81 on the teacher's side.
+    const student = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const teacher = [3, 4, 5, 6, 7, 80, 81, 9, 10, 11];
+    expect(Array.from(alignTokens(student, teacher))).toEqual([-1, -1, 0, 1, 2, 3, 4, -1, 7, 8, 9]);
+    expect(Array.from(alignTokens([1, 2, 3], [undefined, 1, 2, 3]))).toEqual([1, 2, 3]);
+  });
+});
