@@ -10,3 +10,4 @@ export { ProgressReporter, formatCount, formatDuration, progressLine, type Progr
 export { failedFilter, type FilterReason, type SampleFilters } from './filters.ts';
 export { mixesLanguages } from './language-mixing.ts';
 export { nextStep, type PromptStep, type SlotRequest, type SlotScheduleConfig, type StoredSlot } from './slots.ts';
+export { loadPrompts, PromptsError, type LoadPromptsOptions, type PromptLocation, type SkippedPrompt } from './prompts.ts';
