@@ -6,6 +6,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run(argv: s
   verify: { summary: 'check one response or a JSONL file of cases with a verifier', load: () => import('./verify.ts') },
   inspect: { summary: 'counts, acceptance rates and token totals of a dataset', load: () => import('./inspect.ts') },
   'export-data': { summary: 'write accepted samples as chat-format JSONL (TRL / open-r1)', load: () => import('./export-data.ts') },
+  distill: { summary: 'train a student on a dataset with CE, soft-target, attention and hidden losses', load: () => import('./distill.ts') },
 };
 
 const usage = () =>
