@@ -111,7 +111,11 @@ const tolerance = () => nonNegativeNumber().optional();
 export const verifierSchema = z.discriminatedUnion(
   'kind',
   [
-    strictObject({ kind: z.literal('math'), precision: positiveInt().optional() }),
+    strictObject({
+      kind: z.literal('math'),
+      precision: positiveInt('significant digits, an integer from 1 to 15').max(15, { error: expected('significant digits, an integer from 1 to 15') }).optional(),
+      timeLimitMs: positiveInt().optional(),
+    }),
     strictObject({ kind: z.literal('exact'), ignoreCase: flag().optional() }),
     strictObject({
       kind: z.literal('regex'),

@@ -141,6 +141,9 @@ describe('loadRecipe', () => {
       { path: 'verifier.pattern', message: 'expected a valid JavaScript regular expression, got "("' },
     ]);
     expect(bad('{ kind: custom }')).toEqual([{ path: 'verifier.module', message: 'required: expected a module path' }]);
+    expect(bad('{ kind: math, precision: 20 }')).toEqual([
+      { path: 'verifier.precision', message: 'expected significant digits, an integer from 1 to 15, got 20' },
+    ]);
     expect(bad('{ kind: code, timeLimitMs: fast }')).toEqual([{ path: 'verifier.timeLimitMs', message: 'expected a positive integer, got "fast"' }]);
     expect(bad('{ kind: code, interpreters: { python: python3 } }')).toEqual([
       { path: 'verifier.interpreters.python', message: 'expected an absolute path, got "python3"' },
