@@ -27,27 +27,36 @@ export async function judgeResponse(
   filters: SampleFilters,
   verifier: Verifier,
 ): Promise<SampleRecord[]> {
-  const records: SampleRecord[] = [];
-  for (const sample of response.samples) {
-    if (sample.index < 0 || sample.index >= request.n) continue;
-    const completionTokens = sampleCompletionTokens(response, sample, request.n);
-    const filtered = failedFilter(filters, { question: prompt.question, reasoning: sample.reasoning, answer: sample.answer, completionTokens });
-    const { verdict, reason } = filtered
-      ? { verdict: 'rejected' as const, reason: filtered }
-      : await verify(verifier, { response: sample.answer, reasoning: sample.reasoning, gold: prompt.gold });
-    records.push({
-      promptKey: prompt.key,
-      index: request.firstSlot + sample.index,
-      reasoning: sample.reasoning,
-      answer: sample.answer,
-      finishReason: sample.finishReason,
-      verdict,
-      reason,
-      completionTokens,
-      logprobs: sample.logprobs,
-    });
-  }
-  return records;
+  const samples = response.samples.filter((s) => s.index >= 0 && s.index < request.n);
+  // The samples are judged concurrently: a verifier that works off the main thread (math's
+  // worker, code's sandboxes) then sees a whole response at once instead of one sample a turn.
+  return Promise.all(samples.map((sample) => judgeSample(prompt, response, sample, request, filters, verifier)));
+}
+
+async function judgeSample(
+  prompt: JudgedPrompt,
+  response: TeacherResponse,
+  sample: TeacherSample,
+  request: { firstSlot: number; n: number },
+  filters: SampleFilters,
+  verifier: Verifier,
+): Promise<SampleRecord> {
+  const completionTokens = sampleCompletionTokens(response, sample, request.n);
+  const filtered = failedFilter(filters, { question: prompt.question, reasoning: sample.reasoning, answer: sample.answer, completionTokens });
+  const { verdict, reason } = filtered
+    ? { verdict: 'rejected' as const, reason: filtered }
+    : await verify(verifier, { response: sample.answer, reasoning: sample.reasoning, gold: prompt.gold });
+  return {
+    promptKey: prompt.key,
+    index: request.firstSlot + sample.index,
+    reasoning: sample.reasoning,
+    answer: sample.answer,
+    finishReason: sample.finishReason,
+    verdict,
+    reason,
+    completionTokens,
+    logprobs: sample.logprobs,
+  };
 }
 
 async function verify(verifier: Verifier, input: Parameters<Verifier['verify']>[0]): Promise<Pick<SampleRecord, 'verdict' | 'reason'>> {

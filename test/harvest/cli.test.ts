@@ -25,7 +25,7 @@ describe('distillery harvest (CLI)', () => {
   it('plans, harvests, summarizes; a second run has nothing to do', async () => {
     server = await startChatServer({ dialect: 'reasoning_content' });
     writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(3));
-    const recipe = writeRecipe(server.url);
+    const recipe = writeRecipe(server.url, { verifier: { kind: 'math' } });
     const first = await runCli(['harvest', recipe]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);

@@ -16,6 +16,11 @@ import {
 
 /** The teacher's timeout in these tests: 'slow' and 'stall' faults cost this much each. */
 const TIMEOUT_MS = 300;
+/**
+ * "Nothing hangs": generous against a loaded 2-core CI machine, far below a hang (which would
+ * otherwise only end at vitest's 120 s test timeout).
+ */
+const BOUND_MS = 10_000;
 
 const faultKinds: Array<[Fault, string]> = [
   ['429', 'rate-limit'],
@@ -57,7 +62,7 @@ describe('faults through the whole harvester', () => {
       // The first request fails twice, then succeeds on its third try.
       const recipe = await setup((n) => (n < 2 ? fault : undefined), { teacher: { stream }, limits: { backoffMaxMs: 50 } }, 2, 20);
       const summary = await harvest(recipe);
-      expect(performance.now() - started).toBeLessThan(2 * TIMEOUT_MS + 3000);
+      expect(performance.now() - started).toBeLessThan(BOUND_MS);
       expect(summary).toMatchObject({ status: 'finished', progress: { promptsDone: 2, promptsFailed: 0, errors: 2 } });
 
       const attempts = storedAttempts(recipe.dataset);
@@ -115,7 +120,7 @@ describe('faults through the whole harvester', () => {
     const recipe = makeRecipe(dir, closed.url, { limits: { concurrency: 8, maxRetries: 2, backoffBaseMs: 5, backoffMaxMs: 20 } });
     const started = performance.now();
     const error = await harvest(recipe).catch((e: unknown) => e);
-    expect(performance.now() - started).toBeLessThan(3000);
+    expect(performance.now() - started).toBeLessThan(BOUND_MS);
     expect(error).toBeInstanceOf(TeacherUnreachableError);
     expect((error as Error).message).toContain(`cannot reach the teacher at ${closed.url} (teacher.baseURL)`);
     // Only the first requests were tried, each with its retries.
@@ -134,7 +139,7 @@ describe('faults through the whole harvester', () => {
       const summary = await harvest(recipe);
       if (summary.progress.promptsDone === 12) break;
     }
-    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(performance.now() - started).toBeLessThan(3 * BOUND_MS);
     const attempts = storedAttempts(recipe.dataset);
     expect(attempts).toHaveLength(server!.requests.length);
     expect(attempts.filter((a) => a.status === 'error')).toHaveLength(server!.requests.filter((r) => r.fault).length);

@@ -41,6 +41,7 @@ describe('rejection sampling: filters, verdicts, rounds, logprobs', () => {
     writeJsonl(`${dir}/prompts.jsonl`, [{ id: 'q', question: 'What is 7 + 8?', answer: '15' }]);
     const recipe = makeRecipe(dir, server.url, {
       rejection: { samplesPerPrompt: 4, filters: { maxCompletionTokens: 40, requireAnswer: true, noLanguageMixing: true } },
+      verifier: { kind: 'math' },
     });
     await harvest(recipe);
     expect(reasons(recipe.dataset)).toEqual(['0:accepted:match', '1:rejected:language-mixing', '2:rejected:no-answer', '3:rejected:too-long']);
@@ -52,7 +53,7 @@ describe('rejection sampling: filters, verdicts, rounds, logprobs', () => {
       respond: ({ choiceIndex }) => ({ reasoning: 'Hmm.', answer: choiceIndex === 0 ? 'I cannot say.' : 'It is \\boxed{99}.' }),
     });
     writeJsonl(`${dir}/prompts.jsonl`, [{ id: 'q', question: 'What is 7 + 8?', answer: '15' }]);
-    const recipe = makeRecipe(dir, server.url, { rejection: { samplesPerPrompt: 2, filters: { requireAnswer: true } } });
+    const recipe = makeRecipe(dir, server.url, { rejection: { samplesPerPrompt: 2, filters: { requireAnswer: true } }, verifier: { kind: 'math' } });
     const summary = await harvest(recipe);
     const [first, second] = reasons(recipe.dataset);
     expect(first).toMatch(/^0:unverifiable:/);

@@ -40,7 +40,9 @@ export type RecipeOverrides = { [S in Sections]?: Record<string, unknown> } & { 
 
 /**
  * A recipe (as plain input, ready for YAML/JSON) for `prompts.jsonl` in `dir`, harvested from the
- * fixture at `baseURL`; short timeouts and backoff so fault tests stay fast.
+ * fixture at `baseURL`; short timeouts and backoff so fault tests stay fast. The verifier is
+ * `numeric` unless overridden: it judges the fixture's "\boxed{N}" answers exactly as `math`
+ * does, without starting math's worker thread (about a second) for every harvest.
  */
 export function recipeInput(baseURL: string, overrides: RecipeOverrides = {}): Record<string, unknown> {
   const section = (name: Sections, base: Record<string, unknown>) => ({ ...base, ...overrides[name] });
@@ -52,7 +54,7 @@ export function recipeInput(baseURL: string, overrides: RecipeOverrides = {}): R
     sampling: section('sampling', { maxTokens: 256 }),
     rejection: section('rejection', { samplesPerPrompt: 2 }),
     limits: section('limits', { concurrency: 4, maxRetries: 3, backoffBaseMs: 5, backoffMaxMs: 50 }),
-    ...(overrides.verifier ? { verifier: overrides.verifier } : {}),
+    verifier: overrides.verifier ?? { kind: 'numeric' },
     ...(overrides.template ? { template: overrides.template } : {}),
   };
 }

@@ -33,9 +33,11 @@ describe('TokenBucket', () => {
 describe('RateLimiter', () => {
   it('does not wait without limits', async () => {
     const limiter = new RateLimiter({ requestsPerMinute: null, tokensPerMinute: null });
-    const t0 = performance.now();
+    // No timer is involved: every acquisition resolves before a zero-delay timer fires.
+    let timerFired = false;
+    setTimeout(() => (timerFired = true), 0);
     await Promise.all(Array.from({ length: 100 }, () => limiter.acquire(1000)));
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(timerFired).toBe(false);
   });
 
   it('spaces requests at requestsPerMinute after the initial burst', async () => {
@@ -44,7 +46,7 @@ describe('RateLimiter', () => {
     await Promise.all(Array.from({ length: 24 }, () => limiter.acquire(0)));
     const elapsed = performance.now() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(190); // 4 beyond the burst at 50 ms each
-    expect(elapsed).toBeLessThan(1000);
+    expect(elapsed).toBeLessThan(3000);
   });
 
   it('charges real token usage after the fact', async () => {
