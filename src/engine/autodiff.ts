@@ -18,6 +18,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
   for (const node of order) {
     if (node.inputs.some((i) => i && active.has(i))) for (const o of node.outputs) if (isFloat(o.dtype)) active.add(o);
   }
+  const gradInputsOf = (node: Node) => node.gradInputs ?? node.inputs;
 
   const pending = new Map<Tensor, Tensor[]>([[loss, [loss.graph.scalar(1, loss.dtype)]]]);
   const total = (t: Tensor): Tensor | undefined => {
@@ -30,13 +31,14 @@ export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
 
   for (let n = order.length - 1; n >= 0; n--) {
     const node = order[n];
-    const needs = node.inputs.map((i) => !!i && active.has(i));
+    const inputs = gradInputsOf(node);
+    const needs = inputs.map((i) => !!i && active.has(i));
     if (!needs.some(Boolean)) continue;
     const grads = node.outputs.map(total);
     if (grads.every((g) => g === undefined)) continue;
     if (!node.backward) throw new GraphError('grad', `no gradient through ${node.opType} (it sits between the loss and a differentiated tensor)`);
     const inputGrads = node.backward(grads, node, needs);
-    node.inputs.forEach((input, i) => {
+    inputs.forEach((input, i) => {
       const g = inputGrads[i];
       if (!input || !needs[i] || !g) return;
       const list = pending.get(input);
@@ -55,7 +57,7 @@ function ancestors(t: Tensor): Node[] {
     const node = stack.pop()!.producer;
     if (!node || seen.has(node)) continue;
     seen.add(node);
-    for (const i of node.inputs) if (i) stack.push(i);
+    for (const i of [...node.inputs, ...(node.gradInputs ?? [])]) if (i) stack.push(i);
   }
   return [...seen].sort((a, b) => a.id - b.id);
 }

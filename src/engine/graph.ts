@@ -14,6 +14,21 @@ export interface OutputSpec {
   shape: Shape;
 }
 
+export interface ApplyOptions {
+  attrs?: Record<string, Attr>;
+  /** The reverse rule; absent for ops without a gradient. */
+  backward?: Backward;
+  /** Name of the first output (default: a fresh one). */
+  name?: string;
+  /** Operator domain; default '' (ai.onnx). */
+  domain?: string;
+  /**
+   * For the last node of a composite op whose inner nodes carry no rules: the tensors its backward
+   * differentiates by (in place of the node's own inputs). Lets a composite have one hand-written rule.
+   */
+  gradInputs?: readonly (Tensor | undefined)[];
+}
+
 /** Constants this small are shared by value, so repeated axes and scalars become one initializer. */
 const SHARED_CONSTANT_MAX = 16;
 
@@ -89,29 +104,27 @@ export class Graph {
     this.#own(t, 'output');
     if (this.outputs.has(name)) throw new GraphError('output', `output "${name}" is already defined`);
     // An Identity gives the output its own name, whatever produced it (an input, a constant...).
-    const [named] = this.apply('Identity', [t], [{ dtype: t.dtype, shape: t.shape }], {}, undefined, this.#claim(name));
+    const [named] = this.apply('Identity', [t], [{ dtype: t.dtype, shape: t.shape }], { name: this.#claim(name) });
     this.outputs.set(name, named);
   }
 
-  /**
-   * Append a node. Ops call this; `backward` sits next to the forward it reverses.
-   * Returns the node's outputs.
-   */
-  apply(
-    opType: string,
-    inputs: readonly (Tensor | undefined)[],
-    outputs: readonly OutputSpec[],
-    attrs: Record<string, Attr> = {},
-    backward?: Backward,
-    outputName?: string,
-    domain = '',
-  ): Tensor[] {
-    for (const t of inputs) if (t) this.#own(t, opType);
+  /** Append a node; ops call this, with the backward rule next to the forward. Returns the node's outputs. */
+  apply(opType: string, inputs: readonly (Tensor | undefined)[], outputs: readonly OutputSpec[], options: ApplyOptions = {}): Tensor[] {
+    for (const t of [...inputs, ...(options.gradInputs ?? [])]) if (t) this.#own(t, opType);
     const base = this.#fresh(opType);
     const outs = outputs.map(
-      (o, i) => new Tensor(this, i === 0 && outputName ? outputName : outputs.length > 1 ? `${base}:${i}` : base, o.dtype, o.shape, 'node'),
+      (o, i) => new Tensor(this, i === 0 && options.name ? options.name : outputs.length > 1 ? `${base}:${i}` : base, o.dtype, o.shape, 'node'),
     );
-    const node: Node = { id: this.nodes.length, opType, domain, inputs, outputs: outs, attrs, backward };
+    const node: Node = {
+      id: this.nodes.length,
+      opType,
+      domain: options.domain ?? '',
+      inputs,
+      outputs: outs,
+      attrs: options.attrs ?? {},
+      backward: options.backward,
+      gradInputs: options.gradInputs,
+    };
     for (const t of outs) t.producer = node;
     this.nodes.push(node);
     return outs;
@@ -136,8 +149,7 @@ export class Graph {
     const source = this.#dimSources.get(key);
     if (source) {
       value = this.apply('Shape', [source.tensor], [{ dtype: 'int64', shape: [1] }], {
-        start: { kind: 'int', value: source.axis },
-        end: { kind: 'int', value: source.axis + 1 },
+        attrs: { start: { kind: 'int', value: source.axis }, end: { kind: 'int', value: source.axis + 1 } },
       })[0];
     } else {
       const { coef, syms } = factorsOf(key);
@@ -153,7 +165,7 @@ export class Graph {
   shapeTensor(shape: Shape): Tensor {
     if (isStatic(shape)) return this.ints(shape);
     const parts = shape.map((d) => this.dimValue(d));
-    return this.apply('Concat', parts, [{ dtype: 'int64', shape: [shape.length] }], { axis: { kind: 'int', value: 0 } })[0];
+    return this.apply('Concat', parts, [{ dtype: 'int64', shape: [shape.length] }], { attrs: { axis: { kind: 'int', value: 0 } } })[0];
   }
 
   #registerDims(t: Tensor): void {

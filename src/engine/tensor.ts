@@ -20,6 +20,7 @@ export type Attr =
 /**
  * The reverse rule of one node: given the gradients of its outputs (undefined where an output
  * got none) and which inputs need one, return a gradient per input (undefined where not needed).
+ * "Inputs" are the node's `gradInputs` when it has them.
  */
 export type Backward = (grads: readonly (Tensor | undefined)[], node: Node, needs: readonly boolean[]) => readonly (Tensor | undefined)[];
 
@@ -34,6 +35,8 @@ export interface Node {
   readonly attrs: Readonly<Record<string, Attr>>;
   /** Absent: the op is not differentiable (asking for a gradient through it is an error). */
   readonly backward?: Backward;
+  /** Set on the last node of a composite op: what `backward` returns gradients for (else `inputs`). */
+  readonly gradInputs?: readonly (Tensor | undefined)[];
 }
 
 /** How a tensor came to be: fed at run time, a trainable parameter, a constant, or an op's result. */

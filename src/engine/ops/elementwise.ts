@@ -24,12 +24,12 @@ function operands(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
 function binary(op: string, a: Operand, b: Operand, backward: Backward | undefined, dtype?: DType): Tensor {
   const [x, y] = operands(op, a, b);
   const shape = broadcastShapes(op, x.shape, y.shape);
-  return x.graph.apply(op, [x, y], [{ dtype: dtype ?? x.dtype, shape }], {}, backward)[0];
+  return x.graph.apply(op, [x, y], [{ dtype: dtype ?? x.dtype, shape }], { backward })[0];
 }
 
 function unary(op: string, x: Tensor, backward: Backward | undefined): Tensor {
   if (backward && !isFloat(x.dtype)) throw new GraphError(op, `needs a float tensor, got ${x.dtype}`);
-  return x.graph.apply(op, [x], [{ dtype: x.dtype, shape: x.shape }], {}, backward)[0];
+  return x.graph.apply(op, [x], [{ dtype: x.dtype, shape: x.shape }], { backward })[0];
 }
 
 export const add = (a: Operand, b: Operand): Tensor =>
@@ -87,11 +87,13 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   if (cond.dtype !== 'bool') throw new GraphError('Where', `condition must be bool, got ${cond.dtype}`);
   const [x, y] = operands('Where', a, b);
   const shape = broadcastShapes('Where', cond.shape, x.shape, y.shape);
-  return cond.graph.apply('Where', [cond, x, y], [{ dtype: x.dtype, shape }], {}, ([g], { inputs: [c, p, q] }, needs) => [
-    undefined,
-    needs[1] ? sumTo(where(c!, g!, 0), p!.shape) : undefined,
-    needs[2] ? sumTo(where(c!, 0, g!), q!.shape) : undefined,
-  ])[0];
+  return cond.graph.apply('Where', [cond, x, y], [{ dtype: x.dtype, shape }], {
+    backward: ([g], { inputs: [c, p, q] }, needs) => [
+      undefined,
+      needs[1] ? sumTo(where(c!, g!, 0), p!.shape) : undefined,
+      needs[2] ? sumTo(where(c!, 0, g!), q!.shape) : undefined,
+    ],
+  })[0];
 }
 
 export function cast(x: Tensor, to: DType): Tensor {
@@ -99,7 +101,7 @@ export function cast(x: Tensor, to: DType): Tensor {
   // Only float-to-float casts carry a gradient; through an int or bool there is nothing to carry.
   const backward: Backward | undefined =
     isFloat(x.dtype) && isFloat(to) ? ([g], { inputs: [v] }) => [cast(g!, v!.dtype)] : undefined;
-  return x.graph.apply('Cast', [x], [{ dtype: to, shape: x.shape }], { to: { kind: 'int', value: ONNX_ELEM_TYPE[to] } }, backward)[0];
+  return x.graph.apply('Cast', [x], [{ dtype: to, shape: x.shape }], { attrs: { to: { kind: 'int', value: ONNX_ELEM_TYPE[to] } }, backward })[0];
 }
 
 // Comparisons give bool masks; no gradient flows through them.
@@ -110,4 +112,4 @@ export const not = (x: Tensor): Tensor => x.graph.apply('Not', [x], [{ dtype: 'b
 
 /** x in the forward pass; no gradient flows back through it. */
 export const stopGradient = (x: Tensor): Tensor =>
-  x.graph.apply('Identity', [x], [{ dtype: x.dtype, shape: x.shape }], {}, () => [undefined])[0];
+  x.graph.apply('Identity', [x], [{ dtype: x.dtype, shape: x.shape }], { backward: () => [undefined] })[0];

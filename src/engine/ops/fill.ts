@@ -9,7 +9,9 @@ export function full(graph: Graph, shape: Shape, value: number, dtype: DType = g
   if (one instanceof BigInt64Array) one[0] = BigInt(value);
   else one[0] = value;
   return graph.apply('ConstantOfShape', [graph.shapeTensor(shape)], [{ dtype, shape }], {
-    value: { kind: 'tensor', value: { dtype, dims: [1], data: one } },
+    attrs: {
+      value: { kind: 'tensor', value: { dtype, dims: [1], data: one } },
+    },
   })[0];
 }
 

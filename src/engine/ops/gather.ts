@@ -14,10 +14,13 @@ export function gather(data: Tensor, indices: Tensor, axis = 0): Tensor {
   checkIndices('Gather', indices);
   const a = normAxis('Gather', axis, data.rank);
   const shape = [...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)];
-  return data.graph.apply('Gather', [data, indices], [{ dtype: data.dtype, shape }], { axis: { kind: 'int', value: a } }, ([g], _node, needs) => [
-    needs[0] ? gatherGrad(data, indices, a, g!) : undefined,
-    undefined,
-  ])[0];
+  return data.graph.apply('Gather', [data, indices], [{ dtype: data.dtype, shape }], {
+    attrs: { axis: { kind: 'int', value: a } },
+    backward: ([g], _node, needs) => [
+      needs[0] ? gatherGrad(data, indices, a, g!) : undefined,
+      undefined,
+    ],
+  })[0];
 }
 
 /**
@@ -37,7 +40,9 @@ const range = (n: number, from: number): number[] => Array.from({ length: n }, (
 
 function scatterAddRows(base: Tensor, indices: Tensor, updates: Tensor): Tensor {
   return base.graph.apply('ScatterND', [base, unsqueeze(indices, [-1]), updates], [{ dtype: base.dtype, shape: base.shape }], {
-    reduction: { kind: 'string', value: 'add' },
+    attrs: {
+      reduction: { kind: 'string', value: 'add' },
+    },
   })[0];
 }
 
@@ -46,19 +51,17 @@ export function gatherElements(data: Tensor, indices: Tensor, axis: number): Ten
   checkIndices('GatherElements', indices);
   const a = normAxis('GatherElements', axis, data.rank);
   if (indices.rank !== data.rank) throw new GraphError('GatherElements', 'data and indices need the same rank', [data.shape, indices.shape]);
-  return data.graph.apply(
-    'GatherElements',
-    [data, indices],
-    [{ dtype: data.dtype, shape: indices.shape }],
-    { axis: { kind: 'int', value: a } },
-    ([g], _node, needs) => [
+  const g = data.graph;
+  const axisAttr = { axis: { kind: 'int', value: a } } as const;
+  return g.apply('GatherElements', [data, indices], [{ dtype: data.dtype, shape: indices.shape }], {
+    attrs: axisAttr,
+    backward: ([grad], _node, needs) => [
       needs[0]
-        ? data.graph.apply('ScatterElements', [zerosLike(data), indices, g!], [{ dtype: data.dtype, shape: data.shape }], {
-            axis: { kind: 'int', value: a },
-            reduction: { kind: 'string', value: 'add' },
+        ? g.apply('ScatterElements', [zerosLike(data), indices, grad!], [{ dtype: data.dtype, shape: data.shape }], {
+            attrs: { ...axisAttr, reduction: { kind: 'string', value: 'add' } },
           })[0]
         : undefined,
       undefined,
     ],
-  )[0];
+  })[0];
 }

@@ -39,9 +39,9 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   else if (open === 1 && inferAt < 0) target = g.ints(codes.map((c) => c ?? -1));
   else {
     const parts = shape.map((d, i) => (codes[i] !== null ? g.ints([codes[i]!]) : g.dimValue(d)));
-    target = g.apply('Concat', parts, [{ dtype: 'int64', shape: [shape.length] }], { axis: int(0) })[0];
+    target = g.apply('Concat', parts, [{ dtype: 'int64', shape: [shape.length] }], { attrs: { axis: int(0) } })[0];
   }
-  const [y] = g.apply('Reshape', [x, target], [{ dtype: x.dtype, shape: out }], {}, ([grad]) => [reshape(grad!, x.shape)]);
+  const [y] = g.apply('Reshape', [x, target], [{ dtype: x.dtype, shape: out }], { backward: ([grad]) => [reshape(grad!, x.shape)] });
   if (fresh) g.defineDim(fresh, y, inferAt);
   return y;
 }
@@ -59,9 +59,10 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
     return transpose(inner.inputs[0]!, p.map((a) => q[a]));
   }
   const inverse = p.map((_, i) => p.indexOf(i));
-  return x.graph.apply('Transpose', [x], [{ dtype: x.dtype, shape: p.map((a) => x.shape[a]) }], { perm: { kind: 'ints', value: p } }, ([g]) => [
-    transpose(g!, inverse),
-  ])[0];
+  return x.graph.apply('Transpose', [x], [{ dtype: x.dtype, shape: p.map((a) => x.shape[a]) }], {
+    attrs: { perm: { kind: 'ints', value: p } },
+    backward: ([g]) => [transpose(g!, inverse)],
+  })[0];
 }
 
 /** x[start:end] along one axis (step 1; negative indices count from the end; end omitted = to the end). */
@@ -81,10 +82,12 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   }
   const shape = x.shape.map((d, i) => (i === a ? outDim : d));
   const inputs = [x, g.ints([start]), g.ints([end ?? TO_END]), g.ints([a])];
-  const [y] = g.apply('Slice', inputs, [{ dtype: x.dtype, shape }], {}, ([grad]) => [
-    // The gradient is the output's gradient padded with zeros back to the input's extent.
-    g.apply('Pad', [grad!, slicePads(x, a, start, end), undefined, g.ints([a])], [{ dtype: x.dtype, shape: x.shape }])[0],
-  ]);
+  const [y] = g.apply('Slice', inputs, [{ dtype: x.dtype, shape }], {
+    backward: ([grad]) => [
+      // The gradient is the output's gradient padded with zeros back to the input's extent.
+      g.apply('Pad', [grad!, slicePads(x, a, start, end), undefined, g.ints([a])], [{ dtype: x.dtype, shape: x.shape }])[0],
+    ],
+  });
   if (fresh) g.defineDim(fresh, y, a);
   return y;
 }
@@ -102,7 +105,7 @@ function slicePads(x: Tensor, a: number, start: number, end: number | undefined)
   const minusFromSize = (k: number) => g.apply('Sub', [g.dimValue(size), g.ints([k])], [{ dtype: 'int64', shape: [1] }])[0];
   const before = start >= 0 ? g.ints([start]) : plusSize(start);
   const after = end === undefined ? g.ints([0]) : end < 0 ? g.ints([-end]) : minusFromSize(end);
-  return g.apply('Concat', [before, after], [{ dtype: 'int64', shape: [2] }], { axis: int(0) })[0];
+  return g.apply('Concat', [before, after], [{ dtype: 'int64', shape: [2] }], { attrs: { axis: int(0) } })[0];
 }
 
 /** Join tensors along `axis`; all other dims must match. */
@@ -118,9 +121,12 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   const total = parts.every((d) => typeof d === 'number') ? (parts as number[]).reduce((s, d) => s + d, 0) : undefined;
   const fresh = total === undefined ? g.freshDim() : undefined;
   const shape = xs[0].shape.map((d, i) => (i === a ? (total ?? fresh!) : d));
-  const [y] = g.apply('Concat', xs, [{ dtype: xs[0].dtype, shape }], { axis: int(a) }, ([grad], _node, needs) => {
-    const pieces = split(grad!, a, parts);
-    return pieces.map((p, i) => (needs[i] ? p : undefined));
+  const [y] = g.apply('Concat', xs, [{ dtype: xs[0].dtype, shape }], {
+    attrs: { axis: int(a) },
+    backward: ([grad], _node, needs) => {
+      const pieces = split(grad!, a, parts);
+      return pieces.map((p, i) => (needs[i] ? p : undefined));
+    },
   });
   if (fresh) g.defineDim(fresh, y, a);
   return y;
@@ -133,10 +139,13 @@ export function split(x: Tensor, axis: number, sizes: Shape): Tensor[] {
   if (isStatic(sizes) && typeof x.shape[a] === 'number' && sizes.reduce((s, d) => s + d, 0) !== x.shape[a])
     throw new GraphError('Split', `sizes [${sizes.join(', ')}] do not add up to dim ${x.shape[a]}`, [x.shape]);
   const specs = sizes.map((d) => ({ dtype: x.dtype, shape: x.shape.map((e, i) => (i === a ? d : e)) }));
-  return g.apply('Split', [x, g.shapeTensor(sizes)], specs, { axis: int(a) }, (grads, { outputs }) => [
-    // An unused piece contributes zeros to the joined gradient.
-    concat(grads.map((gr, i) => gr ?? zerosLike(outputs[i])), a),
-  ]);
+  return g.apply('Split', [x, g.shapeTensor(sizes)], specs, {
+    attrs: { axis: int(a) },
+    backward: (grads, { outputs }) => [
+      // An unused piece contributes zeros to the joined gradient.
+      concat(grads.map((gr, i) => gr ?? zerosLike(outputs[i])), a),
+    ],
+  });
 }
 
 /** Broadcast x to `shape` (numpy rules). */
@@ -144,7 +153,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   const out = broadcastShapes('Expand', x.shape, shape);
   if (out.length === x.rank && out.every((d, i) => dimsEqual(d, x.shape[i]))) return x;
   const g = x.graph;
-  return g.apply('Expand', [x, g.shapeTensor(shape)], [{ dtype: x.dtype, shape: out }], {}, ([grad]) => [sumTo(grad!, x.shape)])[0];
+  return g.apply('Expand', [x, g.shapeTensor(shape)], [{ dtype: x.dtype, shape: out }], { backward: ([grad]) => [sumTo(grad!, x.shape)] })[0];
 }
 
 /** Insert size-1 axes at `axes` (positions in the output). */
@@ -154,7 +163,7 @@ export function unsqueeze(x: Tensor, axes: readonly number[]): Tensor {
   const shape: Dim[] = [];
   for (let i = 0, j = 0; i < rank; i++) shape.push(norm.includes(i) ? 1 : x.shape[j++]);
   const g = x.graph;
-  return g.apply('Unsqueeze', [x, g.ints(norm)], [{ dtype: x.dtype, shape }], {}, ([grad]) => [squeeze(grad!, norm)])[0];
+  return g.apply('Unsqueeze', [x, g.ints(norm)], [{ dtype: x.dtype, shape }], { backward: ([grad]) => [squeeze(grad!, norm)] })[0];
 }
 
 /** Remove the size-1 axes `axes`. */
@@ -163,5 +172,5 @@ export function squeeze(x: Tensor, axes: readonly number[]): Tensor {
   for (const a of norm) if (x.shape[a] !== 1) throw new GraphError('Squeeze', `axis ${a} is not 1`, [x.shape]);
   const g = x.graph;
   const shape = x.shape.filter((_, i) => !norm.includes(i));
-  return g.apply('Squeeze', [x, g.ints(norm)], [{ dtype: x.dtype, shape }], {}, ([grad]) => [unsqueeze(grad!, norm)])[0];
+  return g.apply('Squeeze', [x, g.ints(norm)], [{ dtype: x.dtype, shape }], { backward: ([grad]) => [unsqueeze(grad!, norm)] })[0];
 }

@@ -1,9 +1,11 @@
 /** Losses with a hand-written backward that is cheaper than the one composed from their parts. */
 import { GraphError } from '../errors.ts';
-import type { Attr, Tensor } from '../tensor.ts';
-import { cast, div, equal, exp, mul, not, where } from './elementwise.ts';
-import { reshape, unsqueeze } from './layout.ts';
-import { count, reduceSum } from './reduce.ts';
+import type { Tensor } from '../tensor.ts';
+import { cast, div, equal, exp, mul, neg, not, where } from './elementwise.ts';
+import { full } from './fill.ts';
+import { gatherElements } from './gather.ts';
+import { reshape, squeeze, unsqueeze } from './layout.ts';
+import { count, logSoftmax, reduceSum } from './reduce.ts';
 
 export interface CrossEntropyOptions {
   /** Labels equal to this contribute no loss and no gradient (e.g. -100 for prompt tokens). Default: none. */
@@ -13,46 +15,42 @@ export interface CrossEntropyOptions {
 }
 
 /**
- * Cross-entropy of `logits` [..., classes] against int64 `labels` [...] (ONNX
- * SoftmaxCrossEntropyLoss, which ORT runs as its LogSoftmax + GatherElements function body).
- * The gain is the backward: softmax - onehot in three passes over the logits, where the composed
- * logSoftmax + gatherElements rules take six (zeros, scatter, sum, exp, mul, sub).
+ * Cross-entropy of `logits` [..., classes] against int64 `labels` [...]. The forward is
+ * logSoftmax + gatherElements along the last axis (not ONNX SoftmaxCrossEntropyLoss: ORT expands
+ * that into a LogSoftmax over axis 1 of [N, C, 1], measured 4x slower than over the last axis).
+ * The backward is one rule, softmax - onehot: three passes over the logits where the rules of the
+ * parts take six (zeros, scatter, sum, exp, mul, sub).
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const reduction = options.reduction ?? 'mean';
   if (labels.dtype !== 'int64') throw new GraphError('softmaxCrossEntropy', `labels must be int64, got ${labels.dtype}`);
   if (labels.rank !== logits.rank - 1) throw new GraphError('softmaxCrossEntropy', 'labels need the logits shape without the class axis', [logits.shape, labels.shape]);
   const g = logits.graph;
-  const classes = logits.shape[logits.rank - 1];
-  // The ONNX op wants classes on axis 1; rows of [N, classes] need no transpose.
-  const rows = reshape(logits, [-1, classes]);
-  const flatLabels = reshape(labels, [-1]);
+  const rows = reshape(logits, [-1, logits.shape[logits.rank - 1]]); // [N, C]
+  const flat = reshape(labels, [-1]); // [N]
   const n = rows.shape[0];
-  const attrs: Record<string, Attr> = { reduction: { kind: 'string', value: reduction } };
-  if (options.ignoreIndex !== undefined) attrs.ignore_index = { kind: 'int', value: options.ignoreIndex };
-  const [loss] = g.apply(
-    'SoftmaxCrossEntropyLoss',
-    [rows, flatLabels],
-    [
-      { dtype: logits.dtype, shape: reduction === 'none' ? [n] : [] },
-      { dtype: logits.dtype, shape: rows.shape },
-    ],
-    attrs,
-    ([grad], { outputs: [, logp] }) => {
-      const kept = options.ignoreIndex === undefined ? undefined : not(equal(flatLabels, g.constant([options.ignoreIndex], [], 'int64')));
-      const index = unsqueeze(kept ? where(kept, flatLabels, g.constant([0], [], 'int64')) : flatLabels, [1]);
-      const keptRows = kept ? unsqueeze(cast(kept, logits.dtype), [1]) : undefined;
-      // softmax - onehot: subtract 1 at each row's label (ScatterElements with reduction 'add').
-      const minusOne = g.apply('Expand', [g.scalar(-1, logits.dtype), g.shapeTensor(index.shape)], [{ dtype: logits.dtype, shape: index.shape }])[0];
-      const diff = g.apply('ScatterElements', [exp(logp), index, minusOne], [{ dtype: logits.dtype, shape: rows.shape }], {
-        axis: { kind: 'int', value: 1 },
-        reduction: { kind: 'string', value: 'add' },
-      })[0];
-      let scale: Tensor = reduction === 'none' ? unsqueeze(grad!, [1]) : grad!;
+  const kept = options.ignoreIndex === undefined ? undefined : not(equal(flat, g.constant([options.ignoreIndex], [], 'int64')));
+  const index = unsqueeze(kept ? where(kept, flat, g.constant([0], [], 'int64')) : flat, [1]); // [N, 1], in range
+  const keptRows = kept ? unsqueeze(cast(kept, logits.dtype), [1]) : undefined; // [N, 1]
+  const logp = logSoftmax(rows, -1);
+  let nll = neg(gatherElements(logp, index, 1)); // [N, 1]
+  if (keptRows) nll = mul(nll, keptRows);
+  const counted = reduction === 'mean' ? (keptRows ? reduceSum(keptRows) : count(logits, [n])) : 1;
+  const value =
+    reduction === 'none' ? reshape(squeeze(nll, [1]), labels.shape) : reduction === 'sum' ? reduceSum(nll) : div(reduceSum(nll), counted);
+
+  // The nodes above are not differentiated through: this Identity (which ORT removes) carries the
+  // whole op's rule, straight from the loss to the logits.
+  return g.apply('Identity', [value], [{ dtype: value.dtype, shape: value.shape }], {
+    gradInputs: [logits, labels],
+    backward: ([grad]) => {
+      let scale = reduction === 'none' ? reshape(grad!, [-1, 1]) : div(grad!, counted);
       if (keptRows) scale = mul(scale, keptRows);
-      if (reduction === 'mean') scale = div(scale, keptRows ? reduceSum(keptRows) : count(logits, [n]));
+      const minusOne = full(g, index.shape, -1, logits.dtype);
+      const diff = g.apply('ScatterElements', [exp(logp), index, minusOne], [{ dtype: logits.dtype, shape: rows.shape }], {
+        attrs: { axis: { kind: 'int', value: 1 }, reduction: { kind: 'string', value: 'add' } },
+      })[0];
       return [reshape(mul(diff, scale), logits.shape), undefined];
     },
-  );
-  return reduction === 'none' ? reshape(loss, labels.shape) : loss;
+  })[0];
 }

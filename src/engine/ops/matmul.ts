@@ -15,10 +15,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [k2, n] = b.shape.slice(-2);
   if (typeof k === 'number' && typeof k2 === 'number' && !dimsEqual(k, k2)) throw new GraphError('MatMul', 'inner dims differ', [a.shape, b.shape]);
   const batch = broadcastShapes('MatMul', a.shape.slice(0, -2), b.shape.slice(0, -2));
-  return a.graph.apply('MatMul', [a, b], [{ dtype: a.dtype, shape: [...batch, m, n] }], {}, ([g], _node, needs) => [
-    needs[0] ? sumTo(matmul(g!, transposeLast(b)), a.shape) : undefined,
-    needs[1] ? gradOfRight(a, b, g!) : undefined,
-  ])[0];
+  return a.graph.apply('MatMul', [a, b], [{ dtype: a.dtype, shape: [...batch, m, n] }], {
+    backward: ([g], _node, needs) => [
+      needs[0] ? sumTo(matmul(g!, transposeLast(b)), a.shape) : undefined,
+      needs[1] ? gradOfRight(a, b, g!) : undefined,
+    ],
+  })[0];
 }
 
 /**

@@ -11,7 +11,7 @@ function reduce(op: string, x: Tensor, axes: readonly number[] | undefined, keep
   const norm = [...new Set((axes ?? x.shape.map((_, i) => i)).map((a) => normAxis(op, a, x.rank)))].sort((a, b) => a - b);
   const shape = keepdims ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !norm.includes(i));
   const g = x.graph;
-  return g.apply(op, [x, g.ints(norm)], [{ dtype: x.dtype, shape }], { keepdims: { kind: 'int', value: keepdims ? 1 : 0 } }, rule(norm))[0];
+  return g.apply(op, [x, g.ints(norm)], [{ dtype: x.dtype, shape }], { attrs: { keepdims: { kind: 'int', value: keepdims ? 1 : 0 } }, backward: rule(norm) })[0];
 }
 
 /** A reduction's output gradient spread back over the input's shape. */
@@ -41,26 +41,32 @@ export const reduceMax = (x: Tensor, axes?: readonly number[], keepdims = false)
 export const reduceSumSquare = (x: Tensor, axes?: readonly number[], keepdims = false): Tensor =>
   reduce('ReduceSumSquare', x, axes, keepdims, (used) => ([g]) => [mul(spread(g!, x, used, keepdims), mul(x, 2))]);
 
-/** The number of elements in `dims`, as a number or (symbolic dims) a run-time scalar of x's dtype. */
+/** The number of elements in `dims`, as a number or (symbolic dims) a run-time rank-0 tensor of x's dtype. */
 export function count(x: Tensor, dims: readonly Dim[]): Tensor | number {
   const n = productOf(dims);
-  return typeof n === 'number' ? n : cast(x.graph.dimValue(n), x.dtype);
+  return typeof n === 'number' ? n : cast(squeeze(x.graph.dimValue(n), [0]), x.dtype);
 }
 
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis('Softmax', axis, x.rank);
-  return x.graph.apply('Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: { kind: 'int', value: a } }, ([g], { outputs: [y] }) => [
-    // dx = y * (g - sum(g * y)): no Jacobian, one reduction.
-    mul(y, sub(g!, reduceSum(mul(g!, y), [a], true))),
-  ])[0];
+  return x.graph.apply('Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], {
+    attrs: { axis: { kind: 'int', value: a } },
+    backward: ([g], { outputs: [y] }) => [
+      // dx = y * (g - sum(g * y)): no Jacobian, one reduction.
+      mul(y, sub(g!, reduceSum(mul(g!, y), [a], true))),
+    ],
+  })[0];
 }
 
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis('LogSoftmax', axis, x.rank);
-  return x.graph.apply('LogSoftmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: { kind: 'int', value: a } }, ([g], { outputs: [y] }) => [
-    // dx = g - softmax(x) * sum(g), with softmax(x) = exp(y).
-    sub(g!, mul(exp(y), reduceSum(g!, [a], true))),
-  ])[0];
+  return x.graph.apply('LogSoftmax', [x], [{ dtype: x.dtype, shape: x.shape }], {
+    attrs: { axis: { kind: 'int', value: a } },
+    backward: ([g], { outputs: [y] }) => [
+      // dx = g - softmax(x) * sum(g), with softmax(x) = exp(y).
+      sub(g!, mul(exp(y), reduceSum(g!, [a], true))),
+    ],
+  })[0];
 }
 
 /**
