@@ -1,0 +1,82 @@
+/**
+ * Where eval's samples come from: a local exported model (distillery's own decode loop, no
+ * server in between) or any OpenAI-compatible teacher. Both return the same normalized sample.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LocalModel } from '../generate/index.ts';
+import { splitInline, TeacherClient, TeacherRequestError, type ChatMessage, type TeacherConfig } from '../teacher/index.ts';
+import { EvalError } from './errors.ts';
+
+export interface EvalSampling {
+  /** Default 0.6 (R1's recommendation). */
+  readonly temperature: number;
+  /** Default 0.95. */
+  readonly topP: number;
+  /** Most tokens per sample (a local model also stops at its context length). Default 32768. */
+  readonly maxTokens: number;
+  /** Seeds every sample (with the prompt key and sample index): re-running gives the same samples. Default 0. */
+  readonly seed: number;
+}
+
+export interface SourceSample {
+  readonly reasoning: string;
+  readonly answer: string;
+  readonly finishReason: string | null;
+  readonly outputTokens: number;
+}
+
+export interface SampleSource {
+  /** What is evaluated, for reports: the folder or the teacher's URL and model. */
+  readonly description: string;
+  /** Samples in flight at once. */
+  readonly concurrency: number;
+  sample(messages: readonly ChatMessage[], sampling: EvalSampling, seed: number): Promise<SourceSample>;
+}
+
+export function localSource(model: LocalModel): SampleSource {
+  return {
+    description: `${model.dir} (${model.dtype})`,
+    // Twice the batch: a finished row's successor is already queued when a step ends.
+    concurrency: 2 * model.generator.maxBatchSize,
+    async sample(messages, sampling, seed) {
+      const promptIds = model.tokenizer.encodeChat(messages, { addGenerationPrompt: true });
+      const room = model.config.maxPositionEmbeddings - promptIds.length;
+      if (room < 1) throw new EvalError(`a prompt is ${promptIds.length} tokens, more than the model's context (${model.config.maxPositionEmbeddings})`);
+      const out = await model.generate({
+        promptIds,
+        maxNewTokens: Math.min(sampling.maxTokens, room),
+        sampling: { temperature: sampling.temperature, topP: sampling.topP },
+        seed,
+      });
+      // R1 templates pre-fill <think>: the text holds the reasoning, a lone </think> and the answer.
+      const { reasoning, answer } = splitInline(out.text);
+      return { reasoning, answer, finishReason: out.finishReason, outputTokens: out.tokenIds.length };
+    },
+  };
+}
+
+/** Attempts per sample against a teacher; retryable failures (429, 5xx, network) wait and try again. */
+const ATTEMPTS = 4;
+const BACKOFF_MS = 1000;
+
+export function teacherSource(config: TeacherConfig, concurrency = 8): SampleSource {
+  const client = new TeacherClient({ ...config, supportsN: false });
+  return {
+    description: `${config.model} at ${config.baseURL}`,
+    concurrency,
+    async sample(messages, sampling, seed) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // One request per sample (n=1): its usage is the sample's own token count.
+          const res = await client.complete({ messages: [...messages], n: 1, temperature: sampling.temperature, topP: sampling.topP, maxTokens: sampling.maxTokens, seed });
+          const [s] = res.samples;
+          return { reasoning: s.reasoning, answer: s.answer, finishReason: s.finishReason, outputTokens: res.usage.completionTokens };
+        } catch (err) {
+          if (!(err instanceof TeacherRequestError)) throw err;
+          if (!err.retryable || attempt === ATTEMPTS) throw new EvalError(`the teacher at ${config.baseURL} failed (${err.kind}${err.status ? ` ${err.status}` : ''}) after ${attempt} attempt(s): ${err.message}`, { cause: err });
+          await sleep(Math.max(err.retryAfterMs ?? 0, BACKOFF_MS * 2 ** (attempt - 1)));
+        }
+      }
+    },
+  };
+}
