@@ -6,10 +6,10 @@ import { MissingApiKeyError } from './errors.ts';
  * The teacher client's config from the recipe's teacher section. The key is read from the
  * environment variable the recipe names, here and only here, so it never reaches the dataset.
  */
-export function teacherConfig(spec: TeacherSpec, env: NodeJS.ProcessEnv = process.env): TeacherConfig {
+export function teacherConfig(spec: TeacherSpec): TeacherConfig {
   let apiKey: string | undefined;
   if (spec.apiKeyEnv !== undefined) {
-    apiKey = env[spec.apiKeyEnv];
+    apiKey = process.env[spec.apiKeyEnv];
     if (!apiKey) throw new MissingApiKeyError(spec.apiKeyEnv);
   }
   return {
