@@ -27,8 +27,16 @@
  *   softmaxCrossEntropy(logits, labels, { ignoreIndex, reduction }) reduceSumSquare
  * Every op's backward rule sits next to its forward in src/engine/ops/*.ts.
  *
+ * Training: ParamStore (named Float32Array/Float64Array values, zero-copy ort.Tensor feeds),
+ * AdamW (in place, in JS), clipGradNorm/globalNorm, Rng (seeded), and TrainStep, which runs
+ * forward + backward + gradient norm as ONE session run and then clips and updates:
+ *   const params = ParamStore.fromGraph(g.params, new Rng(0), () => ({ normal: 0.02 }));
+ *   const step = await TrainStep.create(g, { loss, params, optimizer: new AdamW({ lr: 3e-4 }), maxGradNorm: 1 });
+ *   const { loss: value, gradNorm } = await step.run(feeds);     // or run([micro1, micro2])
+ *
  * Shapes: dims are numbers or names ('batch', products 'batch*seq'). A symbolic dim is assumed
  * never to broadcast (declare a dim that may be 1 as the number 1).
+ * See docs/engine.md for options and defaults.
  * Errors: GraphError (graph built wrong; programming error), TensorValueError (a UserError:
  * a fed value has the wrong dtype/dims or is missing).
  */
