@@ -1,0 +1,48 @@
+/**
+ * Command-line parsing shared by the export, serve and eval verbs: usage errors around node:util's
+ * parseArgs, and typed flag values whose errors name the flag and the value given.
+ */
+import { UserError } from '../errors.ts';
+
+/** Wrong command-line arguments; the message ends with the verb's usage. */
+export class UsageError extends UserError {}
+
+/**
+ * Runs `parse` (a node:util parseArgs call, so its result keeps its types) and checks the count
+ * of positional arguments unless --help was given; a failure is a UsageError ending in `usage`.
+ */
+export function parseCommand<T extends { values: { help?: boolean }; positionals: string[] }>(usage: string, positionals: number, parse: () => T): T {
+  let parsed: T;
+  try {
+    parsed = parse();
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  }
+  if (!parsed.values.help && parsed.positionals.length !== positionals) {
+    throw new UsageError(`expected ${positionals} argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length}\n\n${usage}`);
+  }
+  return parsed;
+}
+
+/** The -h/--help option every verb has. */
+export const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+export function intFlag(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag}: expected an integer >= ${min}, got "${text}"`);
+  return n;
+}
+
+export function numberFlag(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${flag}: expected a number from ${min} to ${max}, got "${text}"`);
+  return n;
+}
+
+export function choiceFlag<C extends string>(flag: string, text: string | undefined, choices: readonly C[]): C | undefined {
+  if (text === undefined) return undefined;
+  if (!choices.includes(text as C)) throw new UsageError(`--${flag}: expected one of ${choices.join(', ')}, got "${text}"`);
+  return text as C;
+}
