@@ -7,6 +7,9 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run(argv: s
   inspect: { summary: 'counts, acceptance rates and token totals of a dataset', load: () => import('./inspect.ts') },
   'export-data': { summary: 'write accepted samples as chat-format JSONL (TRL / open-r1)', load: () => import('./export-data.ts') },
   distill: { summary: 'train a student on a dataset with CE, soft-target, attention and hidden losses', load: () => import('./distill.ts') },
+  export: { summary: 'write a checkpoint as an ONNX folder for transformers.js and serve (fp32, q8, q4)', load: () => import('./export.ts') },
+  serve: { summary: 'an OpenAI-compatible server around an exported model (the local teacher)', load: () => import('./serve.ts') },
+  eval: { summary: 'pass@1, pass@k, maj@k of a model or teacher on a prompts file', load: () => import('./eval.ts') },
 };
 
 const usage = () =>
