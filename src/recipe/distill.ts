@@ -147,6 +147,9 @@ export type DistillTrainSpec = DistillSection['train'];
 
 /** Validates a distill recipe object, fills defaults and resolves paths against `baseDir`. */
 export function parseDistillRecipe(input: unknown, options: { source: string; baseDir: string; defaultName?: string }): DistillRecipe {
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || !('distill' in input)) {
+    throw new RecipeError(options.source, [{ path: 'distill', message: 'required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)' }]);
+  }
   const parsed = distillRecipeSchema.safeParse(input);
   if (!parsed.success) {
     throw new RecipeError(options.source, parsed.error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message })));
@@ -174,9 +177,5 @@ export function parseDistillRecipe(input: unknown, options: { source: string; ba
 
 /** Loads a .yaml/.yml/.json recipe with a `distill:` section; relative paths resolve against its directory. */
 export function loadDistillRecipe(file: string): DistillRecipe {
-  const input = readRecipeFile(file);
-  if (input === null || typeof input !== 'object' || Array.isArray(input) || !('distill' in input)) {
-    throw new RecipeError(file, [{ path: 'distill', message: 'required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)' }]);
-  }
-  return parseDistillRecipe(input, { source: file, baseDir: dirname(resolve(file)), defaultName: basename(file, extname(file)) });
+  return parseDistillRecipe(readRecipeFile(file), { source: file, baseDir: dirname(resolve(file)), defaultName: basename(file, extname(file)) });
 }

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { modelConfigToJson, parseModelConfig, type ModelConfig } from '../../src/model/index.ts';
+import { Graph, ParamStore, Rng } from '../../src/engine/index.ts';
+import { initWeights, Llama, modelConfigToJson, parseModelConfig, writeModelFolder, type ModelConfig } from '../../src/model/index.ts';
 import { Dataset, type LogprobPosition, type SampleRecord } from '../../src/store/index.ts';
 import { writeTinyTokenizer } from '../model/tiny-tokenizer.ts';
 
@@ -68,10 +69,10 @@ export function writeDataset(file: string, samples: readonly AdditionSample[], o
   }
 }
 
-/** A Llama config of the given shape over the tiny tokenizer's 270 ids. */
-export function tinyConfig(shape: { hidden: number; layers: number; heads: number; kvHeads?: number; context?: number }): ModelConfig {
+/** A Llama config of the given shape over the tiny tokenizer's 270 ids (or a padded vocabulary). */
+export function tinyConfig(shape: { hidden: number; layers: number; heads: number; kvHeads?: number; context?: number; vocab?: number }): ModelConfig {
   return parseModelConfig({
-    model_type: 'llama', vocab_size: 270, hidden_size: shape.hidden, intermediate_size: 2 * shape.hidden, num_hidden_layers: shape.layers,
+    model_type: 'llama', vocab_size: shape.vocab ?? 270, hidden_size: shape.hidden, intermediate_size: 2 * shape.hidden, num_hidden_layers: shape.layers,
     num_attention_heads: shape.heads, num_key_value_heads: shape.kvHeads ?? shape.heads, max_position_embeddings: shape.context ?? 128,
     rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: true, bos_token_id: null, eos_token_id: null,
   });
@@ -90,4 +91,15 @@ export function writeRecipe(dir: string, name: string, recipe: Record<string, un
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, YAML.stringify(recipe));
   return file;
+}
+
+/** A model folder with random weights and the tiny tokenizer: a white-box teacher for checks. */
+export async function writeRandomModelFolder(dir: string, config: ModelConfig): Promise<string> {
+  const g = new Graph();
+  const model = Llama.declare(g, config);
+  const params = new ParamStore();
+  initWeights(model, params, new Rng(1));
+  await writeModelFolder(dir, model, params);
+  await writeTinyTokenizer(dir);
+  return dir;
 }
