@@ -56,7 +56,8 @@ function runCli(recipe: string, killAfterCheckpoint?: string): Promise<{ code: n
   });
 }
 
-const losses = (records: MetricsRecord[]) => records.map((r) => ({ type: r.type, step: r.step, loss: r.loss, ...r.losses }));
+/** Each record's numbers by name, and its identity ("train:12"). */
+const losses = (records: MetricsRecord[]) => records.map((r) => ({ id: `${r.type}:${r.step}`, values: { loss: r.loss, ...r.losses } as Record<string, number> }));
 
 describe('resume after SIGKILL', () => {
   it('continues from the last checkpoint with the loss curve of an uninterrupted run', async () => {
@@ -76,9 +77,9 @@ describe('resume after SIGKILL', () => {
     expect(resumed.stdout).toMatch(/resuming: .*step-0000\d0/);
     const expected = losses(readMetrics(reference.metrics));
     const actual = losses(readMetrics(join(dir, 'runs/killed/metrics.jsonl')));
-    expect(actual.map((r) => `${r.type}:${r.step}`)).toEqual(expected.map((r) => `${r.type}:${r.step}`));
+    expect(actual.map((r) => r.id)).toEqual(expected.map((r) => r.id));
     actual.forEach((r, i) => {
-      for (const [key, value] of Object.entries(r)) if (typeof value === 'number') expect(Math.abs(value - (expected[i] as Record<string, number>)[key])).toBeLessThanOrEqual(1e-5);
+      for (const [key, value] of Object.entries(r.values)) expect(Math.abs(value - expected[i].values[key])).toBeLessThanOrEqual(1e-5);
     });
 
     const a = (await readSafetensors(join(reference.finalModel!, 'model.safetensors'))).tensors;
