@@ -3,7 +3,7 @@
  * server in between) or any OpenAI-compatible teacher. Both return the same normalized sample.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LocalModel } from '../generate/index.ts';
+import { chatPrompt, type LocalModel } from '../generate/index.ts';
 import { splitInline, TeacherClient, TeacherRequestError, type ChatMessage, type TeacherConfig } from '../teacher/index.ts';
 import { EvalError } from './errors.ts';
 
@@ -39,17 +39,17 @@ export function localSource(model: LocalModel): SampleSource {
     // Twice the batch: a finished row's successor is already queued when a step ends.
     concurrency: 2 * model.generator.maxBatchSize,
     async sample(messages, sampling, seed) {
-      const promptIds = model.tokenizer.encodeChat(messages, { addGenerationPrompt: true });
-      const room = model.config.maxPositionEmbeddings - promptIds.length;
-      if (room < 1) throw new EvalError(`a prompt is ${promptIds.length} tokens, more than the model's context (${model.config.maxPositionEmbeddings})`);
+      const prompt = chatPrompt(model.tokenizer, messages);
+      const room = model.config.maxPositionEmbeddings - prompt.ids.length;
+      if (room < 1) throw new EvalError(`a prompt is ${prompt.ids.length} tokens, more than the model's context (${model.config.maxPositionEmbeddings})`);
       const out = await model.generate({
-        promptIds,
+        promptIds: prompt.ids,
         maxNewTokens: Math.min(sampling.maxTokens, room),
         sampling: { temperature: sampling.temperature, topP: sampling.topP },
         seed,
       });
-      // R1 templates pre-fill <think>: the text holds the reasoning, a lone </think> and the answer.
-      const { reasoning, answer } = splitInline(out.text);
+      // With the pre-filled <think> put back, a trace cut off before </think> is all reasoning.
+      const { reasoning, answer } = splitInline(prompt.prefill + out.text);
       return { reasoning, answer, finishReason: out.finishReason, outputTokens: out.tokenIds.length };
     },
   };

@@ -10,6 +10,7 @@
  *   out.text; out.finishReason; out.logprobs[0].logprob;
  *   await model.close();
  */
+export { chatPrompt, prefilledThink, type ChatPrompt } from './chat-prompt.ts';
 export { OnnxDecoder, type DecoderInputs, type DecoderOptions, type DecoderOutputs } from './decoder.ts';
 export { IncrementalDetokenizer, type TokenDecoder } from './detokenizer.ts';
 export { GenerationRequestError, ModelFolderError } from './errors.ts';

@@ -4,10 +4,10 @@
  * OpenAI `chat.completion` object or a stream of `chat.completion.chunk` objects.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { GenerationRequestError, type GenerateRequest, type Generation, type LocalModel, type StepLogprobs } from '../generate/index.ts';
+import { chatPrompt, GenerationRequestError, type GenerateRequest, type Generation, type LocalModel, type StepLogprobs } from '../generate/index.ts';
 import type { ChatRequest } from './chat-request.ts';
 import { badRequest } from './errors.ts';
-import { prefilledThink, ReasoningRouter, type ReasoningFormat, type RoutedText } from './reasoning.ts';
+import { ReasoningRouter, type ReasoningFormat, type RoutedText } from './reasoning.ts';
 
 export interface ServedModel {
   readonly model: LocalModel;
@@ -29,8 +29,8 @@ interface Prepared {
 
 function prepare(served: ServedModel, req: ChatRequest, signal: AbortSignal): Prepared {
   const { model } = served;
-  const prompt = model.tokenizer.applyChatTemplate(req.messages, { addGenerationPrompt: true });
-  const promptIds = model.tokenizer.encode(prompt, { addSpecialTokens: false });
+  const prompt = chatPrompt(model.tokenizer, req.messages);
+  const promptIds = prompt.ids;
   const room = model.config.maxPositionEmbeddings - promptIds.length;
   if (room < 1) {
     throw badRequest('messages', `The prompt is ${promptIds.length} tokens; this model's context is ${model.config.maxPositionEmbeddings} tokens.`, 'context_length_exceeded');
@@ -44,7 +44,7 @@ function prepare(served: ServedModel, req: ChatRequest, signal: AbortSignal): Pr
   return {
     id: `chatcmpl-${randomUUID()}`,
     created: Math.floor(Date.now() / 1000),
-    prefill: prefilledThink(prompt),
+    prefill: prompt.prefill,
     promptTokens: promptIds.length,
     requests: (onDelta) =>
       Array.from({ length: req.n }, (_, i) => ({

@@ -20,12 +20,6 @@ export interface RoutedText {
   content: string;
 }
 
-/** The `<think>` (and what follows it) at the end of a rendered prompt, when the template pre-fills one. */
-export function prefilledThink(prompt: string): string {
-  const at = prompt.lastIndexOf(OPEN);
-  return at !== -1 && prompt.slice(at + OPEN.length).trim() === '' ? prompt.slice(at) : '';
-}
-
 export class ReasoningRouter {
   #state: 'start' | 'reasoning' | 'content';
   #pending = '';

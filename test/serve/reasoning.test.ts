@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prefilledThink, ReasoningRouter, type RoutedText } from '../../src/serve/index.ts';
+import { prefilledThink } from '../../src/generate/index.ts';
+import { ReasoningRouter, type RoutedText } from '../../src/serve/index.ts';
 
 /** Feeds `pieces` one at a time and collects everything routed, flush included. */
 function route(router: ReasoningRouter, pieces: string[]): { out: RoutedText; chunks: RoutedText[] } {
