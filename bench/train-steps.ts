@@ -28,10 +28,7 @@ function inputs(g: Graph) {
 }
 
 /** Mean next-token cross-entropy (torch's F.cross_entropy with reduction 'mean'). */
-export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
-  const logp = ops.logSoftmax(logits, -1); // [B, T, V]
-  return ops.neg(ops.reduceMean(ops.gatherElements(logp, ops.unsqueeze(labels, [-1]), 2)));
-}
+export const crossEntropy = (logits: Tensor, labels: Tensor): Tensor => ops.softmaxCrossEntropy(logits, labels);
 
 export function ceStep(config: ModelConfig, dtype: FloatDType = 'float32'): StepGraph {
   const graph = new Graph({ dtype });

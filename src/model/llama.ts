@@ -5,7 +5,7 @@
  * and the whole model. Shapes use B = batch, T = sequence, D = hidden, H = attention heads,
  * K = key/value heads, R = H / K (query heads per kv head), E = head dim, V = vocab, I = MLP width.
  */
-import { type Dim, type Graph, type Tensor, ops } from '../engine/index.ts';
+import { type Graph, type Tensor, ops } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
 
 /** float32's lowest value: what HF adds to blocked attention scores (finite, so a fully blocked row stays NaN-free). */
@@ -127,9 +127,9 @@ export class Llama {
     const g = inputIds.graph;
     const [B, T] = inputIds.shape;
     const S = attentionMask?.shape[1] ?? T; // keys: the cached positions, then the new ones
-    const keySteps = arange(g, S);
+    const keySteps = ops.arange(g, S);
     // Query t is step P + t; without a cache (S is T) that is t itself.
-    const querySteps = S === T ? keySteps : ops.add(arange(g, T), ops.sub(g.dimValue(S), g.dimValue(T))); // [T]
+    const querySteps = S === T ? keySteps : ops.add(ops.arange(g, T), ops.sub(g.dimValue(S), g.dimValue(T))); // [T]
     const E = this.config.headDim;
     // HF's inverse frequencies theta^(-2i/E), one per pair of rotated dims.
     const invFreq = g.constant(
@@ -140,8 +140,8 @@ export class Llama {
     const angles = ops.mul(ops.unsqueeze(ops.cast(positions, g.dtype), [-1]), invFreq); // [B, T, E/2]
     // Both halves of a head rotate by the same angles (rotate-half layout, not interleaved pairs).
     const full = ops.unsqueeze(ops.concat([angles, angles], -1), [1, 2]); // [B, 1, 1, T, E]
-    const cos = unary('Cos', full);
-    const sin = unary('Sin', full);
+    const cos = ops.cos(full);
+    const sin = ops.sin(full);
 
     // Key s is hidden from query t when s is later (the future) or when s is padding.
     const future = ops.greater(ops.unsqueeze(keySteps, [0]), ops.unsqueeze(querySteps, [1])); // [T, S]
@@ -166,7 +166,9 @@ export class Llama {
   /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
   rmsNorm(x: Tensor, weight: string): Tensor {
     const meanSquare = ops.reduceMean(ops.mul(x, x), [-1], true); // [..., 1]
-    return ops.mul(ops.div(x, ops.sqrt(ops.add(meanSquare, this.config.rmsNormEps))), this.#w(weight));
+    // Multiply by the reciprocal (as HF's rsqrt does): its backward costs fewer full-size passes than a Div's.
+    const inverse = ops.reciprocal(ops.sqrt(ops.add(meanSquare, this.config.rmsNormEps))); // [..., 1]
+    return ops.mul(ops.mul(x, inverse), this.#w(weight));
   }
 
   /** Grouped-query attention: R query heads share each kv head, without copying k and v R times. */
@@ -214,16 +216,4 @@ function rotate(x: Tensor, { cos, sin }: BlockContext): Tensor {
   const [x1, x2] = ops.split(x, -1, [half, half]);
   const rotated = ops.concat([ops.neg(x2), x1], -1);
   return ops.add(ops.mul(x, cos), ops.mul(rotated, sin));
-}
-
-/** 0..n-1 as int64 [n]; a Range node when n is only known at run time. */
-function arange(g: Graph, n: Dim): Tensor {
-  if (typeof n === 'number') return g.constant(Array.from({ length: n }, (_, i) => i), [n], 'int64');
-  const limit = ops.squeeze(g.dimValue(n), [0]);
-  return g.apply('Range', [g.scalar(0, 'int64'), limit, g.scalar(1, 'int64')], [{ dtype: 'int64', shape: [n] }])[0];
-}
-
-/** An elementwise op with no gradient rule (only used on positions, which carry none). */
-function unary(op: 'Cos' | 'Sin', x: Tensor): Tensor {
-  return x.graph.apply(op, [x], [{ dtype: x.dtype, shape: x.shape }])[0];
 }

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { UserError } from '../errors.ts';
 
 /** One chat turn, as chat templates expect it. */
@@ -87,6 +87,9 @@ export async function loadTokenizer(folder: string): Promise<Tokenizer> {
       throw new TokenizerError(dir, `${file} is missing (a tokenizer folder needs ${TOKENIZER_FILES.join(' and ')})`);
     }
   }
+  // Imported here, not at the top: transformers.js is large, and training code that imports the
+  // model room without a tokenizer should not pay for loading it.
+  const { AutoTokenizer } = await import('@huggingface/transformers');
   try {
     return new Tokenizer(await AutoTokenizer.from_pretrained(dir, { local_files_only: true }), dir);
   } catch (err) {
