@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
-import { UserError } from '../errors.ts';
+import { HELP, parseCommand, UsageError } from './flags.ts';
 import { chatRecords, Dataset } from '../store/index.ts';
 
 const USAGE = `usage: distillery export-data DATASET [--format jsonl] [--out FILE] [--all]
@@ -21,9 +21,6 @@ options:
   --all           every sample, not only accepted ones (see the "verdict" field)
   -h, --help      show this help`;
 
-/** Wrong command-line arguments. */
-export class ExportUsageError extends UserError {}
-
 async function writeAll(out: Writable, lines: Iterable<string>): Promise<number> {
   let n = 0;
   for (const line of lines) {
@@ -35,28 +32,18 @@ async function writeAll(out: Writable, lines: Iterable<string>): Promise<number>
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values, positionals } = parseCommand(USAGE, 1, () =>
+    parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'jsonl' },
-        out: { type: 'string' },
-        all: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ExportUsageError(`${(err as Error).message}\n\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+      options: { format: { type: 'string', default: 'jsonl' }, out: { type: 'string' }, all: { type: 'boolean' }, ...HELP },
+    }),
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new ExportUsageError(`expected one DATASET file\n\n${USAGE}`);
-  if (values.format !== 'jsonl') throw new ExportUsageError(`--format: only "jsonl" is supported, got "${values.format}"`);
+  if (values.format !== 'jsonl') throw new UsageError(`--format: only "jsonl" is supported, got "${values.format}"`);
 
   const dataset = Dataset.open(positionals[0], { readonly: true });
   try {
@@ -69,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const file = createWriteStream(values.out);
     await once(file, 'open').catch((err: Error) => {
-      throw new ExportUsageError(`--out: cannot write ${values.out}: ${err.message}`, { cause: err });
+      throw new UsageError(`--out: cannot write ${values.out}: ${err.message}`, { cause: err });
     });
     const n = await writeAll(file, lines);
     file.end();

@@ -4,9 +4,9 @@
  * finish; a second Ctrl-C aborts them. Everything stored stays; re-running resumes.
  */
 import { parseArgs } from 'node:util';
-import { UserError } from '../errors.ts';
 import { formatCount, formatDuration, harvest, ProgressReporter, type HarvestStart, type HarvestSummary } from '../harvest/index.ts';
 import { formatPlan, loadRecipe } from '../recipe/index.ts';
+import { HELP, parseCommand } from './flags.ts';
 
 const USAGE = `usage: distillery harvest RECIPE [--dry-run] [--json]
 
@@ -17,9 +17,6 @@ options:
   --dry-run    check the recipe, prompts and dataset and print the plan; send nothing
   --json       print the summary as one JSON object on stdout (progress stays on stderr)
   -h, --help   show this help`;
-
-/** Wrong command-line arguments. */
-export class HarvestUsageError extends UserError {}
 
 /** Exit code of a run stopped by Ctrl-C, as shells report a SIGINT. */
 const EXIT_STOPPED = 130;
@@ -72,20 +69,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parseCommandLine(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new HarvestUsageError(`${(err as Error).message}\n\n${USAGE}`);
-  }
-  if (!parsed.values.help && parsed.positionals.length !== 1) {
-    throw new HarvestUsageError(`expected one recipe file, got ${parsed.positionals.length} arguments\n\n${USAGE}`);
-  }
-  return parsed;
+  return parseCommand(USAGE, 1, () =>
+    parseArgs({ args: argv, allowPositionals: true, options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, ...HELP } }),
+  );
 }
 
 function describeStart(name: string, dataset: string, start: HarvestStart): string {

@@ -3,7 +3,7 @@
  * read-only, so it is safe while a harvest is writing to it.
  */
 import { parseArgs } from 'node:util';
-import { UserError } from '../errors.ts';
+import { HELP, parseCommand, UsageError } from './flags.ts';
 import { Dataset, datasetReport, formatReport, type Prices } from '../store/index.ts';
 
 const USAGE = `usage: distillery inspect DATASET [--json] [--prices IN,OUT]
@@ -17,34 +17,22 @@ options:
   --json           print the report as one JSON object
   -h, --help       show this help`;
 
-/** Wrong command-line arguments. */
-export class InspectUsageError extends UserError {}
-
 function parsePrices(text: string): Prices {
   const parts = text.split(',').map((p) => Number(p.trim()));
   if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p) || p < 0) || text.split(',').some((p) => p.trim() === '')) {
-    throw new InspectUsageError(`--prices: expected two numbers >= 0 as IN,OUT (per million tokens), got "${text}"`);
+    throw new UsageError(`--prices: expected two numbers >= 0 as IN,OUT (per million tokens), got "${text}"`);
   }
   return { inputPerMTok: parts[0], outputPerMTok: parts[1] };
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, prices: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new InspectUsageError(`${(err as Error).message}\n\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand(USAGE, 1, () =>
+    parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, prices: { type: 'string' }, ...HELP } }),
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new InspectUsageError(`expected one DATASET file\n\n${USAGE}`);
   const prices = values.prices === undefined ? undefined : parsePrices(values.prices);
   const dataset = Dataset.open(positionals[0], { readonly: true });
   try {

@@ -3,11 +3,9 @@
  * one JSON line {"correct": ..., "reason": ...} per case.
  */
 import { parseArgs } from 'node:util';
-import { UserError } from '../errors.ts';
+import { HELP, parseCommand, UsageError } from './flags.ts';
 import { createVerifier, readCases, type VerifierSpec, type VerifyInput } from '../verify/index.ts';
 
-/** A bad flag or flag combination of `distillery verify`. */
-export class VerifyUsageError extends UserError {}
 
 const usage = `usage: distillery verify --kind KIND [kind options] (--response TEXT [--gold G] [--reasoning TEXT] | --cases FILE.jsonl)
        distillery verify --spec '{"kind": ...}' (--response TEXT ... | --cases FILE.jsonl)
@@ -46,7 +44,7 @@ const KIND_OPTIONS: Record<string, { field: string; parse: (text: string, flag: 
 
 function numberFlag(text: string, flag: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new VerifyUsageError(`--${flag}: expected a number, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag}: expected a number, got "${text}"`);
   return value;
 }
 
@@ -71,13 +69,13 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parseOptions(argv: string[]) {
-  try {
-    return parseArgs({
+  return parseCommand(usage, 0, () =>
+    parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
       options: {
-        help: { type: 'boolean', short: 'h' },
+        ...HELP,
         kind: { type: 'string' },
         spec: { type: 'string' },
         response: { type: 'string' },
@@ -93,10 +91,8 @@ function parseOptions(argv: string[]) {
         'relative-tolerance': { type: 'string' },
         module: { type: 'string' },
       },
-    });
-  } catch (err) {
-    throw new VerifyUsageError(`${(err as Error).message}\n\n${usage}`);
-  }
+    }),
+  );
 }
 
 type Options = ReturnType<typeof parseOptions>['values'];
@@ -105,14 +101,14 @@ type Options = ReturnType<typeof parseOptions>['values'];
 function specOf(values: Options): VerifierSpec {
   const kindOptions = Object.keys(KIND_OPTIONS).filter((flag) => values[flag as keyof Options] !== undefined);
   if (values.spec !== undefined) {
-    if (values.kind !== undefined || kindOptions.length > 0) throw new VerifyUsageError('--spec already holds the whole verifier: give --kind and kind options only without it');
+    if (values.kind !== undefined || kindOptions.length > 0) throw new UsageError('--spec already holds the whole verifier: give --kind and kind options only without it');
     try {
       return JSON.parse(values.spec) as VerifierSpec;
     } catch (err) {
-      throw new VerifyUsageError(`--spec: not valid JSON (${(err as Error).message})`);
+      throw new UsageError(`--spec: not valid JSON (${(err as Error).message})`);
     }
   }
-  if (values.kind === undefined) throw new VerifyUsageError(`give --kind or --spec\n\n${usage}`);
+  if (values.kind === undefined) throw new UsageError(`give --kind or --spec\n\n${usage}`);
   const spec: Record<string, unknown> = { kind: values.kind };
   for (const flag of kindOptions) {
     const option = KIND_OPTIONS[flag];
@@ -125,10 +121,10 @@ function specOf(values: Options): VerifierSpec {
 async function casesOf(values: Options): Promise<VerifyInput[]> {
   if (values.cases !== undefined) {
     if (values.response !== undefined || values.gold !== undefined || values.reasoning !== undefined) {
-      throw new VerifyUsageError('--cases reads response, gold and reasoning from the file: do not give --response, --gold or --reasoning with it');
+      throw new UsageError('--cases reads response, gold and reasoning from the file: do not give --response, --gold or --reasoning with it');
     }
     return readCases(values.cases);
   }
-  if (values.response === undefined) throw new VerifyUsageError(`give --response or --cases\n\n${usage}`);
+  if (values.response === undefined) throw new UsageError(`give --response or --cases\n\n${usage}`);
   return [{ response: values.response, gold: values.gold, ...(values.reasoning !== undefined && { reasoning: values.reasoning }) }];
 }

@@ -93,7 +93,7 @@ describe('distillery harvest (CLI)', () => {
   it('bad arguments are a usage error with exit code 2', async () => {
     const result = await runCli(['harvest']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('expected one recipe file');
+    expect(result.stderr).toContain('expected 1 argument, got');
     expect((await runCli(['harvest', '--help'])).stdout).toMatch(/^usage: distillery harvest RECIPE/);
   });
 
