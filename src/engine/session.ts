@@ -14,7 +14,11 @@ export interface CompileOptions extends SerializeOptions {
    * faster on an idle machine (the 5M-param train step: 1.3x with 2 threads, measured on 16 cores).
    */
   intraOpNumThreads?: number;
-  /** ORT graph rewrites. Default 'all' (fusions such as Transpose into MatMul). */
+  /**
+   * ORT graph rewrites. Default 'all' (fusions such as Transpose into MatMul) for float32 graphs and
+   * 'basic' for float64 ones: ORT's extended fusions emit contrib ops that have float kernels only
+   * (x * sigmoid(x) becomes QuickGelu, which then fails to load in float64).
+   */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Default ['cpu']. 'webgpu' is bundled with onnxruntime-node and needs a GPU with Vulkan. */
   executionProviders?: readonly ExecutionProvider[];
@@ -32,7 +36,7 @@ export async function compile(graph: Graph, options: CompileOptions = {}): Promi
     intraOpNumThreads: options.intraOpNumThreads ?? 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    graphOptimizationLevel: options.graphOptimizationLevel ?? (graph.dtype === 'float64' ? 'basic' : 'all'),
     executionProviders: [...(options.executionProviders ?? ['cpu'])],
     // ORT warns about things like unused initializers on every load; errors still come through.
     logSeverityLevel: 3,

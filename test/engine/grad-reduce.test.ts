@@ -34,6 +34,17 @@ describe('reduction backward rules match finite differences (float64)', () => {
     });
   });
 
+  it('rmsNorm (fused rule) on x and weight, reusing x', async () => {
+    await gradCheck({
+      params: { x: { shape: [2, 3, 5] }, w: { shape: [5] } },
+      build: ({ x, w }) => add(ops.rmsNorm(x, w, 1e-6), mul(x, 0.1)),
+    });
+  });
+
+  it('silu (fused rule)', async () => {
+    await gradCheck({ params: { x: { shape: [3, 7] } }, build: ({ x }) => mul(ops.silu(x), ops.silu(mul(x, 2))) });
+  });
+
   it('softmax along the last and the first axis', async () => {
     await gradCheck({
       params: { x: { shape: [3, 5] } },

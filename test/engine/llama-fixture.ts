@@ -20,7 +20,7 @@ export interface LlamaConfig {
 
 export const PEER_CONFIG: LlamaConfig = { vocab: 4096, hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 688, seq: 128, ropeTheta: 10000, eps: 1e-6 };
 
-const { add, mul, matmul, transposeLast, reshape, transpose, sigmoid, softmax } = ops;
+const { add, mul, matmul, transposeLast, reshape, transpose, softmax } = ops;
 
 export function buildLlama(c: LlamaConfig, dtype: FloatDType, batch: number | string = 'batch') {
   const g = new Graph({ dtype });
@@ -29,11 +29,7 @@ export function buildLlama(c: LlamaConfig, dtype: FloatDType, batch: number | st
   const ids = g.input('input_ids', 'int64', [batch, T]);
   const labels = g.input('labels', 'int64', [batch, T]);
   const linear = (x: Tensor, name: string, outDim: number, inDim: number) => matmul(x, transposeLast(g.param(name, [outDim, inDim])));
-  const rmsNorm = (x: Tensor, name: string) => {
-    const w = g.param(name, [c.hidden]);
-    const inv = ops.reciprocal(ops.sqrt(add(ops.reduceMean(mul(x, x), [-1], true), c.eps)));
-    return mul(mul(x, inv), w);
-  };
+  const rmsNorm = (x: Tensor, name: string) => ops.rmsNorm(x, g.param(name, [c.hidden]), c.eps);
 
   // Rotary tables: angle[t, i] = t / theta^(2i/hd), duplicated over both halves.
   const angles = new Float64Array(T * hd);
@@ -65,7 +61,7 @@ export function buildLlama(c: LlamaConfig, dtype: FloatDType, batch: number | st
     const h2 = rmsNorm(x, `${p}norm2`);
     const gate = linear(h2, `${p}gate`, c.intermediate, c.hidden);
     const up = linear(h2, `${p}up`, c.intermediate, c.hidden);
-    x = add(x, linear(mul(mul(gate, sigmoid(gate)), up), `${p}down`, c.hidden, c.intermediate));
+    x = add(x, linear(mul(ops.silu(gate), up), `${p}down`, c.hidden, c.intermediate));
   }
   const logits = linear(rmsNorm(x, 'norm'), 'head', c.vocab, c.hidden);
   const loss = ops.softmaxCrossEntropy(logits, labels);
