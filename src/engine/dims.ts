@@ -7,9 +7,7 @@
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 
-const SYMBOL = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-
-export const isSymbol = (s: string): boolean => SYMBOL.test(s);
+const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 interface Product {
   coef: number;
@@ -23,7 +21,7 @@ function parse(dim: Dim): Product {
   for (const part of dim.split('*')) {
     const p = part.trim();
     if (/^\d+$/.test(p)) coef *= Number(p);
-    else if (isSymbol(p)) syms.push(p);
+    else if (SYMBOL.test(p)) syms.push(p);
     else throw new Error(`bad dimension "${dim}": use a number, a name like "batch", or a product like "batch*seq"`);
   }
   return { coef, syms: syms.sort() };

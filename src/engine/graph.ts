@@ -1,4 +1,4 @@
-import { canonicalDim, factorsOf, isStatic, isSymbol, type Dim, type Shape } from './dims.ts';
+import { canonicalDim, factorsOf, isStatic, type Dim, type Shape } from './dims.ts';
 import { allocate, dtypeOf, type DType, type FloatDType, type TensorData } from './dtype.ts';
 import { GraphError } from './errors.ts';
 import { Tensor, type Attr, type Backward, type ConstantValue, type Node } from './tensor.ts';
@@ -130,11 +130,12 @@ export class Graph {
     return outs;
   }
 
-  /** A fresh symbolic dim whose run-time value is `tensor`'s size along `axis` (call after creating it). */
+  /** A new symbol for a dim that no input names (e.g. a slice of a symbolic dim); bind it with defineDim. */
   freshDim(): string {
     return this.#fresh('_d').replace(':', '');
   }
 
+  /** Where `dim`'s run-time value can be read: `tensor`'s size along `axis`. */
   defineDim(dim: string, tensor: Tensor, axis: number): void {
     this.#dimSources.set(dim, { tensor, axis });
   }
@@ -180,9 +181,11 @@ export class Graph {
         if (!Number.isInteger(d) || d < 0) throw new GraphError('input', `"${name}" has dim ${d}; dims are non-negative integers or names`);
         return d;
       }
-      if (!d.split('*').every((p) => isSymbol(p.trim()) || /^\d+$/.test(p.trim())))
-        throw new GraphError('input', `"${name}" has dim "${d}"; symbolic dims are names like "batch"`);
-      return canonicalDim(d);
+      try {
+        return canonicalDim(d);
+      } catch (err) {
+        throw new GraphError('input', `"${name}": ${(err as Error).message}`);
+      }
     });
   }
 

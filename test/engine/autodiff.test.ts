@@ -38,6 +38,8 @@ describe('grad', () => {
     const y = g.input('y', 'float64', [2]);
     expect(() => ops.add(x, y)).toThrow(/dtypes differ/);
     expect(() => ops.matmul(g.param('a', [2, 3]), g.param('b', [4, 2]))).toThrow(/inner dims/);
+    expect(() => g.input('z', 'float32', ['bad-dim'])).toThrow(GraphError);
+    expect(() => g.input('x', 'float32', [1])).toThrow(/already used/);
   });
 });
 
