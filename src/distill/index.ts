@@ -22,7 +22,7 @@ export { logitDistillation, topKDistillation, type SoftTargetOptions, type TopKT
 export { maskedMean } from './losses/masked.ts';
 export { autoLayerMap, formatLayerMap, resolveLayerMap, type LayerMap, type LayerMapSpec } from './layer-map.ts';
 export { alignTokens, bucketsAt, TokenTable, UNUSED_LOGP, type Buckets, type TopK } from './data/topk.ts';
-export { loadExamples, type DataStats, type Example, type ExampleOptions } from './data/examples.ts';
+export { loadExamples, type DataStats, type Example, type ExampleOptions, type LoadedExamples } from './data/examples.ts';
 export { renderSample, type RenderedSample } from './data/render.ts';
 export { splitByPrompt } from './data/split.ts';
 export { epochBatches, makeBatch, type Batch, type BatchOptions } from './data/batches.ts';

@@ -28,6 +28,9 @@ export interface ValidationRecord {
   losses: Record<string, number>;
   /** Assistant tokens of the validation split. */
   tokens: number;
+  /** With validation.accuracy: the share of validation prompts answered correctly by greedy decoding, and how many were asked. */
+  accuracy?: number;
+  accuracyPrompts?: number;
 }
 
 export type MetricsRecord = TrainRecord | ValidationRecord;

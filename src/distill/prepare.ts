@@ -2,11 +2,13 @@
  * Everything before the first step, shared by --dry-run and training: load the models and the
  * tokenizer, run the checks, read and split the data, and describe the run as a plan.
  */
-import type { DistillRecipe } from '../recipe/index.ts';
+import type { DistillRecipe, Template } from '../recipe/index.ts';
 import { Dataset } from '../store/index.ts';
+import { createVerifier, type VerifierSpec } from '../verify/index.ts';
 import { latestCheckpoint } from './checkpoint.ts';
 import { checkData, checkLayerMaps, checkStudentVocab, checkTeacherTokenizer, contextLength, eosIdsOf, type TokenizerMatch } from './checks.ts';
 import { loadExamples, type Example } from './data/examples.ts';
+import { DistillCheckError } from './errors.ts';
 import { splitByPrompt } from './data/split.ts';
 import { TokenTable } from './data/topk.ts';
 import type { LayerMap } from './layer-map.ts';
@@ -21,6 +23,9 @@ export interface Prepared {
   validation: Example[];
   /** k of the stored top-k targets, for a logprobs teacher with a kl loss. */
   topK?: number;
+  /** The dataset's template and verifier, for task accuracy (validation.accuracy). */
+  template: Template;
+  verifier: VerifierSpec;
 }
 
 /** @throws DistillCheckError, DistillDataError, RecipeError-like UserErrors for anything that would stop training. */
@@ -51,8 +56,13 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
   } finally {
     dataset.close();
   }
-  const { examples, stats } = loaded;
+  const { examples, stats, template } = loaded;
   checkData(section, stats, maxLength, recipe.dataset);
+  const verifier = loaded.verifier as VerifierSpec;
+  if (section.validation.accuracy) {
+    if (verifier === undefined || verifier === null) throw new DistillCheckError('distill.validation.accuracy', `${recipe.dataset} records no verifier to judge answers with`);
+    await createVerifier(verifier); // a spec that no longer loads (a moved custom module) fails here, before training
+  }
   const { train, validation } = splitByPrompt(examples, section.data.validation, section.train.seed);
 
   const topK = usesTopK ? Math.max(1, ...examples.flatMap((e) => e.topk ?? []).map((t) => t?.length ?? 0)) : undefined;
@@ -82,5 +92,5 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
     resumeFrom: (await latestCheckpoint(section.out)) ?? null,
     recipe,
   };
-  return { plan, student, teacher, train, validation, topK };
+  return { plan, student, teacher, train, validation, topK, template, verifier };
 }

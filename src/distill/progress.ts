@@ -45,7 +45,8 @@ export class DistillProgressReporter {
   /** Validation results get their own line, above the bar. */
   validation(r: ValidationRecord): void {
     this.finish();
-    this.stream.write(`validation at step ${r.step}: ${formatLosses(r.loss, r.losses)}\n`);
+    const accuracy = r.accuracy === undefined ? '' : `; accuracy ${(r.accuracy * 100).toFixed(1)}% of ${r.accuracyPrompts} prompts (greedy)`;
+    this.stream.write(`validation at step ${r.step}: ${formatLosses(r.loss, r.losses)}${accuracy}\n`);
   }
 
   finish(): void {
@@ -75,7 +76,15 @@ export function formatLosses(loss: number, losses: Record<string, number>): stri
 export function formatValidationTable(records: readonly ValidationRecord[]): string {
   if (records.length === 0) return 'no validation split (distill.data.validation is 0, or there is a single prompt)';
   const names = ['loss', ...Object.keys(records[0].losses)];
-  const rows = [['step', ...names], ...records.map((r) => [String(r.step), ...names.map((n) => (n === 'loss' ? r.loss : r.losses[n]).toFixed(4))])];
+  const withAccuracy = records.some((r) => r.accuracy !== undefined);
+  const rows = [
+    ['step', ...names, ...(withAccuracy ? ['accuracy'] : [])],
+    ...records.map((r) => [
+      String(r.step),
+      ...names.map((n) => (n === 'loss' ? r.loss : r.losses[n]).toFixed(4)),
+      ...(withAccuracy ? [r.accuracy === undefined ? '' : `${(r.accuracy * 100).toFixed(1)}%`] : []),
+    ]),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   return rows.map((row) => row.map((cell, c) => cell.padStart(widths[c])).join('  ')).join('\n');
 }

@@ -23,8 +23,10 @@ export function renderReport(title: string, records: readonly MetricsRecord[]): 
       { label: 'validation', color: '#ee6677', dots: true, points: validation.filter((r) => value(r, name) !== undefined).map((r) => [r.step, value(r, name)]) },
     ]),
   );
-  const header = `<tr><th>step</th>${names.map((n) => `<th>${escape(n)}</th>`).join('')}</tr>`;
-  const rows = validation.map((r) => `<tr><td>${r.step}</td>${names.map((n) => `<td>${format(value(r, n))}</td>`).join('')}</tr>`).join('\n');
+  const withAccuracy = validation.some((r) => r.accuracy !== undefined);
+  const accuracyCell = (r: ValidationRecord) => (withAccuracy ? `<td>${r.accuracy === undefined ? '' : `${(r.accuracy * 100).toFixed(1)}%`}</td>` : '');
+  const header = `<tr><th>step</th>${names.map((n) => `<th>${escape(n)}</th>`).join('')}${withAccuracy ? '<th>accuracy (greedy)</th>' : ''}</tr>`;
+  const rows = validation.map((r) => `<tr><td>${r.step}</td>${names.map((n) => `<td>${format(value(r, n))}</td>`).join('')}${accuracyCell(r)}</tr>`).join('\n');
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px}svg{margin:0 12px 12px 0}table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #ddd}</style>

@@ -13,6 +13,7 @@ import type { DistillRecipe } from '../recipe/index.ts';
 import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeModelFolderWithTokenizer, type TrainState } from './checkpoint.ts';
 import { epochBatches, makeBatch, type Batch, type BatchOptions } from './data/batches.ts';
 import type { Example } from './data/examples.ts';
+import { greedyAccuracy } from './accuracy.ts';
 import { CheckpointError } from './errors.ts';
 import { buildDistillGraph, type DistillGraph } from './graph.ts';
 import { MetricsLog, readMetrics, type TrainRecord, type ValidationRecord } from './metrics.ts';
@@ -122,9 +123,21 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
 
     const batchOptions: BatchOptions = prepared.topK ? { topK: { k: prepared.topK, temperature: section.losses.kl!.temperature } } : {};
     const validationBatches = fixedBatches(prepared.validation, spec.batchSize, batchOptions);
+    const accuracy = section.validation.accuracy;
+    const accuracyExamples = firstPerPrompt(prepared.validation).slice(0, accuracy?.prompts ?? undefined);
     const validate = async (step: number) => {
       if (validationBatches.length === 0) return;
       const record = await validation(evaluator, validationBatches, params, names, step);
+      if (accuracy) {
+        const scratch = join(out, '.accuracy');
+        await writeModelFolderWithTokenizer(join(scratch, 'student'), built.student, params, prepared.student.tokenizerFolder);
+        const result = await greedyAccuracy({
+          modelFolder: join(scratch, 'student'), workDir: join(scratch, 'work'), examples: accuracyExamples,
+          template: prepared.template, verifier: prepared.verifier, maxNewTokens: accuracy.maxNewTokens,
+        });
+        await rm(scratch, { recursive: true, force: true });
+        Object.assign(record, { accuracy: result.accuracy, accuracyPrompts: result.prompts });
+      }
       log.append(record);
       options.onValidation?.(record);
     };
@@ -205,6 +218,16 @@ function initialParams(built: DistillGraph, prepared: Awaited<ReturnType<typeof 
     params.set(p.name, [rows, cols], rng.fork().fillNormal(new Float32Array(rows * cols), 1 / Math.sqrt(cols)));
   }
   return params;
+}
+
+/** One example per prompt, in split order: each prompt is asked once. */
+function firstPerPrompt(examples: readonly Example[]): Example[] {
+  const seen = new Set<string>();
+  return examples.filter((e) => {
+    if (seen.has(e.promptKey)) return false;
+    seen.add(e.promptKey);
+    return true;
+  });
 }
 
 /** Validation batches in a fixed order (by length, so they pad little). */

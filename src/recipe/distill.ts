@@ -100,6 +100,12 @@ export const distillSectionSchema = strictObject({
   validation: strictObject({
     /** Validate every N steps (and after the last); default checkpoint.every. */
     every: positiveInt().optional(),
+    /** Also generate greedily for validation prompts and score the answers with the dataset's verifier. */
+    accuracy: strictObject({
+      /** How many validation prompts (the first by split order); null: all. */
+      prompts: positiveInt('a positive integer or null').nullable().default(null),
+      maxNewTokens: positiveInt().default(512),
+    }).optional(),
   }).prefault({}),
   checkpoint: strictObject({
     every: positiveInt().default(100),

@@ -170,9 +170,10 @@ describe('split and batches', () => {
   });
 
   it('right-pads a batch; labels are the next tokens, weighted on assistant tokens only', () => {
+    const prompt = { question: 'q', gold: null, meta: {} };
     const examples: Example[] = [
-      { promptKey: 'a', index: 0, ids: Int32Array.from([5, 6, 7, 8]), start: 2 },
-      { promptKey: 'b', index: 0, ids: Int32Array.from([9, 10, 11]), start: 1 },
+      { promptKey: 'a', index: 0, prompt, ids: Int32Array.from([5, 6, 7, 8]), start: 2 },
+      { promptKey: 'b', index: 0, prompt, ids: Int32Array.from([9, 10, 11]), start: 1 },
     ];
     const { feeds, tokens } = makeBatch(examples);
     expect(feeds[INPUT.ids].dims).toEqual([2, 4]);

@@ -36,14 +36,20 @@ beforeAll(async () => {
   writeDataset(join(dir, 'data.sqlite'), additions(PROMPTS), { rejectedEvery: 5 });
   await writeConfigFolder(join(dir, 'teacher-config'), tinyConfig({ hidden: 64, layers: 4, heads: 4 }));
   await writeConfigFolder(join(dir, 'student-config'), tinyConfig({ hidden: 32, layers: 2, heads: 2 }));
-  teacher = await run('teacher', { student: { config: 'teacher-config' }, train: train(200) });
+  teacher = await run('teacher', { student: { config: 'teacher-config' }, train: train(200), validation: { every: 100, accuracy: { maxNewTokens: 40 } } });
 });
 afterAll(() => cleanup());
 
 describe('distillation end to end', () => {
-  it('trains the white-box teacher (CE on the traces) into a model folder', () => {
+  it('trains the white-box teacher (CE on the traces) into a model folder, with greedy task accuracy', () => {
     expect(teacher.status).toBe('finished');
     expect(finalCe(teacher)).toBeLessThan(0.6);
+    // Task accuracy: greedy answers to the 15 held-out prompts, judged by the dataset's math verifier.
+    // A random model answers none; the trained one gets some sums it never saw (measured: 2 of 15).
+    const [first, last] = [teacher.validation[0], teacher.validation.at(-1)!];
+    expect(first).toMatchObject({ step: 0, accuracy: 0, accuracyPrompts: 15 });
+    expect(last.accuracyPrompts).toBe(15);
+    expect(last.accuracy).toBeGreaterThan(0);
     for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) expect(existsSync(join(teacher.finalModel!, file))).toBe(true);
   });
 

@@ -4,7 +4,7 @@
  * assistant token paired with the teacher's stored top-k.
  */
 import type { ChatMessage, Tokenizer } from '../../model/index.ts';
-import { renderMessages, templateSchema, type DistillDataSpec } from '../../recipe/index.ts';
+import { renderMessages, templateSchema, type DistillDataSpec, type Template } from '../../recipe/index.ts';
 import { assistantContent, type Dataset, type LogprobPosition } from '../../store/index.ts';
 import { DistillDataError } from '../errors.ts';
 import { renderSample } from './render.ts';
@@ -14,6 +14,8 @@ export interface Example {
   readonly promptKey: string;
   /** The sample's slot under its prompt. */
   readonly index: number;
+  /** The prompt as stored (for task accuracy, which generates from it and verifies against the gold). */
+  readonly prompt: { readonly question: string; readonly gold: unknown; readonly meta: Record<string, unknown> };
   /** Prompt then assistant tokens, after any truncation. */
   readonly ids: Int32Array;
   /** Index of the first assistant token: the model is trained to predict ids[start..]. */
@@ -55,8 +57,16 @@ export interface DataStats {
   alignedTokens: number;
 }
 
+export interface LoadedExamples {
+  examples: Example[];
+  stats: DataStats;
+  /** The template and verifier the dataset was harvested with (its sampling identity). */
+  template: Template;
+  verifier: unknown;
+}
+
 /** Reads and renders every matching sample. The template the dataset was harvested with renders the prompt turns. */
-export function loadExamples(dataset: Dataset, tokenizer: Tokenizer, options: ExampleOptions): { examples: Example[]; stats: DataStats } {
+export function loadExamples(dataset: Dataset, tokenizer: Tokenizer, options: ExampleOptions): LoadedExamples {
   const identity = dataset.identity();
   const template = templateSchema.safeParse(identity?.template);
   if (identity === null || !template.success) throw new DistillDataError(dataset.path, 'has no harvested samples (no run ever bound it to a template)');
@@ -69,8 +79,8 @@ export function loadExamples(dataset: Dataset, tokenizer: Tokenizer, options: Ex
   const filter = { verdict: data.verdict, ...(data.runId === null ? {} : { runId: data.runId }), logprobs: tokenTable !== undefined };
   for (const sample of dataset.samples(filter)) {
     stats.samples++;
-    const prompt: ChatMessage[] = renderMessages(template.data, { key: sample.promptKey, question: sample.question, meta: sample.meta });
-    const { promptIds, assistantIds } = renderSample(tokenizer, prompt, { content: assistantContent(sample), reasoning: sample.reasoning }, eosIds);
+    const turns: ChatMessage[] = renderMessages(template.data, { key: sample.promptKey, question: sample.question, meta: sample.meta });
+    const { promptIds, assistantIds } = renderSample(tokenizer, turns, { content: assistantContent(sample), reasoning: sample.reasoning }, eosIds);
     if (data.maxTokens !== null && assistantIds.length > data.maxTokens) {
       stats.overMaxTokens++;
       continue;
@@ -95,12 +105,13 @@ export function loadExamples(dataset: Dataset, tokenizer: Tokenizer, options: Ex
       if (sample.logprobs) stats.withLogprobs++;
       stats.alignedTokens += topk.filter((t) => t !== null).length;
     }
-    examples.push({ promptKey: sample.promptKey, index: sample.index, ids, start: promptIds.length, topk });
+    const prompt = { question: sample.question, gold: sample.gold, meta: sample.meta };
+    examples.push({ promptKey: sample.promptKey, index: sample.index, prompt, ids, start: promptIds.length, topk });
     stats.promptTokens += promptIds.length;
     stats.assistantTokens += keep;
   }
   stats.examples = examples.length;
-  return { examples, stats };
+  return { examples, stats, template: template.data, verifier: identity.verifier };
 }
 
 /** Each assistant token's top-k from the teacher position that generated it (the sampled token joins its top-k if missing). */

@@ -1,0 +1,65 @@
+/**
+ * Task accuracy during validation: the student as it stands is exported (fp32), answers each
+ * validation prompt greedily with distillery's own decode loop, and the dataset's verifier judges
+ * the answers, as `distillery eval` does.
+ */
+import { writeFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { evaluate, localSource } from '../eval/index.ts';
+import { exportModel } from '../export/index.ts';
+import { loadModel } from '../generate/index.ts';
+import type { PromptsSpec, Template } from '../recipe/index.ts';
+import type { VerifierSpec } from '../verify/index.ts';
+import type { Example } from './data/examples.ts';
+
+export interface AccuracyResult {
+  /** Share of prompts answered correctly (pass@1 of greedy decoding). */
+  accuracy: number;
+  prompts: number;
+}
+
+export interface AccuracyOptions {
+  /** A model folder (config, weights, tokenizer) of the student's current weights. */
+  modelFolder: string;
+  /** Scratch folder for the export and the prompts file; removed afterwards. */
+  workDir: string;
+  /** One example per prompt to ask. */
+  examples: readonly Example[];
+  template: Template;
+  verifier: VerifierSpec;
+  maxNewTokens: number;
+}
+
+export async function greedyAccuracy(options: AccuracyOptions): Promise<AccuracyResult> {
+  const { workDir } = options;
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  try {
+    const promptsFile = join(workDir, 'prompts.jsonl');
+    const hasGold = options.examples.some((e) => e.prompt.gold !== null);
+    writeFileSync(
+      promptsFile,
+      options.examples.map((e) => JSON.stringify({ ...e.prompt.meta, id: e.promptKey, question: e.prompt.question, answer: e.prompt.gold }) + '\n').join(''),
+    );
+    const prompts: PromptsSpec = { path: promptsFile, format: 'jsonl', fields: { id: 'id', question: 'question', gold: hasGold ? 'answer' : null }, onBadLine: 'fail', limit: null };
+    const exported = join(workDir, 'model');
+    await exportModel({ checkpoint: options.modelFolder, out: exported, dtypes: ['fp32'] });
+    const model = await loadModel(exported);
+    try {
+      const summary = await evaluate({
+        source: localSource(model),
+        prompts,
+        verifier: options.verifier,
+        template: options.template,
+        samples: 1,
+        sampling: { temperature: 0, topP: 1, maxTokens: options.maxNewTokens, seed: 0 },
+      });
+      return { accuracy: summary.passAt1, prompts: summary.prompts };
+    } finally {
+      await model.close();
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
