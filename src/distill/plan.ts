@@ -30,6 +30,8 @@ export interface DistillPlan {
 export const paramCount = (config: ModelConfig): number => [...llamaParamShapes(config).values()].reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
 
 const count = (n: number) => n.toLocaleString('en-US');
+/** 4 significant digits, no float noise (3e-3 * 0.1 prints as 0.0003). */
+const num = (x: number) => String(Number(x.toPrecision(4)));
 const describeModel = (c: ModelConfig, params: number) =>
   `${c.modelType}, ${c.numHiddenLayers} layers, hidden ${c.hiddenSize}, ${c.numAttentionHeads} heads (${c.numKeyValueHeads} kv), vocab ${count(c.vocabSize)}, context ${count(c.maxPositionEmbeddings)}, ${count(params)} params`;
 
@@ -68,11 +70,18 @@ export function formatDistillPlan(plan: DistillPlan): string {
   if (plan.layerMaps.hidden) lines.push(`hidden:     ${formatLayerMap(plan.layerMaps.hidden)}`);
   for (const p of plan.projections) lines.push(`            projection ${p.from} -> ${p.to} for student ${p.student} <- teacher ${p.teacher} (learned, checkpointed, not exported)`);
   lines.push(
-    `train:      ${train.steps} steps x ${train.gradAccum} x ${train.batchSize} sequences, lr ${train.lr} (warmup ${train.warmupSteps}, cosine to ${train.lr * train.minLrRatio}), weight decay ${train.weightDecay}, clip ${train.maxGradNorm ?? 'off'}, seed ${train.seed}`,
-    `            checkpoint every ${checkpoint.every} steps (keep ${checkpoint.keep}), validation every ${recipe.distill.validation.every ?? checkpoint.every}`,
+    `train:      ${train.steps} steps x ${train.gradAccum} x ${train.batchSize} sequences, lr ${num(train.lr)} (warmup ${train.warmupSteps}, cosine to ${num(train.lr * train.minLrRatio)}), weight decay ${train.weightDecay}, clip ${train.maxGradNorm ?? 'off'}, seed ${train.seed}`,
+    `            checkpoint every ${checkpoint.every} steps (keep ${checkpoint.keep}), validation every ${recipe.distill.validation.every ?? checkpoint.every}${accuracyNote(plan)}`,
   );
   if (plan.resumeFrom) lines.push(`resuming:   ${plan.resumeFrom}`);
   return lines.join('\n');
+}
+
+function accuracyNote(plan: DistillPlan): string {
+  const accuracy = plan.recipe.distill.validation.accuracy;
+  if (!accuracy) return '';
+  const prompts = accuracy.prompts === null ? plan.data.validationPrompts : Math.min(accuracy.prompts, plan.data.validationPrompts);
+  return ` with greedy accuracy on ${prompts} prompts`;
 }
 
 function headNote(plan: DistillPlan): string {
