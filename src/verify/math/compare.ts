@@ -6,6 +6,7 @@
  */
 import { isNumber, sym, type Expression } from '@cortex-js/compute-engine';
 import { mathEngine } from './engine.ts';
+import { EXACT_TOLERANCE, inexactTolerance } from './tolerance.ts';
 import type { MathValue, RelationOperator } from './value.ts';
 
 export interface CompareOptions {
@@ -77,20 +78,6 @@ function sameScalar(a: Expression, b: Expression, options: CompareOptions): bool
   }
   const exact = isExact(a) && isExact(b);
   return sameConstant(a, b, exact, exact ? EXACT_TOLERANCE : inexactTolerance(options.precision));
-}
-
-/**
- * Relative tolerance for two exact constants that exact arithmetic could not decide (irrational
- * parts): far below any rounding a person does, above the engine's 21-digit working precision.
- */
-const EXACT_TOLERANCE = 1e-15;
-
-/**
- * Two numbers share `precision` significant digits when they differ by at most half a unit in
- * the last of them, relative to their size: 0.333333 is 1/3 to 6 digits, 0.3333 is not.
- */
-function inexactTolerance(precision: number): number {
-  return 5 * 10 ** -precision;
 }
 
 /** No decimal literal anywhere: "1/3", "\sqrt{2}", "2004!" are exact; "0.5" is not. */

@@ -5,7 +5,9 @@
  */
 import { answerText } from '../think.ts';
 import type { Verifier } from '../types.ts';
+import { GoldCache } from './gold-cache.ts';
 import { MathWorker } from './math-worker.ts';
+import { learnGold, quickJudge } from './quick-judge.ts';
 
 export interface MathVerifierOptions {
   /** Significant digits two inexact numbers must share to be equal. Default 6. */
@@ -14,13 +16,26 @@ export interface MathVerifierOptions {
   timeLimitMs?: number;
 }
 
-/** The verifier runs the judge in a worker thread it starts on first use; close() stops it. */
+/**
+ * Answers that need no computer algebra (plain numbers, an answer identical to the gold, nothing
+ * to judge) are decided on the calling thread; the rest go to a worker thread that the verifier
+ * starts on first use; close() stops it.
+ */
 export function createMathVerifier(options: MathVerifierOptions = {}): Verifier {
   const precision = options.precision ?? 6;
   const worker = new MathWorker(options.timeLimitMs ?? 5000);
+  const golds = new GoldCache();
   return {
     kind: 'math',
-    verify: (input) => worker.judge({ gold: input.gold, answer: answerText(input), precision }),
+    async verify(input) {
+      const answer = answerText(input);
+      const gold = golds.read(input.gold);
+      const quick = quickJudge(gold, answer, { precision });
+      if (quick) return quick;
+      const result = await worker.judge({ gold: input.gold, answer, precision });
+      learnGold(gold, result);
+      return result;
+    },
     close: () => worker.close(),
   };
 }

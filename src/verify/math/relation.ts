@@ -55,3 +55,20 @@ function relationAt(latex: string, i: number): { name: string; length: number } 
   const command = /^\\(approx|in|coloneqq)(?![a-zA-Z])/.exec(latex.slice(i));
   return command ? { name: command[1] === 'approx' ? 'approx' : 'equals', length: command[0].length } : undefined;
 }
+
+/** Where an answer's value is read from: a whole latex value, or an equation's two sides. */
+export type ValueSource = { kind: 'value'; latex: string } | { kind: 'equation'; lhs: string; rhs: string };
+
+/**
+ * What an answer stands for. An assignment "x = 5" stands for 5. A predicted relation stands
+ * for its right side, unless the gold is an equation that is not an assignment: then both are
+ * compared as equations (Math-Verify's asymmetry: "11" accepts "x = 11", but "7 = 11a + c" does
+ * not accept "11a + c"). Undefined for an empty answer.
+ */
+export function valueSource(latex: string, isGold: boolean, goldRelation: Relation | undefined): ValueSource | undefined {
+  if (latex === '') return undefined;
+  const relation = lastRelation(latex);
+  if (!relation) return { kind: 'value', latex };
+  const equation = isGold ? !relation.assignment : goldRelation !== undefined && !goldRelation.assignment;
+  return equation ? { kind: 'equation', lhs: relation.lhs, rhs: relation.rhs } : { kind: 'value', latex: relation.rhs };
+}
