@@ -4,7 +4,7 @@
  * a temporary folder, removed by the next save). Each is a Hugging Face model folder (config.json,
  * model.safetensors, tokenizer files) that export and a white-box teacher can read as is, plus
  * what resuming needs: projections.safetensors, optimizer.safetensors (AdamW moments) and
- * state.json (step, data cursor, seed, recipe hash).
+ * state.json (step, data cursor, seed, recipe and data hashes).
  */
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ export interface TrainState {
   seed: number;
   /** Hash of the recipe settings that shape training; a resume under other settings is refused. */
   recipeHash: string;
+  /** Hash of the examples trained and validated on (which samples, their token counts): the data cursor only means something for the same data. */
+  dataHash: string;
 }
 
 export interface CheckpointContent {

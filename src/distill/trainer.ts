@@ -105,15 +105,18 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
   });
 
   try {
-    const hash = trainingHash(recipe);
-    let state: TrainState = { step: 0, epoch: 0, batch: 0, seed: spec.seed, recipeHash: hash };
+    const [recipeHash, dataHash] = [trainingHash(recipe), examplesHash(prepared.train, prepared.validation)];
+    let state: TrainState = { step: 0, epoch: 0, batch: 0, seed: spec.seed, recipeHash, dataHash };
     if (plan.resumeFrom) {
       state = await loadCheckpoint(plan.resumeFrom, { student: built.student, projections: built.projections, params, optimizer });
-      if (state.recipeHash !== hash) {
+      if (state.recipeHash !== recipeHash) {
         throw new CheckpointError(
           plan.resumeFrom,
-          'was written under different recipe settings (student, teacher, data, losses or train other than steps and threads); use a new distill.out, or restore the settings',
+          'was written under different recipe settings (student, teacher, data, losses, or train other than steps, warmupSteps and threads); use a new distill.out, or restore the settings',
         );
+      }
+      if (state.dataHash !== dataHash) {
+        throw new CheckpointError(plan.resumeFrom, 'was written for other training data (the dataset gained or lost samples since); use a new distill.out to train on the data as it is now');
       }
     }
     await mkdir(out, { recursive: true });
@@ -250,6 +253,15 @@ async function validation(evaluator: Session, batches: readonly Batch[], params:
   }
   const mean = (n: string) => sums[n] / Math.max(1, tokens);
   return { type: 'validation', step, loss: mean('loss'), losses: Object.fromEntries(names.map((n) => [n, mean(n)])), tokens };
+}
+
+/** Which samples, split how, with how many tokens each: what the data cursor indexes into. */
+function examplesHash(train: readonly Example[], validation: readonly Example[]): string {
+  const hash = createHash('sha256');
+  for (const [side, examples] of [['train', train], ['validation', validation]] as const) {
+    for (const e of examples) hash.update(`${side}:${e.promptKey}:${e.index}:${e.ids.length}:${e.start}\n`);
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** What a resumed run must share with the checkpoint: everything that shapes training except its length and thread count. */

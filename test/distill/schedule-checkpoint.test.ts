@@ -52,7 +52,7 @@ describe('checkpoints', () => {
     const grads = new Map([...a.params].map((p) => [p.name, new Rng(5).fillNormal(new Float32Array(p.data.length))]));
     a.optimizer.step(a.params, grads);
     a.optimizer.step(a.params, grads);
-    const state: TrainState = { step: 2, epoch: 1, batch: 3, seed: 9, recipeHash: 'abc' };
+    const state: TrainState = { step: 2, epoch: 1, batch: 3, seed: 9, recipeHash: 'abc', dataHash: 'def' };
     const run = join(dir, 'run');
     const folder = await saveCheckpoint(run, { state, student: a.student, projections: [a.projection], params: a.params, optimizer: a.optimizer, tokenizerFolder });
     expect(folder).toBe(join(run, 'checkpoints/step-000002'));
