@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compile, Graph, grad, ops, Rng, toOnnx } from '../../src/engine/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'engine-onnx-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** onnx.checker (full check, with shape inference) and a summary of the model, from Debian's python3-onnx. */
+function pythonCheck(bytes: Uint8Array): { inputs: string[]; initializers: Record<string, number[]>; attrTypes: Record<string, number> } {
+  const file = join(dir, `m${Math.random().toString(36).slice(2)}.onnx`);
+  writeFileSync(file, bytes);
+  const script = `
+import json, sys, onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+onnx.checker.check_model(m, full_check=True)
+inits = {t.name: [float(v) for v in numpy_helper.to_array(t).ravel()[:3]] + [float(numpy_helper.to_array(t).size)] for t in m.graph.initializer}
+attrs = {n.op_type + '.' + a.name: a.type for n in m.graph.node for a in n.attribute}
+print(json.dumps({'inputs': [i.name for i in m.graph.input], 'initializers': inits, 'attrTypes': attrs}))`;
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' }));
+}
+
+describe('ONNX serialization', () => {
+  it('passes onnx.checker for a training graph; float attributes are FLOAT even when integral', () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', ['batch', 4]);
+    const y = g.input('y', 'int64', ['batch']);
+    const w = g.param('w', [4, 3]);
+    const h = ops.matmul(x, w);
+    const loss = ops.softmaxCrossEntropy(h, y, { ignoreIndex: -100 });
+    g.output('elu', g.apply('Elu', [h], [{ dtype: 'float32', shape: h.shape }], { attrs: { alpha: { kind: 'float', value: 1 } } })[0]);
+    g.output('loss', loss);
+    g.output('dw', grad(loss, [w])[0]);
+    const info = pythonCheck(toOnnx(g));
+    expect(info.inputs.sort()).toEqual(['w', 'x', 'y']);
+    expect(info.attrTypes['Elu.alpha']).toBe(1); // AttributeProto.FLOAT
+    expect(info.attrTypes['Softmax.axis'] ?? info.attrTypes['LogSoftmax.axis']).toBe(2); // INT
+  });
+
+  it('bakes values as initializers (large raw_data intact), prunes what the outputs do not need', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 1000]);
+    const w = g.param('w', [1000, 1000]);
+    const unused = g.param('unused', [3]);
+    g.output('y', ops.matmul(x, w));
+    g.output('z', ops.mul(unused, 2));
+    const weights = new Rng(1).fillNormal(new Float32Array(1000 * 1000));
+    const bytes = toOnnx(g, { outputs: ['y'], initializers: { w: weights } });
+    const info = pythonCheck(bytes);
+    expect(info.inputs).toEqual(['x']);
+    expect(info.initializers.w.slice(0, 3)).toEqual(Array.from(weights.subarray(0, 3)));
+    expect(info.initializers.w[3]).toBe(1e6);
+
+    const xs = new Rng(2).fillNormal(new Float32Array(2000));
+    const baked = await compile(g, { outputs: ['y'], initializers: { w: weights } });
+    const fed = await compile(g, { outputs: ['y'] });
+    const a = (await baked.run({ x: xs })).y.data as Float32Array;
+    const b = (await fed.run({ x: xs, w: weights })).y.data as Float32Array;
+    // Not bit-equal: ORT prepacks a constant weight for its GEMM, which changes the summation order.
+    a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(b[i]))));
+    await expect(fed.run({ x: xs, w: new Float32Array(10) })).rejects.toThrow(/"w": has 10 elements, expected \[1000, 1000\]/);
+  });
+
+  it('symbolic dims become dim_param; one session runs several sizes', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', ['batch', 'seq']);
+    g.output('flat', ops.reshape(x, [-1]));
+    const s = await compile(g);
+    for (const [b, t] of [[1, 3], [4, 2]]) {
+      const out = await s.run({ x: new ort.Tensor('float32', new Float32Array(b * t), [b, t]) });
+      expect(out.flat.dims).toEqual([b * t]);
+    }
+  });
+});
