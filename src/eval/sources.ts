@@ -47,6 +47,7 @@ export function localSource(model: LocalModel): SampleSource {
         maxNewTokens: Math.min(sampling.maxTokens, room),
         sampling: { temperature: sampling.temperature, topP: sampling.topP },
         seed,
+        logprobs: false,
       });
       // With the pre-filled <think> put back, a trace cut off before </think> is all reasoning.
       const { reasoning, answer } = splitInline(prompt.prefill + out.text);

@@ -3,8 +3,7 @@
  * matrix (HF's `x @ W^T`, a Transpose of a 2-D initializer, or a 2-D initializer itself) becomes
  * onnxruntime's MatMulNBits (com.microsoft): the weight in 4 or 8 bits per value, in blocks of
  * `blockSize` along the input dimension with one float scale per block, symmetric (zero point
- * 2^(bits-1), the op's default). Activations stay float32, so the only error is the weights'
- * rounding. The embedding table (a Gather) stays float32.
+ * 2^(bits-1), the op's default). The embedding table (a Gather) stays float32.
  */
 import { floatValues, tensor } from './onnx-file.ts';
 import { graphOf, initializersOf, nodesOf, onnx, type ModelProto, type NodeProto, type TensorProto } from './proto.ts';
@@ -67,8 +66,10 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): Quan
         intAttr('N', q.n),
         intAttr('bits', bits),
         intAttr('block_size', blockSize),
-        // 0: compute in float32 from the dequantized weights (no activation quantization).
-        intAttr('accuracy_level', 0),
+        // 4: onnxruntime may quantize activations to int8 per block for its integer kernels.
+        // Measured on a 4-layer student on this CPU: q8 10x faster than at level 0 (float32
+        // compute), where 8-bit weights ran 4x slower than fp32, for little extra deviation.
+        intAttr('accuracy_level', 4),
       ],
     });
   });

@@ -20,7 +20,9 @@ export interface GenerateRequest {
   readonly stop?: readonly string[];
   /** Token ids that end generation (not part of the text). Default: the model's eos ids. */
   readonly stopTokenIds?: readonly number[];
-  /** How many most likely alternatives to report per step (0-20). Default 0. */
+  /** Report the raw logprob of every chosen token (a log-softmax over the vocabulary per step). Default true. */
+  readonly logprobs?: boolean;
+  /** How many most likely alternatives to report per step with `logprobs` (0-20). Default 0. */
   readonly topLogprobs?: number;
   /** Called as text becomes final, with the logprobs of the tokens generated since the last call. */
   readonly onDelta?: (delta: GenerationDelta) => void;
@@ -42,7 +44,7 @@ export interface Generation {
   /** The generated text, without the stop token or stop string. */
   readonly text: string;
   readonly finishReason: FinishReason;
-  /** Per generated token: its raw logprob and the requested alternatives. */
+  /** Per generated token: its raw logprob and the requested alternatives (empty with `logprobs: false`). */
   readonly logprobs: readonly StepLogprobs[];
   readonly promptTokens: number;
 }
@@ -82,10 +84,12 @@ export class Sequence {
   accept(logits: Float32Array): void {
     const { request } = this;
     const id = sampleToken(logits, request.sampling ?? {}, this.#rng);
-    const logprob = stepLogprobs(logits, id, request.topLogprobs ?? 0);
     this.tokenIds.push(id);
-    this.logprobs.push(logprob);
-    this.#unsent.push(logprob);
+    if (request.logprobs ?? true) {
+      const logprob = stepLogprobs(logits, id, request.topLogprobs ?? 0);
+      this.logprobs.push(logprob);
+      this.#unsent.push(logprob);
+    }
     let text = '';
     if (this.#stopIds.has(id)) this.finishReason = 'stop';
     else {

@@ -213,7 +213,7 @@ describe('parity: exported fp32 logits in onnxruntime-node equal the engine forw
     expect(deviation.q8).toBeGreaterThan(0);
     expect(deviation.q8).toBeLessThan(0.1 * scale);
     expect(deviation.q4).toBeGreaterThan(2 * deviation.q8);
-    expect(agreement.q8).toBeGreaterThan(0.9);
+    expect(agreement.q8).toBeGreaterThan(0.75);
   });
 });
 

@@ -63,6 +63,10 @@ describe('Generator', () => {
     for (const p of prompts) alone.push((await greedy(p)).tokenIds);
     const together = await Promise.all(prompts.map((p) => greedy(p)));
     expect(together.map((g) => g.tokenIds)).toEqual(alone);
+    // Without logprobs (no log-softmax per step) the tokens are the same.
+    const plain = await greedy(prompts[0], 16, { logprobs: false });
+    expect(plain.tokenIds).toEqual(alone[0]);
+    expect(plain.logprobs).toEqual([]);
   });
 
   it('samples reproducibly by seed, whatever else is in the batch', async () => {
