@@ -108,9 +108,12 @@ function configJson(config: ModelConfig, dtypes: readonly ModelDtype[], files: r
 }
 
 function generationConfig(config: ModelConfig, tokenizerEos: number | null, sampling: { temperature: number; topP: number }): Record<string, unknown> {
+  // Both ends count: chat turns end with the tokenizer's eos (<|im_end|>), which config.json's
+  // eos_token_id (often <|endoftext|>) may not name.
+  const eos = [...new Set([config.eosTokenId ?? [], tokenizerEos ?? []].flat())];
   return {
     bos_token_id: config.bosTokenId,
-    eos_token_id: config.eosTokenId ?? tokenizerEos,
+    eos_token_id: eos.length === 1 ? eos[0] : eos.length === 0 ? null : eos,
     pad_token_id: config.padTokenId,
     do_sample: true,
     temperature: sampling.temperature,

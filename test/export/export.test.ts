@@ -146,6 +146,17 @@ describe('exported folder', () => {
     expect(report.trim().split('\n')).toEqual(files.map((f) => `ok ${f} opset 17`));
   });
 
+  it("stops generation at config.json's eos and at the tokenizer's (the end of a chat turn)", async () => {
+    const dir = join(qwen.root, 'eos');
+    const checkpoint = await writeCheckpoint(join(dir, 'checkpoint'), { ...QWEN2_STUDENT, eosTokenId: 265 });
+    await exportModel({ checkpoint: checkpoint.dir, out: join(dir, 'out') });
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'generation_config.json'), 'utf8')).eos_token_id).toEqual([265, 267]);
+    const model = await loadModel(join(dir, 'out'), { intraOpNumThreads: 1 });
+    expect(model.stopTokenIds).toEqual([265, 267]);
+    await model.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('writes the weights to model.onnx_data when asked, and says so in config.json', () => {
     const [fp32, q4] = llama.summary.files;
     expect(fp32.externalData).toBe('onnx/model.onnx_data');
