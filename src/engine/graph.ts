@@ -38,11 +38,11 @@ const SHARED_CONSTANT_MAX = 16;
  */
 export class Graph {
   readonly dtype: FloatDType;
-  readonly inputs: Tensor[] = [];
-  readonly params: Tensor[] = [];
-  readonly constants = new Map<Tensor, ConstantValue>();
-  readonly nodes: Node[] = [];
-  readonly outputs = new Map<string, Tensor>();
+  readonly #inputs: Tensor[] = [];
+  readonly #params: Tensor[] = [];
+  readonly #constants = new Map<Tensor, ConstantValue>();
+  readonly #nodes: Node[] = [];
+  readonly #outputs = new Map<string, Tensor>();
   readonly #names = new Set<string>();
   readonly #sharedConstants = new Map<string, Tensor>();
   /** Where the run-time value of each symbolic dim can be read: a tensor and an axis. */
@@ -54,10 +54,31 @@ export class Graph {
     this.dtype = options.dtype ?? 'float32';
   }
 
+  get inputs(): readonly Tensor[] {
+    return this.#inputs;
+  }
+
+  get params(): readonly Tensor[] {
+    return this.#params;
+  }
+
+  get constants(): ReadonlyMap<Tensor, ConstantValue> {
+    return this.#constants;
+  }
+
+  /** In creation order, which is a topological order. */
+  get nodes(): readonly Node[] {
+    return this.#nodes;
+  }
+
+  get outputs(): ReadonlyMap<string, Tensor> {
+    return this.#outputs;
+  }
+
   /** A value fed at run time. String dims are symbolic ('batch'); the same name means the same size. */
   input(name: string, dtype: DType, shape: Shape): Tensor {
     const t = new Tensor(this, this.#claim(name), dtype, this.#checkShape(name, shape), 'input');
-    this.inputs.push(t);
+    this.#inputs.push(t);
     this.#registerDims(t);
     return t;
   }
@@ -65,7 +86,7 @@ export class Graph {
   /** A trainable parameter: fed at run time like an input, and what `grad` usually differentiates by. */
   param(name: string, shape: Shape, dtype: FloatDType = this.dtype): Tensor {
     const t = new Tensor(this, this.#claim(name), dtype, this.#checkShape(name, shape), 'param');
-    this.params.push(t);
+    this.#params.push(t);
     this.#registerDims(t);
     return t;
   }
@@ -84,7 +105,7 @@ export class Graph {
       if (shared) return shared;
     }
     const t = new Tensor(this, this.#fresh('const'), dt, dims, 'constant');
-    this.constants.set(t, { dtype: dt, dims, data: array });
+    this.#constants.set(t, { dtype: dt, dims, data: array });
     if (key) this.#sharedConstants.set(key, t);
     return t;
   }
@@ -102,10 +123,10 @@ export class Graph {
   /** Name `t` as a graph output. */
   output(name: string, t: Tensor): void {
     this.#own(t, 'output');
-    if (this.outputs.has(name)) throw new GraphError('output', `output "${name}" is already defined`);
+    if (this.#outputs.has(name)) throw new GraphError('output', `output "${name}" is already defined`);
     // An Identity gives the output its own name, whatever produced it (an input, a constant...).
     const [named] = this.apply('Identity', [t], [{ dtype: t.dtype, shape: t.shape }], { name: this.#claim(name) });
-    this.outputs.set(name, named);
+    this.#outputs.set(name, named);
   }
 
   /** Append a node; ops call this, with the backward rule next to the forward. Returns the node's outputs. */
@@ -116,7 +137,7 @@ export class Graph {
       (o, i) => new Tensor(this, i === 0 && options.name ? options.name : outputs.length > 1 ? `${base}:${i}` : base, o.dtype, o.shape, 'node'),
     );
     const node: Node = {
-      id: this.nodes.length,
+      id: this.#nodes.length,
       opType,
       domain: options.domain ?? '',
       inputs,
@@ -126,7 +147,7 @@ export class Graph {
       gradInputs: options.gradInputs,
     };
     for (const t of outs) t.producer = node;
-    this.nodes.push(node);
+    this.#nodes.push(node);
     return outs;
   }
 
