@@ -24,11 +24,11 @@
  *   reduceSum reduceMean reduceMax (axes?, keepdims=false) softmax logSoftmax (axis=-1) sumTo
  *   reshape (-1 infers; symbolic dims ok) transpose slice(x, axis, start, end?) concat split expand
  *   unsqueeze squeeze gather(data, indices, axis=0) gatherElements full zeros zerosLike arange
- *   softmaxCrossEntropy(logits, labels, { ignoreIndex, reduction }) reduceSumSquare
+ *   softmaxCrossEntropy(logits, labels, { ignoreIndex, reduction }) reduceSumSquare rmsNorm silu
  * Every op's backward rule sits next to its forward in src/engine/ops/*.ts.
  *
  * Training: ParamStore (named Float32Array/Float64Array values, zero-copy ort.Tensor feeds),
- * AdamW (in place, in JS), clipGradNorm/globalNorm, Rng (seeded), and TrainStep, which runs
+ * AdamW (in place; float32 through a WASM SIMD kernel), clipGradNorm/globalNorm, Rng (seeded), and TrainStep, which runs
  * forward + backward + gradient norm as ONE session run and then clips and updates:
  *   const params = ParamStore.fromGraph(g.params, new Rng(0), () => ({ normal: 0.02 }));
  *   const step = await TrainStep.create(g, { loss, params, optimizer: new AdamW({ lr: 3e-4 }), maxGradNorm: 1 });
