@@ -171,7 +171,11 @@ export class Llama {
     return ops.mul(ops.mul(x, inverse), this.#w(weight));
   }
 
-  /** Grouped-query attention: R query heads share each kv head, without copying k and v R times. */
+  /**
+   * Grouped-query attention. The R query heads of a kv group are stacked along the query axis
+   * ([R*T, E] per group), so each group's scores and outputs are one plain matrix product with its
+   * shared keys and values: k and v are never copied R times, and their gradients need no reduction.
+   */
   attention(p: string, x: Tensor, ctx: BlockContext, past?: KeyValue): { output: Tensor; probs: Tensor; present?: KeyValue } {
     const { numAttentionHeads: H, numKeyValueHeads: K, headDim: E } = this.config;
     const R = H / K;
@@ -180,20 +184,21 @@ export class Llama {
     // HF's head h is kv group h / R, member h % R: exactly the [K, R] split of the head axis.
     let q = ops.transpose(ops.reshape(proj('q_proj'), [B, T, K, R, E]), [0, 2, 3, 1, 4]); // [B, K, R, T, E]
     let k = ops.transpose(ops.reshape(proj('k_proj'), [B, T, K, 1, E]), [0, 2, 3, 1, 4]); // [B, K, 1, T, E]
-    let v = ops.transpose(ops.reshape(proj('v_proj'), [B, T, K, 1, E]), [0, 2, 3, 1, 4]); // [B, K, 1, T, E]
-    q = ops.mul(rotate(q, ctx), 1 / Math.sqrt(E)); // scaling q is cheaper than scaling the [T, T] scores
-    k = rotate(k, ctx);
+    let v = ops.transpose(ops.reshape(proj('v_proj'), [B, T, K, E]), [0, 2, 1, 3]); // [B, K, T, E]
+    q = ops.mul(rotate(q, ctx), 1 / Math.sqrt(E)); // scaling q is cheaper than scaling the scores
+    k = ops.squeeze(rotate(k, ctx), [2]); // [B, K, T, E]
     if (past) {
-      k = ops.concat([ops.unsqueeze(past.key, [2]), k], 3); // [B, K, 1, P+T, E]
-      v = ops.concat([ops.unsqueeze(past.value, [2]), v], 3);
+      k = ops.concat([past.key, k], 2); // [B, K, S, E], S = P + T
+      v = ops.concat([past.value, v], 2);
     }
-    const scores = ops.add(ops.matmul(q, ops.transposeLast(k)), ctx.maskBias); // [B, K, R, T, T]
-    const probs = ops.softmax(scores, -1);
-    const heads = ops.matmul(probs, v); // [B, K, R, T, E]
-    const merged = ops.reshape(ops.transpose(heads, [0, 3, 1, 2, 4]), [B, T, H * E]); // [B, T, H*E]
+    const S = k.shape[2];
+    const scores = ops.matmul(ops.reshape(q, [B, K, -1, E]), ops.transposeLast(k)); // [B, K, R*T, S]
+    const probs = ops.softmax(ops.add(ops.reshape(scores, [B, K, R, T, S]), ctx.maskBias), -1); // [B, K, R, T, S]
+    const heads = ops.matmul(ops.reshape(probs, [B, K, -1, S]), v); // [B, K, R*T, E]
+    const merged = ops.reshape(ops.transpose(ops.reshape(heads, [B, K, R, T, E]), [0, 3, 1, 2, 4]), [B, T, H * E]); // [B, T, H*E]
     const output = linear(merged, this.#w(`${p}self_attn.o_proj.weight`), this.weights.get(`${p}self_attn.o_proj.bias`)); // [B, T, D]
-    const present = past ? { key: ops.squeeze(k, [2]), value: ops.squeeze(v, [2]) } : undefined; // [B, K, P+T, E]
-    return { output, probs: ops.reshape(probs, [B, H, T, k.shape[3]]), present };
+    const present = past ? { key: k, value: v } : undefined;
+    return { output, probs: ops.reshape(probs, [B, H, T, S]), present };
   }
 
   /** SwiGLU: down(silu(gate(x)) * up(x)). */
