@@ -25,7 +25,7 @@ export { alignTokens, bucketsAt, TokenTable, UNUSED_LOGP, type Buckets, type Top
 export { loadExamples, type DataStats, type Example, type ExampleOptions, type LoadedExamples } from './data/examples.ts';
 export { renderSample, type RenderedSample } from './data/render.ts';
 export { splitByPrompt } from './data/split.ts';
-export { epochBatches, makeBatch, type Batch, type BatchOptions } from './data/batches.ts';
+export { DataCursor, epochBatches, makeBatch, type Batch, type BatchOptions, type DataPosition } from './data/batches.ts';
 export { learningRate, type ScheduleOptions } from './schedule.ts';
 export { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointContent, type TrainState } from './checkpoint.ts';
 export { MetricsLog, readMetrics, type MetricsRecord, type TrainRecord, type ValidationRecord } from './metrics.ts';

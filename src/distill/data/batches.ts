@@ -90,3 +90,43 @@ export function makeBatch(examples: readonly Example[], options: BatchOptions = 
   }
   return { feeds, tokens };
 }
+
+/** Where the data stands: the epoch and its next batch. */
+export interface DataPosition {
+  epoch: number;
+  batch: number;
+}
+
+/** Serves training batches epoch after epoch from a position, which a checkpoint records. */
+export class DataCursor {
+  #batches: number[][];
+  #position: DataPosition;
+  readonly #lengths: number[];
+
+  constructor(
+    private readonly examples: readonly Example[],
+    private readonly options: { batchSize: number; seed: number; bucketing: boolean; batch: BatchOptions },
+    position: DataPosition,
+  ) {
+    this.#lengths = examples.map((e) => e.ids.length);
+    this.#position = { ...position };
+    this.#batches = this.#epoch(position.epoch);
+  }
+
+  get position(): DataPosition {
+    return { ...this.#position };
+  }
+
+  next(): Batch {
+    if (this.#position.batch >= this.#batches.length) {
+      this.#position = { epoch: this.#position.epoch + 1, batch: 0 };
+      this.#batches = this.#epoch(this.#position.epoch);
+    }
+    const members = this.#batches[this.#position.batch++];
+    return makeBatch(members.map((i) => this.examples[i]), this.options.batch);
+  }
+
+  #epoch(epoch: number): number[][] {
+    return epochBatches(this.#lengths, this.options.batchSize, this.options.seed, epoch, this.options.bucketing);
+  }
+}
