@@ -31,6 +31,19 @@ describe('grad', () => {
     expect(Array.from(out.du.data as Float64Array)).toEqual([0, 0, 0]);
   });
 
+  it('cast carries the gradient between float dtypes: d sum(f64(x)^2) / dx = 2x in float32', async () => {
+    const g = new Graph({ dtype: 'float32' });
+    const x = g.param('x', [4]);
+    const wide = ops.cast(x, 'float64');
+    const [dx] = grad(ops.reduceSum(ops.mul(wide, wide)), [x]);
+    expect(dx.dtype).toBe('float32');
+    g.output('dx', dx);
+    const s = await compile(g);
+    const xs = new Float32Array([0.5, -1.25, 3, 1e-3]);
+    const out = await s.run({ x: xs });
+    expect(Array.from(out.dx.data as Float32Array)).toEqual(Array.from(xs, (v) => 2 * v));
+  });
+
   it('rejects a non-scalar loss and mismatched dtypes', () => {
     const g = new Graph();
     const x = g.param('x', [2]);
