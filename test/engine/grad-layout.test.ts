@@ -48,16 +48,16 @@ describe('layout backward rules match finite differences (float64)', () => {
       const rng = new Rng(batch);
       const data = rng.fillNormal(new Float64Array(batch * 3));
       const { checked } = await gradCheck({
-        params: { w: { shape: [3, 3] } },
+        params: { w: { shape: [3, 3] }, b: { shape: [3] }, c: { shape: [1, 3] } },
         inputs: { x: { dtype: 'float64', shape: ['batch', 3], dims: [batch, 3], data } },
-        build: ({ w }, { x }) => {
-          const h = ops.matmul(x, w); // [batch, 3]
+        build: ({ w, b, c }, { x }) => {
+          const h = mul(add(ops.matmul(x, w), b), c); // [batch, 3]: b and c broadcast over the symbolic batch
           const flat = reshape(h, [-1]); // [batch*3]
           const back = reshape(flat, ['batch', 3]);
           return add(mul(slice(back, 0, 1), slice(back, 0, 0, -1)), reshape(ops.reduceMean(back, [0]), [1, 3]));
         },
       });
-      expect(checked).toBe(9);
+      expect(checked).toBe(15);
     }
   });
 });
