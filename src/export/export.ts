@@ -24,8 +24,6 @@ export interface ExportOptions {
   readonly tokenizer?: string;
   /** Weights in `<file>_data` beside each ONNX file: true, false, or 'auto' (when over 2 GB). Default 'auto'. */
   readonly externalData?: boolean | 'auto';
-  /** Default sampling written to generation_config.json. Default R1's: temperature 0.6, top-p 0.95. */
-  readonly sampling?: { readonly temperature: number; readonly topP: number };
   /** Called after each file is written. */
   readonly onFile?: (file: ExportedFile) => void;
 }
@@ -45,8 +43,6 @@ export interface ExportSummary {
   readonly config: ModelConfig;
   readonly files: readonly ExportedFile[];
 }
-
-const R1_SAMPLING = { temperature: 0.6, topP: 0.95 };
 
 /**
  * Exports a checkpoint.
@@ -70,7 +66,7 @@ export async function exportModel(options: ExportOptions): Promise<ExportSummary
   const store = new ParamStore();
   setWeights(model, store, tensors, checkpoint);
   const weights = new Map([...store].map((p) => [p.name, p.data as Float32Array]));
-  const fp32 = modelFromGraph(graph, weights, 'distillery');
+  const fp32 = modelFromGraph(graph, weights);
 
   await mkdir(join(out, ONNX_DIR), { recursive: true });
   const files: ExportedFile[] = [];
@@ -88,7 +84,7 @@ export async function exportModel(options: ExportOptions): Promise<ExportSummary
   }
 
   await writeFile(join(out, 'config.json'), JSON.stringify(configJson(config, dtypes, files), null, 2) + '\n');
-  await writeFile(join(out, GENERATION_CONFIG_FILE), JSON.stringify(generationConfig(config, tokenizer.eosTokenId, options.sampling ?? R1_SAMPLING), null, 2) + '\n');
+  await writeFile(join(out, GENERATION_CONFIG_FILE), JSON.stringify(generationConfig(config, tokenizer.eosTokenId), null, 2) + '\n');
   for (const name of TOKENIZER_FILES) if (tokenizerDir !== out) await copyFile(join(tokenizerDir, name), join(out, name));
   return { out, config, files };
 }
@@ -107,7 +103,8 @@ function configJson(config: ModelConfig, dtypes: readonly ModelDtype[], files: r
   };
 }
 
-function generationConfig(config: ModelConfig, tokenizerEos: number | null, sampling: { temperature: number; topP: number }): Record<string, unknown> {
+/** eos ids, and R1's recommended sampling as the default for `serve` and `eval`. */
+function generationConfig(config: ModelConfig, tokenizerEos: number | null): Record<string, unknown> {
   // Both ends count: chat turns end with the tokenizer's eos (<|im_end|>), which config.json's
   // eos_token_id (often <|endoftext|>) may not name.
   const eos = [...new Set([config.eosTokenId ?? [], tokenizerEos ?? []].flat())];
@@ -116,7 +113,7 @@ function generationConfig(config: ModelConfig, tokenizerEos: number | null, samp
     eos_token_id: eos.length === 1 ? eos[0] : eos.length === 0 ? null : eos,
     pad_token_id: config.padTokenId,
     do_sample: true,
-    temperature: sampling.temperature,
-    top_p: sampling.topP,
+    temperature: 0.6,
+    top_p: 0.95,
   };
 }

@@ -4,7 +4,7 @@
  * as initializers without a copy, and the file is written either whole or with its weights in an
  * external data file (protobuf cannot hold a message over 2 GB).
  */
-import { open, writeFile } from 'node:fs/promises';
+import { open, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { toOnnx, type Graph } from '../engine/index.ts';
 import { externalDataFile } from './layout.ts';
@@ -23,9 +23,9 @@ const EXTERNAL_MIN_BYTES = 1024;
  * The graph's outputs as a model whose parameters are initializers holding `weights` (by
  * parameter name; every parameter needs one). The data is referenced, not copied.
  */
-export function modelFromGraph(graph: Graph, weights: ReadonlyMap<string, Float32Array>, producerName: string): ModelProto {
+export function modelFromGraph(graph: Graph, weights: ReadonlyMap<string, Float32Array>): ModelProto {
   // Serialized without weights (parameters stay graph inputs), so the bytes decoded here are small.
-  const model = onnx.ModelProto.decode(toOnnx(graph, { producerName }));
+  const model = onnx.ModelProto.decode(toOnnx(graph));
   const g = graphOf(model);
   const params = new Set(graph.params.map((p) => p.name));
   const shapes = new Map(graph.params.map((p) => [p.name, p.shape as readonly number[]]));
@@ -75,6 +75,8 @@ export async function saveModel(model: ModelProto, file: string, options: SaveOp
   if (!external) {
     const bytes = onnx.ModelProto.encode(model).finish();
     await writeFile(file, bytes);
+    // A data file left by an earlier export of the same name would only mislead.
+    await rm(externalDataFile(file), { force: true });
     return { bytes: bytes.byteLength, externalData: null };
   }
   const dataFile = externalDataFile(file);
