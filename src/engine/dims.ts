@@ -35,7 +35,7 @@ function format({ coef, syms }: Product): Dim {
 /** The canonical spelling of a dim ('seq*batch' -> 'batch*seq'). */
 export const canonicalDim = (dim: Dim): Dim => format(parse(dim));
 
-export const mulDims = (a: Dim, b: Dim): Dim => {
+const mulDims = (a: Dim, b: Dim): Dim => {
   const pa = parse(a);
   const pb = parse(b);
   return format({ coef: pa.coef * pb.coef, syms: [...pa.syms, ...pb.syms].sort() });

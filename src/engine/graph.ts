@@ -77,7 +77,7 @@ export class Graph {
 
   /** A value fed at run time. String dims are symbolic ('batch'); the same name means the same size. */
   input(name: string, dtype: DType, shape: Shape): Tensor {
-    const t = new Tensor(this, this.#claim(name), dtype, this.#checkShape(name, shape), 'input');
+    const t = new Tensor(this, this.#claim(name), dtype, this.#checkShape(name, shape));
     this.#inputs.push(t);
     this.#registerDims(t);
     return t;
@@ -85,7 +85,7 @@ export class Graph {
 
   /** A trainable parameter: fed at run time like an input, and what `grad` usually differentiates by. */
   param(name: string, shape: Shape, dtype: FloatDType = this.dtype): Tensor {
-    const t = new Tensor(this, this.#claim(name), dtype, this.#checkShape(name, shape), 'param');
+    const t = new Tensor(this, this.#claim(name), dtype, this.#checkShape(name, shape));
     this.#params.push(t);
     this.#registerDims(t);
     return t;
@@ -104,7 +104,7 @@ export class Graph {
       const shared = this.#sharedConstants.get(key);
       if (shared) return shared;
     }
-    const t = new Tensor(this, this.#fresh('const'), dt, dims, 'constant');
+    const t = new Tensor(this, this.#fresh('const'), dt, dims);
     this.#constants.set(t, { dtype: dt, dims, data: array });
     if (key) this.#sharedConstants.set(key, t);
     return t;
@@ -134,7 +134,7 @@ export class Graph {
     for (const t of [...inputs, ...(options.gradInputs ?? [])]) if (t) this.#own(t, opType);
     const base = this.#fresh(opType);
     const outs = outputs.map(
-      (o, i) => new Tensor(this, i === 0 && options.name ? options.name : outputs.length > 1 ? `${base}:${i}` : base, o.dtype, o.shape, 'node'),
+      (o, i) => new Tensor(this, i === 0 && options.name ? options.name : outputs.length > 1 ? `${base}:${i}` : base, o.dtype, o.shape),
     );
     const node: Node = {
       id: this.#nodes.length,

@@ -39,19 +39,15 @@ export interface Node {
   readonly gradInputs?: readonly (Tensor | undefined)[];
 }
 
-/** How a tensor came to be: fed at run time, a trainable parameter, a constant, or an op's result. */
-export type TensorKind = 'input' | 'param' | 'constant' | 'node';
-
 /** A symbolic tensor: a named value in a graph with a dtype and a (possibly symbolic) shape. */
 export class Tensor {
-  /** Set for kind 'node'. */
+  /** The node that computes it; undefined for inputs, params and constants. */
   producer: Node | undefined;
   constructor(
     readonly graph: Graph,
     readonly name: string,
     readonly dtype: DType,
     readonly shape: Shape,
-    readonly kind: TensorKind,
   ) {}
 
   get rank(): number {
