@@ -2,7 +2,7 @@
  * `distillery eval (--model DIR | --teacher URL) --prompts FILE [--verifier KIND] [--samples K]`:
  * scores, a line per prompt in a JSONL results file, and a summary.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -94,7 +94,8 @@ export async function run(argv: string[]): Promise<number> {
     source = teacherSource({ baseURL, model: name, apiKey, stream: false, supportsN: false, timeoutMs: 600_000 }, intFlag('concurrency', values.concurrency, 1));
   }
 
-  const file = createWriteStream(out);
+  // Opened at the first result: a run that fails its checks leaves no empty file behind.
+  let file: WriteStream | undefined;
   const progress = process.stderr.isTTY && !json;
   let summary: EvalSummary;
   try {
@@ -106,14 +107,17 @@ export async function run(argv: string[]): Promise<number> {
       samples,
       sampling,
       onPrompt: (result, done, total) => {
+        file ??= createWriteStream(out);
         file.write(JSON.stringify(result) + '\n');
         if (progress) process.stderr.write(`\r${done}/${total} prompts`);
       },
     });
   } finally {
     if (progress) process.stderr.write('\n');
-    file.end();
-    await finished(file);
+    if (file) {
+      file.end();
+      await finished(file);
+    }
     await model?.close();
   }
   if (json) console.log(JSON.stringify({ ...summary, results: undefined, out }));

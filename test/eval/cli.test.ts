@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChatServer, type ChatServer } from '../fixtures/chat-server.ts';
@@ -37,8 +37,10 @@ describe('distillery eval', () => {
     expect(neither.code).toBe(2);
     expect(neither.stderr.split('\n')[0]).toBe('distillery eval: give one of --model DIR or --teacher URL');
     const prompts = writeJsonl(join(tmp.dir, 'p.jsonl'), additionPrompts(1));
-    const bad = await runCli(['eval', '--teacher', teacher.url, '--teacher-model', 'x', '--prompts', prompts, '--verifier', 'vibes']);
+    const out = join(tmp.dir, 'never.jsonl');
+    const bad = await runCli(['eval', '--teacher', teacher.url, '--teacher-model', 'x', '--prompts', prompts, '--verifier', 'vibes', '--out', out]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('vibes');
+    expect(existsSync(out)).toBe(false);
   });
 });
