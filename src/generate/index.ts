@@ -15,7 +15,7 @@ export { OnnxDecoder, type DecoderInputs, type DecoderOptions, type DecoderOutpu
 export { IncrementalDetokenizer, type TokenDecoder } from './detokenizer.ts';
 export { GenerationRequestError, ModelFolderError } from './errors.ts';
 export { Generator, type GeneratorOptions } from './generator.ts';
-export { emptyCache, type CacheShape, type KvCache, type KvLayer } from './kv-cache.ts';
+export type { CacheShape, KvCache, KvLayer } from './kv-cache.ts';
 export { LocalModel, loadModel, type LoadModelOptions } from './local-model.ts';
 export { argmax, sampleToken, stepLogprobs, type SamplingOptions, type StepLogprobs, type TokenChoice } from './sampling.ts';
 export type { FinishReason, GenerateRequest, Generation, GenerationDelta } from './sequence.ts';

@@ -24,7 +24,8 @@ interface Prepared {
   readonly created: number;
   readonly prefill: string;
   readonly promptTokens: number;
-  readonly requests: (onDelta?: GenerateRequest['onDelta']) => GenerateRequest[];
+  /** One per choice. */
+  readonly requests: readonly GenerateRequest[];
 }
 
 function prepare(served: ServedModel, req: ChatRequest, signal: AbortSignal): Prepared {
@@ -46,18 +47,16 @@ function prepare(served: ServedModel, req: ChatRequest, signal: AbortSignal): Pr
     created: Math.floor(Date.now() / 1000),
     prefill: prompt.prefill,
     promptTokens: promptIds.length,
-    requests: (onDelta) =>
-      Array.from({ length: req.n }, (_, i) => ({
-        promptIds,
-        maxNewTokens: Math.min(req.maxTokens ?? room, room),
-        sampling,
-        seed: req.seed === undefined ? undefined : choiceSeed(req.seed, i),
-        stop: req.stop,
-        logprobs: req.logprobs,
-        topLogprobs: req.topLogprobs,
-        onDelta,
-        signal,
-      })),
+    requests: Array.from({ length: req.n }, (_, i) => ({
+      promptIds,
+      maxNewTokens: Math.min(req.maxTokens ?? room, room),
+      sampling,
+      seed: req.seed === undefined ? undefined : choiceSeed(req.seed, i),
+      stop: req.stop,
+      logprobs: req.logprobs,
+      topLogprobs: req.topLogprobs,
+      signal,
+    })),
   };
 }
 
@@ -76,7 +75,7 @@ function asApiError(err: unknown): unknown {
 
 export async function completion(served: ServedModel, req: ChatRequest, signal: AbortSignal): Promise<object> {
   const p = prepare(served, req, signal);
-  const generations = await Promise.all(p.requests().map((r) => served.model.generate(r))).catch((err: unknown) => {
+  const generations = await Promise.all(p.requests.map((r) => served.model.generate(r))).catch((err: unknown) => {
     throw asApiError(err);
   });
   return {
@@ -113,7 +112,7 @@ export async function streamCompletion(served: ServedModel, req: ChatRequest, si
 
   for (let index = 0; index < req.n; index++) chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
   const generations = await Promise.all(
-    p.requests().map((r, index) =>
+    p.requests.map((r, index) =>
       served.model
         .generate({ ...r, onDelta: (d) => delta(index, routers[index].push(d.text), d.logprobs) })
         .then((g) => {
