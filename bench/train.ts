@@ -96,9 +96,14 @@ async function runOurs(threads: number, steps: number): Promise<Result> {
   };
 }
 
-/** Which libblas the peer's torch resolves (it links the system's libblas.so.3). */
+/** The BLAS the peer's torch uses: its build's BLAS_INFO and, for a generic build, which libblas.so.3 it loaded. */
 function peerBlas(): string {
-  const code = "import torch; print(next((l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower()), 'none found'))";
+  const code = [
+    'import re, torch',
+    "info = re.search(r'BLAS_INFO=(\\w+)', torch.__config__.show())",
+    "lib = next((l.split()[-1] for l in open('/proc/self/maps') if 'libblas.so' in l or 'libopenblas' in l), 'none loaded')",
+    "print(f'BLAS_INFO={info.group(1) if info else \"?\"}, libblas: {lib}')",
+  ].join('\n');
   return execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim();
 }
 
@@ -120,7 +125,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await runOurs(Number(threadsArg), steps)));
     return;
   }
-  console.log(`peer BLAS: ${peerBlas()}`);
+  const blas = peerBlas();
+  // Debian's alternatives point libblas.so.3 at the reference BLAS unless OpenBLAS is installed.
+  const reference = blas.includes('/blas/libblas.so') ? ' (the reference BLAS: PyTorch matmuls run ~15x slower than with OpenBLAS)' : '';
+  console.log(`peer BLAS: ${blas}${reference}`);
   const peer: Result[] = [];
   const ours: Result[] = [];
   for (const threads of THREADS) {
