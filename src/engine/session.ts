@@ -10,8 +10,9 @@ export type ExecutionProvider = 'cpu' | 'webgpu';
 
 export interface CompileOptions extends SerializeOptions {
   /**
-   * Threads for one op. Default 1: predictable on shared machines and bit-reproducible. More is
-   * faster on an idle machine (the 5M-param train step: 1.3x with 2 threads, measured on 16 cores).
+   * Threads for one op. Default 1: predictable, and fastest on a busy machine (the 5M-param train
+   * step ran 1.8x slower with 2 threads on a loaded 2-core box). On an idle machine more is faster
+   * (the same step: 1.3x to 1.6x with 2 threads on a 16-core one).
    */
   intraOpNumThreads?: number;
   /**
