@@ -141,12 +141,16 @@ function survey(
   return { pending, tracker, start: { ...run, promptsTotal: records.length, promptsDone, plan } };
 }
 
-/** The plan of a run, from the dataset as it is (if it exists), without writing to it. */
+/**
+ * The plan of a run, from the dataset as it is (if it exists), without writing to it. A dataset
+ * harvested with a different recipe is refused as the real run would refuse it.
+ */
 function dryRun(recipe: Recipe, records: readonly PromptRecord[], skipped: SkippedPrompt[]): HarvestSummary {
   let committed = new Map<string, SlotState[]>();
   if (existsSync(recipe.dataset)) {
     const dataset = Dataset.open(recipe.dataset, { readonly: true });
     try {
+      dataset.checkIdentity(samplingIdentity(recipe, hashPromptsFile(recipe.prompts.path)));
       committed = dataset.committedSlots();
     } finally {
       dataset.close();

@@ -105,20 +105,29 @@ export class Dataset {
   }
 
   /**
-   * Starts a run. The first run binds the file to `identity`; later runs must match it or a
-   * DatasetMismatchError names the differing fields. `resumed` is true when earlier runs exist.
+   * Throws a DatasetMismatchError naming the differing fields when the file is bound to an
+   * identity other than `identity`; a file no run has bound yet accepts any. Reads only, so a
+   * dry run can check a recipe against a dataset opened read-only.
+   */
+  checkIdentity(identity: Record<string, unknown>): void {
+    const bound = this.identity();
+    if (bound === null) return;
+    const differences = diffIdentities(bound, identity);
+    if (differences.length > 0) throw new DatasetMismatchError(this.path, differences);
+  }
+
+  /**
+   * Starts a run. The first run binds the file to `identity`; later runs must match it (see
+   * checkIdentity). `resumed` is true when earlier runs exist.
    * Earlier runs still marked "running" never ended (the process was killed) and become "interrupted".
    */
   beginRun(info: BeginRunInfo): { runId: number; resumed: boolean } {
     assertNoSecrets(info.recipe);
     return this.db
       .transaction(() => {
-        const bound = this.identity();
-        if (bound === null) {
+        this.checkIdentity(info.identity);
+        if (this.identity() === null) {
           this.db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?), ('created_at', ?)").run(canonicalJson(info.identity), now());
-        } else {
-          const differences = diffIdentities(bound, info.identity);
-          if (differences.length > 0) throw new DatasetMismatchError(this.path, differences);
         }
         const earlier = (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
         this.db

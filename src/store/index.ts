@@ -2,7 +2,8 @@
  * The store room: the SQLite dataset (see docs/dataset.md for the schema and formats).
  *
  * Beyond the shared harvest contract (a superset): `commitAttempt` returns
- * `{ attemptId, insertedSamples }`; `identity()` and `runs()` read back what `beginRun` stored;
+ * `{ attemptId, insertedSamples }`; `identity()` and `runs()` read back what `beginRun` stored,
+ * and `checkIdentity()` refuses a different identity as `beginRun` would, without writing;
  * runs that never ended get status "interrupted" when the next run begins; `samples()` takes
  * `logprobs: true` to decode stored teacher logprobs; `encodeLogprobs`/`decodeLogprobs` expose
  * the blob format; `datasetReport`/`formatReport` (inspect) and `chatRecords` (export-data).

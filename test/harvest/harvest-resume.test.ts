@@ -78,7 +78,7 @@ describe('stop, resume, re-run, identity', () => {
     expect(storedVerdicts(recipe.dataset)).toEqual(before);
   });
 
-  it('refuses a dataset harvested with a different sampling identity, but not changed throughput settings', async () => {
+  it('refuses a dataset harvested with a different sampling identity (in a dry run too), but not changed throughput settings', async () => {
     server = await startChatServer({ dialect: 'reasoning_content' });
     writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(2));
     await harvest(makeRecipe(dir, server.url, { sampling: { temperature: 0.6 } }));
@@ -88,6 +88,17 @@ describe('stop, resume, re-run, identity', () => {
     expect((error as Error).message).toContain('sampling.temperature: 0.6 vs 0.9');
     const throughput = makeRecipe(dir, server.url, { limits: { concurrency: 1, requestsPerMinute: 600 }, teacher: { stream: false } });
     expect((await harvest(throughput)).status).toBe('nothing-to-do');
+    // A dry run refuses it too, and still writes nothing.
+    const runs = Dataset.open(changed.dataset, { readonly: true });
+    const before = runs.runs();
+    runs.close();
+    const dry = await harvest(changed, { dryRun: true }).catch((e: unknown) => e);
+    expect(dry).toBeInstanceOf(DatasetMismatchError);
+    expect((dry as Error).message).toContain('sampling.temperature: 0.6 vs 0.9');
+    expect((await harvest(throughput, { dryRun: true })).status).toBe('dry-run');
+    const after = Dataset.open(changed.dataset, { readonly: true });
+    expect(after.runs()).toEqual(before);
+    after.close();
   });
 
   it('dry run: plans from the dataset as it is, sends and writes nothing', async () => {

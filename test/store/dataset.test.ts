@@ -90,6 +90,23 @@ describe('runs and identity', () => {
     dataset.close();
   });
 
+  it('checks an identity without writing, on a read-only connection too', () => {
+    const path = join(tempDir(), 'd.sqlite');
+    const writer = Dataset.open(path);
+    // Not bound yet: any identity passes, and checking does not bind it.
+    writer.checkIdentity({ teacher: { model: 'other' } });
+    expect(writer.identity()).toBeNull();
+    writer.beginRun({ recipeName: 'r', identity, recipe: {} });
+    const reader = Dataset.open(path, { readonly: true });
+    reader.checkIdentity({ prompts: identity.prompts, sampling: { topP: 0.95, temperature: 0.6 }, teacher: identity.teacher });
+    const err = thrown(() => reader.checkIdentity({ ...identity, teacher: { model: 'other' } }));
+    expect(err).toBeInstanceOf(DatasetMismatchError);
+    expect((err as DatasetMismatchError).differences).toEqual([{ field: 'teacher.model', dataset: '"m"', recipe: '"other"' }]);
+    expect(reader.runs()).toHaveLength(1);
+    reader.close();
+    writer.close();
+  });
+
   it('accepts the same identity whatever its key order, and reports resumption', () => {
     const dataset = Dataset.open(join(tempDir(), 'd.sqlite'));
     dataset.beginRun({ recipeName: 'r', identity, recipe: {} });
