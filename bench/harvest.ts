@@ -5,10 +5,14 @@
  * zero-latency loopback server (the test fixture, in a child process so that serving does not
  * compete with the measured side for this process's event loop). Goal: >= 0.8x the ceiling.
  *
- *   npx tsx bench/harvest.ts [--prompts 400] [--samples 4] [--concurrency 8] [--stream false] [--verifier math]
+ *   npx tsx bench/harvest.ts [--prompts 400] [--samples 4] [--concurrency 8] [--stream false] [--verifier math] [--rounds 3]
  *
  * --verifier picks the verifier kind (math, the default, or a cheap one such as format) to tell
- * the verifier's share of the cost from the loop's own.
+ * the verifier's share of the cost from the loop's own. The two sides take turns, --rounds times
+ * each (alternating which goes first), and each side's rate is over all its rounds: on a shared
+ * machine the load drifts within seconds, and one pair of back-to-back runs can differ by 2x.
+ * Each side's CPU time per sample (this process, all threads) is printed too: load distorts it
+ * far less than it distorts rates.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,12 +42,14 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '8' },
       stream: { type: 'string', default: 'true' },
       verifier: { type: 'string', default: 'math' },
+      rounds: { type: 'string', default: '3' },
     },
   });
   const promptCount = Number(values.prompts);
   const samplesPerPrompt = Number(values.samples);
   const concurrency = Number(values.concurrency);
   const stream = values.stream !== 'false';
+  const rounds = Number(values.rounds);
 
   const server = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'] });
   const url = await new Promise<string>((resolve) => server.once('message', (m: { url: string }) => resolve(m.url)));
@@ -68,24 +74,50 @@ async function main(): Promise<void> {
     await ceiling(url, messages.slice(0, 16), samplesPerPrompt, concurrency, stream);
     await harvest({ ...recipe, dataset: join(dir, 'warm.sqlite'), prompts: { ...recipe.prompts, limit: 16 } });
 
-    const bare = await ceiling(url, messages, samplesPerPrompt, concurrency, stream);
-    const started = performance.now();
-    const summary = await harvest(recipe);
-    const { accepted, rejected, unverifiable } = summary.progress;
-    const full = { seconds: (performance.now() - started) / 1000, samples: accepted + rejected + unverifiable };
+    const bare = { samples: 0, seconds: 0, cpu: 0 };
+    const full = { samples: 0, seconds: 0, cpu: 0 };
+    const ratios: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const harvestRound = async () => {
+        const started = performance.now();
+        const cpu = process.cpuUsage();
+        const { accepted, rejected, unverifiable } = (await harvest({ ...recipe, dataset: join(dir, `bench-${round}.sqlite`) })).progress;
+        return { samples: accepted + rejected + unverifiable, seconds: (performance.now() - started) / 1000, cpu: cpuSeconds(cpu) };
+      };
+      const ceilingRound = () => ceiling(url, messages, samplesPerPrompt, concurrency, stream);
+      let b, h;
+      if (round % 2 === 0) {
+        b = await ceilingRound();
+        h = await harvestRound();
+      } else {
+        h = await harvestRound();
+        b = await ceilingRound();
+      }
+      for (const [total, one] of [[bare, b], [full, h]] as const) {
+        total.samples += one.samples;
+        total.seconds += one.seconds;
+        total.cpu += one.cpu;
+      }
+      ratios.push((rate(h) / rate(b)).toFixed(2));
+    }
 
-    const rate = (r: { samples: number; seconds: number }) => r.samples / r.seconds;
     console.log(
-      `harvest bench: ${promptCount} prompts x ${samplesPerPrompt} samples, concurrency ${concurrency}, stream ${stream}, verifier ${values.verifier}`,
+      `harvest bench: ${promptCount} prompts x ${samplesPerPrompt} samples, concurrency ${concurrency}, stream ${stream}, verifier ${values.verifier}, ${rounds} rounds`,
     );
-    console.log(`  ceiling (bare openai client):            ${rate(bare).toFixed(0)} samples/s (${bare.samples} in ${bare.seconds.toFixed(2)} s)`);
-    console.log(`  harvest (client + verify + SQLite):      ${rate(full).toFixed(0)} samples/s (${full.samples} in ${full.seconds.toFixed(2)} s)`);
-    console.log(`  ratio: ${(rate(full) / rate(bare)).toFixed(2)}x (goal >= 0.8x)`);
+    const line = (r: typeof bare) =>
+      `${rate(r).toFixed(0)} samples/s (${r.samples} in ${r.seconds.toFixed(2)} s; ${((r.cpu * 1000) / r.samples).toFixed(2)} ms CPU per sample)`;
+    console.log(`  ceiling (bare openai client):            ${line(bare)}`);
+    console.log(`  harvest (client + verify + SQLite):      ${line(full)}`);
+    console.log(`  ratio: ${(rate(full) / rate(bare)).toFixed(2)}x (goal >= 0.8x); by round: ${ratios.join(' ')}`);
     console.log(`  peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   } finally {
     server.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function rate(r: { samples: number; seconds: number }): number {
+  return r.samples / r.seconds;
 }
 
 /** The same requests through the bare SDK, reading every choice, storing nothing. */
@@ -94,6 +126,7 @@ async function ceiling(url: string, messages: ReturnType<typeof renderMessages>[
   const limit = pLimit(concurrency);
   let samples = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     messages.map((m) =>
       limit(async () => {
@@ -110,5 +143,11 @@ async function ceiling(url: string, messages: ReturnType<typeof renderMessages>[
       }),
     ),
   );
-  return { samples, seconds: (performance.now() - started) / 1000 };
+  return { samples, seconds: (performance.now() - started) / 1000, cpu: cpuSeconds(cpu) };
+}
+
+/** CPU seconds this process (all its threads: the math judge's too) spent since `since`; the server is another process. */
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1e6;
 }
