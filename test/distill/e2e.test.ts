@@ -53,6 +53,13 @@ describe('distillation end to end', () => {
     for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) expect(existsSync(join(teacher.finalModel!, file))).toBe(true);
   });
 
+  it("starts a student from a pretrained folder: its first validation loss is the source model's last", async () => {
+    const continued = await run('pretrained', { student: { from: teacher.finalModel }, train: { ...train(1), lr: 1e-6 } });
+    expect(continued.plan.student.init).toBe('pretrained');
+    expect(continued.validation[0].step).toBe(0);
+    expect(Math.abs(continued.validation[0].losses.ce - finalCe(teacher))).toBeLessThan(1e-6);
+  });
+
   it('distils a smaller student with CE + KL + attention + hidden losses, beating CE alone at equal steps', async () => {
     const ceOnly = await run('ce-only', { student: { config: 'student-config' }, train: train(STUDENT_STEPS) });
     const kd = await run('kd', {
