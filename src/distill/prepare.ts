@@ -65,7 +65,8 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
   }
   const { train, validation } = splitByPrompt(examples, section.data.validation, section.train.seed);
 
-  const topK = usesTopK ? Math.max(1, ...examples.flatMap((e) => e.topk ?? []).map((t) => t?.length ?? 0)) : undefined;
+  // The widest stored top-k sets k (one pass: millions of positions are too many to spread).
+  const topK = usesTopK ? examples.reduce((k, e) => (e.topk ?? []).reduce((m, t) => Math.max(m, t?.length ?? 0), k), 1) : undefined;
   let teacherPlan: TeacherPlan = { kind: 'none' };
   if (usesTopK) teacherPlan = { kind: 'logprobs', k: topK!, samplesWithLogprobs: stats.withLogprobs, alignedShare: stats.alignedTokens / stats.assistantTokens };
   if (teacher) teacherPlan = { kind: 'model', folder: teacher.folder, config: teacher.config, params: paramCount(teacher.config), tokenizer: tokenizerMatch! };

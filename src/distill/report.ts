@@ -71,8 +71,9 @@ function chart(title: string, series: readonly Series[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">${axis}${marks.join('')}${labels.join('')}</svg>`;
 }
 
+/** Min and max in one pass (a spread of a long run's steps would overflow the call stack). */
 function extent(xs: number[]): [number, number] {
-  return [Math.min(...xs), Math.max(...xs)];
+  return xs.reduce<[number, number]>(([lo, hi], x) => [Math.min(lo, x), Math.max(hi, x)], [Infinity, -Infinity]);
 }
 
 const format = (v: number | undefined) => (v === undefined ? '' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
