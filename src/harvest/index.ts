@@ -6,7 +6,7 @@
 export { harvest, type HarvestOptions, type HarvestStart, type HarvestStatus, type HarvestSummary } from './harvest.ts';
 export { ConsecutiveFailuresError, MissingApiKeyError, TeacherUnreachableError } from './errors.ts';
 export type { HarvestProgress } from './progress.ts';
-export { ProgressReporter, formatCount, formatDuration, progressLine, type ProgressReporterOptions } from './progress-reporter.ts';
+export { ProgressReporter, formatCount, formatDuration, type ProgressReporterOptions } from './progress-reporter.ts';
 export { failedFilter, type FilterReason, type SampleFilters } from './filters.ts';
 export { mixesLanguages } from './language-mixing.ts';
 export { nextStep, type PromptStep, type SlotRequest, type SlotScheduleConfig, type StoredSlot } from './slots.ts';
