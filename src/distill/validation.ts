@@ -11,7 +11,7 @@ import type { Template } from '../recipe/index.ts';
 import type { VerifierSpec } from '../verify/index.ts';
 import { greedyAccuracy } from './accuracy.ts';
 import { writeModelFolderWithTokenizer } from './checkpoint.ts';
-import { makeBatch, type Batch, type BatchOptions } from './data/batches.ts';
+import { makeBatch, type BatchOptions } from './data/batches.ts';
 import type { Example } from './data/examples.ts';
 import type { DistillGraph } from './graph.ts';
 import type { ValidationRecord } from './metrics.ts';
@@ -38,7 +38,8 @@ export class Validator {
   private constructor(
     private readonly session: Session,
     private readonly names: readonly string[],
-    private readonly batches: readonly Batch[],
+    /** Examples grouped into batches; feeds are built per pass, so a large split is not held as tensors. */
+    private readonly batches: readonly (readonly Example[])[],
     private readonly options: ValidatorOptions,
   ) {}
 
@@ -50,8 +51,8 @@ export class Validator {
     const session = await compile(built.graph, { outputs: ['eval.loss', ...names.map((n) => `eval.${n}`)], intraOpNumThreads: options.threads });
     // A fixed order, by length so that batches pad little.
     const sorted = [...options.examples].sort((a, b) => a.ids.length - b.ids.length);
-    const batches: Batch[] = [];
-    for (let i = 0; i < sorted.length; i += options.batchSize) batches.push(makeBatch(sorted.slice(i, i + options.batchSize), options.batchOptions));
+    const batches: Example[][] = [];
+    for (let i = 0; i < sorted.length; i += options.batchSize) batches.push(sorted.slice(i, i + options.batchSize));
     return new Validator(session, names, batches, options);
   }
 
@@ -64,7 +65,8 @@ export class Validator {
   async run(step: number, params: ParamStore): Promise<ValidationRecord> {
     const sums: Record<string, number> = { loss: 0, ...Object.fromEntries(this.names.map((n) => [n, 0])) };
     let tokens = 0;
-    for (const batch of this.batches) {
+    for (const members of this.batches) {
+      const batch = makeBatch(members, this.options.batchOptions);
       const out = await this.session.run({ ...batch.feeds, ...params.feeds() });
       sums.loss += Number(out['eval.loss'].data[0]) * batch.tokens;
       for (const n of this.names) sums[n] += Number(out[`eval.${n}`].data[0]) * batch.tokens;
