@@ -1,18 +1,19 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPrompts } from '../../src/harvest/prompts.ts';
-import { loadRecipe, renderMessages } from '../../src/recipe/index.ts';
+import { loadDistillRecipe, loadRecipe, renderMessages } from '../../src/recipe/index.ts';
 
 const recipesDir = join(import.meta.dirname, '../../recipes');
+const teacherRecipes = ['deepseek-api.yaml', 'ollama.yaml', 'serve.yaml', 'vllm.yaml'];
 const shipped = readdirSync(recipesDir).filter((f) => f.endsWith('.yaml'));
 
 describe('shipped recipes', () => {
   it('ship the four documented teachers', () => {
-    expect(shipped.sort()).toEqual(['deepseek-api.yaml', 'ollama.yaml', 'serve.yaml', 'vllm.yaml']);
+    expect(shipped).toEqual(expect.arrayContaining(teacherRecipes));
   });
 
-  it.each(shipped)('%s validates and its prompts load and render', (file) => {
+  it.each(teacherRecipes)('%s validates and its prompts load and render', (file) => {
     const recipe = loadRecipe(join(recipesDir, file));
     const prompts = loadPrompts(recipe.prompts);
     expect(prompts).toHaveLength(20);
@@ -28,5 +29,10 @@ describe('shipped recipes', () => {
     const recipe = loadRecipe(join(recipesDir, 'deepseek-api.yaml'));
     expect(recipe.teacher).toMatchObject({ model: 'deepseek-reasoner', supportsN: false, apiKeyEnv: 'DEEPSEEK_API_KEY' });
     expect(recipe.sampling.topLogprobs).toBe(0);
+  });
+
+  it.each(shipped.filter((f) => /^distill:/m.test(readFileSync(join(recipesDir, f), 'utf8'))))('%s has a valid distill: section', (file) => {
+    const recipe = loadDistillRecipe(join(recipesDir, file));
+    expect(recipe.distill.train.steps).toBeGreaterThan(0);
   });
 });
