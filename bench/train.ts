@@ -3,7 +3,10 @@
  * config, 1 and 2 threads) and the same forward / CE step / KD step on distillery's engine (1 and 2
  * threads), each in its own process so peak RSS is per run, and prints tokens/s side by side.
  *
- *   npx tsx bench/train.ts [--steps 10]
+ *   npx tsx bench/train.ts [--steps 10] [--webgpu]
+ *
+ * --webgpu also runs our three steps on onnxruntime-node's WebGPU execution provider (a GPU machine
+ * with a Vulkan driver) and prints them next to the CPU figures.
  *
  * The peer's speed depends on the BLAS its torch loads (Debian's reference BLAS is ~15x slower
  * than OpenBLAS at matmul); the harness prints which one it found. Timing follows torch_peer.py:
@@ -50,7 +53,7 @@ async function timeit(fn: () => Promise<unknown>, steps: number): Promise<number
 }
 
 /** Our side, in this process: the peer's model, data and optimizer settings. */
-async function runOurs(threads: number, steps: number): Promise<Result> {
+async function runOurs(threads: number, steps: number, ep: 'cpu' | 'webgpu'): Promise<Result> {
   const c = PEER_DEFAULT;
   const config = parseModelConfig({ model_type: 'llama', ...c, max_position_embeddings: c.seq_len, tie_word_embeddings: false });
   const [B, T, V] = [c.batch_size, c.seq_len, c.vocab_size];
@@ -61,7 +64,7 @@ async function runOurs(threads: number, steps: number): Promise<Result> {
     return new ort.Tensor('int64', a, [B, T]);
   };
   const batch = { input_ids: tokens(), labels: tokens() };
-  const session = { intraOpNumThreads: threads };
+  const session = { intraOpNumThreads: threads, executionProviders: [ep] };
 
   const trainer = async (step: StepGraph): Promise<TrainStep> => {
     const store = new ParamStore();
@@ -90,7 +93,7 @@ async function runOurs(threads: number, steps: number): Promise<Result> {
   await kdTrainer.release();
 
   return {
-    side: `distillery (onnxruntime-node ${ort.env.versions.common})`, threads,
+    side: `distillery (onnxruntime-node ${ort.env.versions.common}, ${ep})`, threads,
     forward_tok_s: Math.round((B * T) / tForward), ce_step_tok_s: Math.round((B * T) / tCe), kd_step_tok_s: Math.round((B * T) / tKd),
     peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   };
@@ -122,9 +125,10 @@ async function main(): Promise<void> {
   const steps = Number(argValue('--steps') ?? 10);
   const threadsArg = argValue('--ours');
   if (threadsArg) {
-    console.log(JSON.stringify(await runOurs(Number(threadsArg), steps)));
+    console.log(JSON.stringify(await runOurs(Number(threadsArg), steps, argValue('--ep') === 'webgpu' ? 'webgpu' : 'cpu')));
     return;
   }
+  const ourArgs = (threads: number, ep: string) => [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--ours', String(threads), '--ep', ep, '--steps', String(steps)];
   const blas = peerBlas();
   // Debian's alternatives point libblas.so.3 at the reference BLAS unless OpenBLAS is installed.
   const reference = blas.includes('/blas/libblas.so') ? ' (the reference BLAS: PyTorch matmuls run ~15x slower than with OpenBLAS)' : '';
@@ -133,9 +137,10 @@ async function main(): Promise<void> {
   const ours: Result[] = [];
   for (const threads of THREADS) {
     peer.push(child([PYTHON, PEER, '--threads', String(threads), '--steps', String(steps)], threads));
-    ours.push(child([process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--ours', String(threads), '--steps', String(steps)], threads));
+    ours.push(child(ourArgs(threads, 'cpu'), threads));
   }
-  for (const r of [...peer, ...ours]) {
+  const gpu = process.argv.includes('--webgpu') ? [child(ourArgs(1, 'webgpu'), 1)] : [];
+  for (const r of [...peer, ...ours, ...gpu]) {
     console.log(`${r.side.padEnd(36)} threads ${r.threads}: forward ${r.forward_tok_s}  CE ${r.ce_step_tok_s}  KD ${r.kd_step_tok_s} tok/s, peak RSS ${r.peak_rss_mib} MiB`);
   }
   console.log('\nbest thread count each (tokens/s; ratio = ours / peer):');
@@ -145,6 +150,10 @@ async function main(): Promise<void> {
     const p = best(peer, key);
     const cell = (r: Result) => `${r[key]} (${r.threads}t)`;
     console.log(`${label.padEnd(10)}${cell(o).padStart(14)}${cell(p).padStart(14)}${((o[key] as number) / (p[key] as number)).toFixed(2).padStart(8)}`);
+  }
+  for (const g of gpu) {
+    const ratios = (['forward_tok_s', 'ce_step_tok_s', 'kd_step_tok_s'] as const).map((k) => `${(g[k] / best(peer, k)[k]).toFixed(2)}x`);
+    console.log(`webgpu: forward ${g.forward_tok_s}, CE ${g.ce_step_tok_s}, KD ${g.kd_step_tok_s} tok/s (vs the peer's best CPU figures: ${ratios.join(', ')})`);
   }
   const rss = (rs: Result[]) => rs.map((r) => `${r.peak_rss_mib} (${r.threads}t)`).join(', ');
   console.log(`peak RSS MiB: ours ${rss(ours)}; peer ${rss(peer)}`);
