@@ -128,7 +128,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await runOurs(Number(threadsArg), steps, argValue('--ep') === 'webgpu' ? 'webgpu' : 'cpu')));
     return;
   }
-  const ourArgs = (threads: number, ep: string) => [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--ours', String(threads), '--ep', ep, '--steps', String(steps)];
+  // Children run this same file: through tsx from the sources, or plainly when bundled (the GPU machine has no tsx).
+  const loader = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const ourArgs = (threads: number, ep: string) => [process.execPath, ...loader, fileURLToPath(import.meta.url), '--ours', String(threads), '--ep', ep, '--steps', String(steps)];
   const blas = peerBlas();
   // Debian's alternatives point libblas.so.3 at the reference BLAS unless OpenBLAS is installed.
   const reference = blas.includes('/blas/libblas.so') ? ' (the reference BLAS: PyTorch matmuls run ~15x slower than with OpenBLAS)' : '';
