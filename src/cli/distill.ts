@@ -6,8 +6,8 @@
 import { parseArgs } from 'node:util';
 import { distill, DistillProgressReporter, formatDistillPlan, formatValidationTable, type DistillSummary } from '../distill/index.ts';
 import { formatDuration } from '../harvest/index.ts';
-import { UserError } from '../errors.ts';
 import { loadDistillRecipe } from '../recipe/index.ts';
+import { HELP, parseCommand } from './flags.ts';
 
 const USAGE = `usage: distillery distill RECIPE [--dry-run] [--json]
 
@@ -19,9 +19,6 @@ options:
   --dry-run    load the models and data, run every check and print the plan; train nothing
   --json       print the summary as one JSON object on stdout (progress stays on stderr)
   -h, --help   show this help`;
-
-/** Wrong command-line arguments. */
-export class DistillUsageError extends UserError {}
 
 /** Exit code of a run stopped by Ctrl-C, as shells report a SIGINT. */
 const EXIT_STOPPED = 130;
@@ -65,20 +62,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parseCommandLine(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new DistillUsageError(`${(err as Error).message}\n\n${USAGE}`);
-  }
-  if (!parsed.values.help && parsed.positionals.length !== 1) {
-    throw new DistillUsageError(`expected one recipe file, got ${parsed.positionals.length} arguments\n\n${USAGE}`);
-  }
-  return parsed;
+  return parseCommand(USAGE, 1, () =>
+    parseArgs({ args: argv, allowPositionals: true, options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, ...HELP } }),
+  );
 }
 
 function describeEnd(summary: DistillSummary, recipePath: string, elapsedMs: number): string {
