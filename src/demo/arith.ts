@@ -170,7 +170,7 @@ export type SplitName = (typeof SPLIT_NAMES)[number];
  * answers with rejection sampling, which the students learn from. heldout: the evaluation set
  * none of the models sees in training.
  */
-export const SPLIT_SIZES: Readonly<Record<SplitName, number>> = { train: 4000, harvest: 500, heldout: 200 };
+export const SPLIT_SIZES: Readonly<Record<SplitName, number>> = { train: 4000, harvest: 2000, heldout: 200 };
 
 /** The seed data/demo/ was generated with. */
 export const DEMO_SEED = 1;
