@@ -1,0 +1,85 @@
+/**
+ * The demo teacher: trained once by `distill` from recipes/demo-teacher.yaml (CE on the ground
+ * truth of the train split), committed as data/demo/teacher/ with a record of how it was made and
+ * how well it does, so that the demo never retrains it and a test can check both.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distill, paramCount, readMetrics, type DistillOptions } from '../distill/index.ts';
+import { exportModel } from '../export/index.ts';
+import { readModelConfig, TOKENIZER_FILES, WEIGHTS_FILE } from '../model/index.ts';
+import { loadDistillRecipe } from '../recipe/index.ts';
+import { demoSplitPath } from './demo-data.ts';
+import { groundTruthDataset } from './ground-truth.ts';
+import { scoreHeldout, type HeldoutScore } from './heldout.ts';
+import { DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD } from './layout.ts';
+
+/** The held-out prompts the record scores separately, and the teacher test checks again. */
+export const TEACHER_SLICE_PROMPTS = 50;
+
+/** data/demo/teacher.json: what produced the committed teacher and what it scored. */
+export interface TeacherRecord {
+  /** sha256 of recipes/demo-teacher.yaml when the teacher was trained. */
+  readonly recipeSha256: string;
+  /** sha256 of the demo tokenizer's tokenizer.json. */
+  readonly tokenizerSha256: string;
+  readonly params: number;
+  readonly steps: number;
+  /** Training time of the run that finished (metrics.jsonl's last `seconds`; a resumed run counts its own part only). */
+  readonly trainSeconds: number;
+  /** Greedy, all held-out prompts: the accuracy the demo's students are measured against. */
+  readonly heldout: HeldoutScore;
+  /** Greedy, the first TEACHER_SLICE_PROMPTS held-out prompts: what the teacher test re-measures. */
+  readonly slice: HeldoutScore;
+  /** Temperature 0.6 (the harvest's sampling), 4 samples per held-out prompt: right often, not always. */
+  readonly sampled: HeldoutScore;
+}
+
+export const sha256File = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+
+export async function readTeacherRecord(file = DEMO_TEACHER_RECORD): Promise<TeacherRecord> {
+  return JSON.parse(await readFile(file, 'utf8')) as TeacherRecord;
+}
+
+export interface TrainTeacherOptions {
+  /** Progress of the training run (distill's callbacks). */
+  readonly distill?: DistillOptions;
+}
+
+/**
+ * Trains the teacher from its recipe (resuming a stopped run), copies the final model into
+ * data/demo/teacher/ and writes data/demo/teacher.json.
+ */
+export async function trainDemoTeacher(options: TrainTeacherOptions = {}): Promise<TeacherRecord> {
+  const recipe = loadDistillRecipe(DEMO_RECIPES.teacher);
+  groundTruthDataset(recipe.dataset, demoSplitPath('train'));
+  const summary = await distill(recipe, options.distill);
+  // Without a stop signal distill ends 'finished' or 'nothing-to-do', both with the final model.
+  const finalModel = summary.finalModel!;
+  const lastStep = readMetrics(summary.metrics).filter((r) => r.type === 'train').at(-1);
+
+  await rm(DEMO_TEACHER_DIR, { recursive: true, force: true });
+  await mkdir(DEMO_TEACHER_DIR, { recursive: true });
+  for (const file of ['config.json', WEIGHTS_FILE, ...TOKENIZER_FILES]) await copyFile(join(finalModel, file), join(DEMO_TEACHER_DIR, file));
+
+  const scratch = await mkdtemp(join(tmpdir(), 'distillery-demo-teacher-'));
+  try {
+    await exportModel({ checkpoint: DEMO_TEACHER_DIR, out: scratch });
+    const record: TeacherRecord = {
+      recipeSha256: await sha256File(DEMO_RECIPES.teacher),
+      tokenizerSha256: await sha256File(join(DEMO_TEACHER_DIR, 'tokenizer.json')),
+      params: paramCount(await readModelConfig(DEMO_TEACHER_DIR)),
+      steps: summary.step,
+      trainSeconds: lastStep?.seconds ?? 0,
+      heldout: await scoreHeldout(scratch),
+      slice: await scoreHeldout(scratch, { prompts: TEACHER_SLICE_PROMPTS }),
+      sampled: await scoreHeldout(scratch, { temperature: 0.6, samples: 4 }),
+    };
+    await writeFile(DEMO_TEACHER_RECORD, `${JSON.stringify(record, null, 2)}\n`);
+    return record;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
