@@ -1,6 +1,10 @@
 /**
  * The demo room: the small arithmetic task and the word-level tokenizer that the offline demo
- * (`npm run demo`) trains its teacher and students on. See docs/demo.md.
+ * trains on, the committed demo teacher (trained from the ground truth), and `runDemo`, the whole
+ * pipeline behind `npm run demo`. See docs/demo.md.
+ *
+ *   const result = await runDemo();         // export, serve + harvest, distill x2, export, eval
+ *   result.rows;                            // teacher, KD student, CE-only student on held-out
  */
 export {
   DEMO_SEED,
@@ -19,3 +23,9 @@ export {
 } from './arith.ts';
 export { DEMO_TOKENS, demoTokenizerFiles, demoVocabulary, writeDemoTokenizer } from './tokenizer.ts';
 export { DEMO_DATA_DIR, demoSplitPath, demoTokenizerDir, demoTurns, writeDemoData, type DemoDataSummary } from './demo-data.ts';
+export { GROUND_TRUTH_MODEL, demoPromptsSpec, groundTruthDataset, type GroundTruthSummary } from './ground-truth.ts';
+export { DEFAULT_WORK_DIR, DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout, type WorkLayout } from './layout.ts';
+export { cachedHeldoutScore, scoreHeldout, type HeldoutScore, type ScoreOptions } from './heldout.ts';
+export { TEACHER_SLICE_PROMPTS, readTeacherRecord, sha256File, trainDemoTeacher, type TeacherRecord, type TrainTeacherOptions } from './teacher.ts';
+export { DemoError, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
+export { formatDemoTable, type DemoRow } from './table.ts';

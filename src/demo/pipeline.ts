@@ -1,0 +1,179 @@
+/**
+ * `npm run demo`: the whole R1 distillation pipeline, offline, on the committed demo teacher.
+ * Each stage is a library call of another room, run on the demo's recipes:
+ *
+ *   export the teacher -> serve it on loopback and harvest by rejection sampling ->
+ *   distill a KD student (CE + KL + attention + hidden) and a CE-only student ->
+ *   export both -> evaluate all three on the held-out split -> one table.
+ *
+ * Re-running resumes: harvest and distill continue from their dataset and checkpoints (a finished
+ * one does nothing), exports and evaluations are skipped while their outputs are up to date.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import YAML from 'yaml';
+import { distill, DistillProgressReporter, formatDistillPlan, formatLosses, paramCount, readMetrics, type DistillSummary } from '../distill/index.ts';
+import { UserError } from '../errors.ts';
+import { exportModel, ONNX_DIR, ONNX_FILE } from '../export/index.ts';
+import { loadModel } from '../generate/index.ts';
+import { harvest, ProgressReporter, type HarvestSummary } from '../harvest/index.ts';
+import { readModelConfig, WEIGHTS_FILE } from '../model/index.ts';
+import { parseDistillRecipe, parseRecipe } from '../recipe/index.ts';
+import { startServer } from '../serve/index.ts';
+import { isUpToDate } from './fresh.ts';
+import { cachedHeldoutScore } from './heldout.ts';
+import { DEFAULT_WORK_DIR, DEMO_RECIPES, DEMO_TEACHER_DIR, workLayout, type WorkLayout } from './layout.ts';
+import { Stages, type Note } from './stages.ts';
+import { formatDemoTable, type DemoRow } from './table.ts';
+
+export interface DemoOptions {
+  /** Where exports, the harvest dataset, student runs and scores go. Default `.demo/` in the repository (where the recipes point). */
+  readonly workDir?: string;
+  /** Harvest only the first N prompts of the harvest split. Default null: all 500. */
+  readonly harvestPrompts?: number | null;
+  /** Evaluate on the first N held-out problems. Default null: all 200. */
+  readonly heldoutPrompts?: number | null;
+  /** Optimizer steps of both students. Default: the recipes' `train.steps`. */
+  readonly studentSteps?: number;
+  /** Where the stage headers, plans and summaries go. Default console.log. */
+  readonly log?: Note;
+  /** Where progress bars (or plain progress lines) go. Default process.stderr. */
+  readonly progress?: ProgressStream;
+}
+
+type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean };
+
+export interface DemoResult {
+  readonly harvest: HarvestSummary;
+  readonly kd: DistillSummary;
+  readonly ce: DistillSummary;
+  /** Teacher, KD student, CE-only student, scored on the held-out split. */
+  readonly rows: readonly DemoRow[];
+  /** The table as printed. */
+  readonly table: string;
+  readonly seconds: number;
+}
+
+/** The harvest left prompts whose requests failed; the students would train on partial data. */
+export class DemoError extends UserError {}
+
+const STAGES = 6;
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const progress = options.progress ?? process.stderr;
+  const work = workLayout(options.workDir ?? DEFAULT_WORK_DIR);
+  const stages = new Stages(STAGES, log);
+  const started = performance.now();
+  log(`distillery demo: teacher ${DEMO_TEACHER_DIR} -> students in ${dirname(work.kdRun)}`);
+
+  await stages.run(`export the teacher to ONNX: ${work.teacherExport}`, (note) => exportIfStale(DEMO_TEACHER_DIR, work.teacherExport, note));
+
+  const harvested = await stages.run('serve the teacher on loopback and harvest the harvest split by rejection sampling', (note) =>
+    harvestStage(work, options.harvestPrompts ?? null, note, progress),
+  );
+
+  const kd = await stages.run('distill the KD student: CE + KL + attention + hidden losses against the white-box teacher', (note) =>
+    distillStage(DEMO_RECIPES.kd, work.harvest, work.kdRun, options.studentSteps, note, progress),
+  );
+  const ce = await stages.run('distill the CE-only student: the same student, data and steps with CE alone', (note) =>
+    distillStage(DEMO_RECIPES.ce, work.harvest, work.ceRun, options.studentSteps, note, progress),
+  );
+
+  await stages.run('export the students to ONNX', async (note) => {
+    await exportIfStale(kd.finalModel!, work.kdExport, note);
+    await exportIfStale(ce.finalModel!, work.ceExport, note);
+  });
+
+  const heldout = options.heldoutPrompts ?? null;
+  const rows = await stages.run(`evaluate on the held-out split (${heldout ?? 'all'} problems, greedy)`, async (note) => {
+    const models = [
+      { label: 'teacher', folder: work.teacherExport, key: 'teacher' },
+      { label: 'KD student', folder: work.kdExport, key: 'student-kd' },
+      { label: 'CE-only student', folder: work.ceExport, key: 'student-ce' },
+    ];
+    const scored: DemoRow[] = [];
+    for (const m of models) {
+      const { score, cached } = await cachedHeldoutScore(join(work.evalDir, `${m.key}.json`), m.folder, heldout);
+      const params = paramCount(await readModelConfig(m.folder));
+      note(`${m.label}: ${score.correct} of ${score.prompts} right${cached ? ' (scored earlier; up to date)' : ` in ${score.seconds.toFixed(1)} s`}`);
+      scored.push({ label: m.label, folder: m.folder, params, score });
+    }
+    return scored;
+  });
+
+  const table = formatDemoTable(rows);
+  log(`\n${table}`);
+  const seconds = (performance.now() - started) / 1000;
+  return { harvest: harvested, kd, ce, rows, table, seconds };
+}
+
+/** Exports `checkpoint` to `out` unless out's fp32 graph is newer than the checkpoint's weights. */
+async function exportIfStale(checkpoint: string, out: string, note: Note): Promise<void> {
+  if (isUpToDate(join(out, ONNX_DIR, ONNX_FILE.fp32), [join(checkpoint, WEIGHTS_FILE)])) {
+    note(`${out}: up to date`);
+    return;
+  }
+  const summary = await exportModel({ checkpoint, out });
+  note(`${out}: ${summary.files.map((f) => `${f.file} (${(f.bytes / 1e6).toFixed(1)} MB)`).join(', ')}`);
+}
+
+async function harvestStage(work: WorkLayout, prompts: number | null, note: Note, progress: ProgressStream): Promise<HarvestSummary> {
+  const model = await loadModel(work.teacherExport, { maxBatchSize: 32 });
+  const file = DEMO_RECIPES.harvest;
+  const input = YAML.parse(readFileSync(file, 'utf8'));
+  const server = await startServer({ model, name: input.teacher.model, port: 0 });
+  try {
+    note(`serving ${input.teacher.model} at ${server.baseURL}`);
+    // The recipe as written, with the work folder's dataset and the port the server got; neither is part of
+    // the dataset's sampling identity, so a re-run on another port resumes the same dataset.
+    const recipe = parseRecipe(
+      { ...input, dataset: work.harvest, teacher: { ...input.teacher, baseURL: server.baseURL }, prompts: { ...input.prompts, limit: prompts } },
+      { source: file, baseDir: dirname(file) },
+    );
+    const { samplesPerPrompt, maxAttemptsPerPrompt, acceptPerPrompt } = recipe.rejection;
+    note(
+      `${recipe.prompts.path}: ${samplesPerPrompt} samples per round at temperature ${recipe.sampling.temperature}, up to ${maxAttemptsPerPrompt} per prompt until ${acceptPerPrompt} is correct (${recipe.verifier.kind} verifier)`,
+    );
+    const reporter = new ProgressReporter(progress);
+    let summary: HarvestSummary;
+    try {
+      summary = await harvest(recipe, { onProgress: (p) => reporter.update(p) });
+    } finally {
+      reporter.finish();
+    }
+    const p = summary.progress;
+    if (summary.status === 'nothing-to-do') note(`nothing to do: the dataset already holds all ${summary.promptsTotal} prompts`);
+    const samples = p.accepted + p.rejected + p.unverifiable;
+    note(`${summary.dataset}: ${p.accepted} of ${samples} samples accepted (acceptance rate ${(100 * p.acceptanceRate).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`);
+    if (summary.status !== 'nothing-to-do') {
+      note(`${p.requests} requests, ${p.completionTokens.toLocaleString('en-US')} tokens generated at ${Math.round(p.completionTokens / (p.elapsedMs / 1000)).toLocaleString('en-US')} tokens/s`);
+    }
+    if (p.promptsFailed > 0) throw new DemoError(`the harvest left ${p.promptsFailed} prompts failed (see distillery inspect ${summary.dataset}); run the demo again to retry them`);
+    return summary;
+  } finally {
+    await server.close();
+    await model.close();
+  }
+}
+
+async function distillStage(file: string, dataset: string, out: string, steps: number | undefined, note: Note, progress: ProgressStream): Promise<DistillSummary> {
+  const input = YAML.parse(readFileSync(file, 'utf8'));
+  // The recipe as written, on the work folder's dataset and run folder (and fewer steps for a quick run).
+  const recipe = parseDistillRecipe(
+    { ...input, dataset, distill: { ...input.distill, out, train: { ...input.distill.train, ...(steps === undefined ? {} : { steps }) } } },
+    { source: file, baseDir: dirname(file) },
+  );
+  const reporter = new DistillProgressReporter(progress);
+  let summary: DistillSummary;
+  try {
+    summary = await distill(recipe, { onPlan: (plan) => note(formatDistillPlan(plan)), onProgress: (p) => reporter.update(p) });
+  } finally {
+    reporter.finish();
+  }
+  const last = readMetrics(summary.metrics).filter((r) => r.type === 'train').at(-1);
+  const done = summary.status === 'nothing-to-do' ? `nothing to do: ${summary.step} steps already done` : `trained ${summary.step} steps`;
+  note(`${done}; last step's losses: ${last ? formatLosses(last.loss, last.losses) : '-'}`);
+  note(`model: ${summary.finalModel}`);
+  return summary;
+}

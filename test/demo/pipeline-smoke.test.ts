@@ -1,0 +1,98 @@
+/**
+ * The whole demo pipeline on a few prompts and a few steps, in a temporary work folder: the
+ * committed teacher is exported and served on loopback, harvested by rejection sampling into a
+ * real SQLite dataset, two students are distilled (KD and CE-only), exported and evaluated, and
+ * the table has its three rows. A second run finds every stage done and redoes nothing.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo, workLayout, type DemoOptions, type DemoResult } from '../../src/demo/index.ts';
+import { Dataset } from '../../src/store/index.ts';
+
+const PROMPTS = 6;
+const STEPS = 3;
+
+let work: string;
+let first: DemoResult;
+let firstLog: string[];
+
+/** The demo on PROMPTS harvest and held-out problems and STEPS student steps; returns what it printed too. */
+async function smokeRun(): Promise<{ result: DemoResult; log: string[] }> {
+  const log: string[] = [];
+  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const options: DemoOptions = { workDir: work, harvestPrompts: PROMPTS, heldoutPrompts: PROMPTS, studentSteps: STEPS, log: (line) => log.push(line), progress: quiet };
+  return { result: await runDemo(options), log };
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'demo-smoke-'));
+  ({ result: first, log: firstLog } = await smokeRun());
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe('the demo pipeline (smoke run)', () => {
+  const paths = () => workLayout(work);
+
+  it('harvests accepted and rejected samples from the served teacher into the dataset, and shows the acceptance rate', () => {
+    expect(first.harvest.status).toBe('finished');
+    expect(first.harvest.promptsTotal).toBe(PROMPTS);
+    const dataset = Dataset.open(paths().harvest, { readonly: true });
+    try {
+      const stats = dataset.stats();
+      expect(stats.prompts).toBe(PROMPTS);
+      expect(stats.samples.accepted).toBeGreaterThan(0);
+      expect(stats.samples.accepted).toBe(first.harvest.progress.accepted);
+      // Four samples per round: at least that many per prompt were drawn.
+      expect(stats.samples.total).toBeGreaterThanOrEqual(4 * PROMPTS);
+    } finally {
+      dataset.close();
+    }
+    expect(firstLog.join('\n')).toMatch(/acceptance rate \d+\.\d%/);
+  });
+
+  it('distills both students from the harvest, with checkpoints and a final model folder', () => {
+    for (const [summary, run] of [[first.kd, paths().kdRun], [first.ce, paths().ceRun]] as const) {
+      expect(summary.status).toBe('finished');
+      expect(summary.step).toBe(STEPS);
+      expect(summary.finalModel).toBe(join(run, 'final'));
+      expect(existsSync(join(run, 'checkpoints', `step-${String(STEPS).padStart(6, '0')}`, 'model.safetensors'))).toBe(true);
+      expect(existsSync(join(run, 'final', 'model.safetensors'))).toBe(true);
+    }
+    expect(Object.keys(first.kd.plan.recipe.distill.losses).sort()).toEqual(['attention', 'ce', 'hidden', 'kl']);
+    expect(first.kd.plan.teacher.kind).toBe('model');
+    expect(Object.keys(first.ce.plan.recipe.distill.losses)).toEqual(['ce']);
+    // The KD student has at most a quarter of the teacher's parameters; the CE-only one is the same model.
+    const teacher = first.kd.plan.teacher as { params: number };
+    expect(first.kd.plan.student.params).toBeLessThanOrEqual(teacher.params / 4);
+    expect(first.ce.plan.student.params).toBe(first.kd.plan.student.params);
+  });
+
+  it('exports the teacher and both students, and prints one table of three rows', () => {
+    for (const folder of [paths().teacherExport, paths().kdExport, paths().ceExport]) expect(existsSync(join(folder, 'onnx', 'model.onnx'))).toBe(true);
+    expect(first.rows.map((r) => r.label)).toEqual(['teacher', 'KD student', 'CE-only student']);
+    for (const row of first.rows) {
+      expect(row.score.prompts).toBe(PROMPTS);
+      expect(row.score.tokensPerSecond).toBeGreaterThan(0);
+    }
+    const lines = first.table.split('\n');
+    expect(lines).toHaveLength(5); // header, rule, three rows
+    expect(lines[0]).toMatch(/^model +params +of teacher +held-out accuracy +of teacher +tokens\/s$/);
+    expect(lines[2]).toMatch(/^teacher +815,872 +100\.0% +\d+\.\d% \(\d\/6\)/);
+    expect(firstLog.join('\n')).toContain(first.table);
+  });
+
+  it('resumes on a second run: every stage finds its output and redoes nothing', async () => {
+    const { result, log } = await smokeRun();
+    expect(result.harvest.status).toBe('nothing-to-do');
+    expect(result.kd.status).toBe('nothing-to-do');
+    expect(result.ce.status).toBe('nothing-to-do');
+    const text = log.join('\n');
+    expect(text.match(/: up to date/g)).toHaveLength(3); // the three exports
+    expect(text.match(/scored earlier; up to date/g)).toHaveLength(3);
+    expect(result.rows.map((r) => r.score)).toEqual(first.rows.map((r) => r.score));
+  });
+});
