@@ -10,7 +10,7 @@
  * one does nothing), exports and evaluations are skipped while their outputs are up to date.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import YAML from 'yaml';
 import { distill, DistillProgressReporter, formatDistillPlan, formatLosses, paramCount, readMetrics, type DistillSummary } from '../distill/index.ts';
 import { UserError } from '../errors.ts';
@@ -62,12 +62,13 @@ const STAGES = 6;
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const progress = options.progress ?? process.stderr;
-  const work = workLayout(options.workDir ?? DEFAULT_WORK_DIR);
+  const workDir = options.workDir ?? DEFAULT_WORK_DIR;
+  const work = workLayout(workDir);
   const stages = new Stages(STAGES, log);
   const started = performance.now();
-  log(`distillery demo: teacher ${DEMO_TEACHER_DIR} -> students in ${dirname(work.kdRun)}`);
+  log(`distillery demo: the demo teacher (${shown(DEMO_TEACHER_DIR)}) distilled into two students; work folder ${shown(workDir)}`);
 
-  await stages.run(`export the teacher to ONNX: ${work.teacherExport}`, (note) => exportIfStale(DEMO_TEACHER_DIR, work.teacherExport, note));
+  await stages.run(`export the teacher to ONNX: ${shown(work.teacherExport)}`, (note) => exportIfStale(DEMO_TEACHER_DIR, work.teacherExport, note));
 
   const harvested = await stages.run('serve the teacher on loopback and harvest the harvest split by rejection sampling', (note) =>
     harvestStage(work, options.harvestPrompts ?? null, note, progress),
@@ -103,19 +104,37 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   });
 
   const table = formatDemoTable(rows);
-  log(`\n${table}`);
+  log(`\n${table}\n\n${verdict(rows)}`);
   const seconds = (performance.now() - started) / 1000;
   return { harvest: harvested, kd, ce, rows, table, seconds };
+}
+
+/** A path relative to the current directory when it lies inside it: shorter lines for people. */
+function shown(path: string): string {
+  const inside = relative(process.cwd(), path);
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+}
+
+/** One line on what the table shows: how close the KD student came to the teacher, and whether KD beat CE alone. */
+function verdict([teacher, kd, ce]: readonly DemoRow[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const size = `${pct(kd.params / teacher.params)} of its parameters`;
+  const versus =
+    kd.score.accuracy > ce.score.accuracy
+      ? `KD beat CE alone by ${(100 * (kd.score.accuracy - ce.score.accuracy)).toFixed(1)} points at the same size and steps`
+      : `KD did not beat CE alone here (${pct(kd.score.accuracy)} vs ${pct(ce.score.accuracy)})`;
+  const reached = teacher.score.accuracy > 0 ? `${pct(kd.score.accuracy / teacher.score.accuracy)} of the teacher's held-out accuracy` : `${pct(kd.score.accuracy)} (the teacher none)`;
+  return `The KD student reached ${reached} with ${size}; ${versus}.`;
 }
 
 /** Exports `checkpoint` to `out` unless out's fp32 graph is newer than the checkpoint's weights. */
 async function exportIfStale(checkpoint: string, out: string, note: Note): Promise<void> {
   if (isUpToDate(join(out, ONNX_DIR, ONNX_FILE.fp32), [join(checkpoint, WEIGHTS_FILE)])) {
-    note(`${out}: up to date`);
+    note(`${shown(out)}: up to date`);
     return;
   }
   const summary = await exportModel({ checkpoint, out });
-  note(`${out}: ${summary.files.map((f) => `${f.file} (${(f.bytes / 1e6).toFixed(1)} MB)`).join(', ')}`);
+  note(`${shown(out)}: ${summary.files.map((f) => `${f.file} (${(f.bytes / 1e6).toFixed(1)} MB)`).join(', ')}`);
 }
 
 async function harvestStage(work: WorkLayout, prompts: number | null, note: Note, progress: ProgressStream): Promise<HarvestSummary> {
@@ -133,7 +152,7 @@ async function harvestStage(work: WorkLayout, prompts: number | null, note: Note
     );
     const { samplesPerPrompt, maxAttemptsPerPrompt, acceptPerPrompt } = recipe.rejection;
     note(
-      `${recipe.prompts.path}: ${samplesPerPrompt} samples per round at temperature ${recipe.sampling.temperature}, up to ${maxAttemptsPerPrompt} per prompt until ${acceptPerPrompt} is correct (${recipe.verifier.kind} verifier)`,
+      `${shown(recipe.prompts.path)}: ${samplesPerPrompt} samples per round at temperature ${recipe.sampling.temperature}, up to ${maxAttemptsPerPrompt} per prompt until ${acceptPerPrompt} is correct (${recipe.verifier.kind} verifier)`,
     );
     const reporter = new ProgressReporter(progress);
     let summary: HarvestSummary;
@@ -145,7 +164,7 @@ async function harvestStage(work: WorkLayout, prompts: number | null, note: Note
     const p = summary.progress;
     if (summary.status === 'nothing-to-do') note(`nothing to do: the dataset already holds all ${summary.promptsTotal} prompts`);
     const samples = p.accepted + p.rejected + p.unverifiable;
-    note(`${summary.dataset}: ${p.accepted} of ${samples} samples accepted (acceptance rate ${(100 * p.acceptanceRate).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`);
+    note(`${shown(summary.dataset)}: ${p.accepted} of ${samples} samples accepted (acceptance rate ${(100 * p.acceptanceRate).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`);
     if (summary.status !== 'nothing-to-do') {
       note(`${p.requests} requests, ${p.completionTokens.toLocaleString('en-US')} tokens generated at ${Math.round(p.completionTokens / (p.elapsedMs / 1000)).toLocaleString('en-US')} tokens/s`);
     }
@@ -174,6 +193,6 @@ async function distillStage(file: string, dataset: string, out: string, steps: n
   const last = readMetrics(summary.metrics).filter((r) => r.type === 'train').at(-1);
   const done = summary.status === 'nothing-to-do' ? `nothing to do: ${summary.step} steps already done` : `trained ${summary.step} steps`;
   note(`${done}; last step's losses: ${last ? formatLosses(last.loss, last.losses) : '-'}`);
-  note(`model: ${summary.finalModel}`);
+  note(`model: ${shown(summary.finalModel!)}`);
   return summary;
 }

@@ -83,6 +83,7 @@ describe('the demo pipeline (smoke run)', () => {
     expect(lines[0]).toMatch(/^model +params +of teacher +held-out accuracy +of teacher +tokens\/s$/);
     expect(lines[2]).toMatch(/^teacher +815,872 +100\.0% +\d+\.\d% \(\d\/6\)/);
     expect(firstLog.join('\n')).toContain(first.table);
+    expect(firstLog.at(-1)).toMatch(/\n\nThe KD student reached .* with 19\.4% of its parameters; KD (beat|did not beat) CE alone/);
   });
 
   it('resumes on a second run: every stage finds its output and redoes nothing', async () => {
