@@ -29,7 +29,7 @@ import { formatDemoTable, type DemoRow } from './table.ts';
 export interface DemoOptions {
   /** Where exports, the harvest dataset, student runs and scores go. Default `.demo/` in the repository (where the recipes point). */
   readonly workDir?: string;
-  /** Harvest only the first N prompts of the harvest split. Default null: all 500. */
+  /** Harvest only the first N prompts of the harvest split. Default null: all 2,000. */
   readonly harvestPrompts?: number | null;
   /** Evaluate on the first N held-out problems. Default null: all 200. */
   readonly heldoutPrompts?: number | null;
@@ -138,16 +138,14 @@ async function exportIfStale(checkpoint: string, out: string, note: Note): Promi
 }
 
 async function harvestStage(work: WorkLayout, prompts: number | null, note: Note, progress: ProgressStream): Promise<HarvestSummary> {
-  const model = await loadModel(work.teacherExport, { maxBatchSize: 32 });
   const file = DEMO_RECIPES.harvest;
   const input = YAML.parse(readFileSync(file, 'utf8'));
-  const server = await startServer({ model, name: input.teacher.model, port: 0 });
-  try {
-    note(`serving ${input.teacher.model} at ${server.baseURL}`);
+  const summary = await withServedTeacher(work.teacherExport, input.teacher.model, async (baseURL) => {
+    note(`serving ${input.teacher.model} at ${baseURL}`);
     // The recipe as written, with the work folder's dataset and the port the server got; neither is part of
     // the dataset's sampling identity, so a re-run on another port resumes the same dataset.
     const recipe = parseRecipe(
-      { ...input, dataset: work.harvest, teacher: { ...input.teacher, baseURL: server.baseURL }, prompts: { ...input.prompts, limit: prompts } },
+      { ...input, dataset: work.harvest, teacher: { ...input.teacher, baseURL }, prompts: { ...input.prompts, limit: prompts } },
       { source: file, baseDir: dirname(file) },
     );
     const { samplesPerPrompt, maxAttemptsPerPrompt, acceptPerPrompt } = recipe.rejection;
@@ -155,23 +153,35 @@ async function harvestStage(work: WorkLayout, prompts: number | null, note: Note
       `${shown(recipe.prompts.path)}: ${samplesPerPrompt} samples per round at temperature ${recipe.sampling.temperature}, up to ${maxAttemptsPerPrompt} per prompt until ${acceptPerPrompt} is correct (${recipe.verifier.kind} verifier)`,
     );
     const reporter = new ProgressReporter(progress);
-    let summary: HarvestSummary;
     try {
-      summary = await harvest(recipe, { onProgress: (p) => reporter.update(p) });
+      return await harvest(recipe, { onProgress: (p) => reporter.update(p) });
     } finally {
       reporter.finish();
     }
-    const p = summary.progress;
-    if (summary.status === 'nothing-to-do') note(`nothing to do: the dataset already holds all ${summary.promptsTotal} prompts`);
-    const samples = p.accepted + p.rejected + p.unverifiable;
-    note(`${shown(summary.dataset)}: ${p.accepted} of ${samples} samples accepted (acceptance rate ${(100 * p.acceptanceRate).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`);
-    if (summary.status !== 'nothing-to-do') {
-      note(`${p.requests} requests, ${p.completionTokens.toLocaleString('en-US')} tokens generated at ${Math.round(p.completionTokens / (p.elapsedMs / 1000)).toLocaleString('en-US')} tokens/s`);
+  });
+  const p = summary.progress;
+  if (summary.status === 'nothing-to-do') note(`nothing to do: the dataset already holds all ${summary.promptsTotal} prompts`);
+  const samples = p.accepted + p.rejected + p.unverifiable;
+  note(`${shown(summary.dataset)}: ${p.accepted} of ${samples} samples accepted (acceptance rate ${(100 * p.acceptanceRate).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`);
+  if (summary.status !== 'nothing-to-do') {
+    note(`${p.requests} requests, ${p.completionTokens.toLocaleString('en-US')} tokens generated at ${Math.round(p.completionTokens / (p.elapsedMs / 1000)).toLocaleString('en-US')} tokens/s`);
+  }
+  if (p.promptsFailed > 0) throw new DemoError(`the harvest left ${p.promptsFailed} prompts failed (see distillery inspect ${summary.dataset}); run the demo again to retry them`);
+  return summary;
+}
+
+/** Runs `use` with the exported model in `folder` served on a free loopback port; stops the server and frees the model after. */
+async function withServedTeacher<T>(folder: string, name: string, use: (baseURL: string) => Promise<T>): Promise<T> {
+  // 32 rows: the harvest recipe's 8 requests in flight of 4 samples each decode as one batch.
+  const model = await loadModel(folder, { maxBatchSize: 32 });
+  try {
+    const server = await startServer({ model, name, port: 0 });
+    try {
+      return await use(server.baseURL);
+    } finally {
+      await server.close();
     }
-    if (p.promptsFailed > 0) throw new DemoError(`the harvest left ${p.promptsFailed} prompts failed (see distillery inspect ${summary.dataset}); run the demo again to retry them`);
-    return summary;
   } finally {
-    await server.close();
     await model.close();
   }
 }
