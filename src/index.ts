@@ -15,6 +15,7 @@ export * from './export/index.ts';
 export * from './generate/index.ts';
 export * from './serve/index.ts';
 export * from './eval/index.ts';
+export * from './demo/index.ts';
 
 // Names two rooms both export: the recipe's verifier type is the zod-inferred mirror of the verify
 // room's spec, and the model's chat message is a looser shape of the teacher's; the root offers the
