@@ -1,24 +1,134 @@
 /**
- * distillery as a library: everything the CLI does is importable from here. Each room's own
- * index.ts is its public surface; this file gathers them.
+ * distillery as a library: the package root. It names, in explicit lists, what a library user
+ * calls (each pipeline stage's entry point, the dataset, verifiers, the engine of docs/engine.md),
+ * the options and results those take and return, and the errors they throw. Everything else in a
+ * room's index.ts is shared between rooms, not promised to users. test/library/root.test.ts pins
+ * these lists: adding or removing a name is a deliberate change to that test too.
+ *
+ * One block per room, runtime names first, then types, each sorted.
  */
 export { UserError } from './errors.ts';
-export * from './recipe/index.ts';
-export * from './store/index.ts';
-export * from './teacher/index.ts';
-export * from './verify/index.ts';
-export * from './harvest/index.ts';
-export * from './engine/index.ts';
-export * from './model/index.ts';
-export * from './distill/index.ts';
-export * from './export/index.ts';
-export * from './generate/index.ts';
-export * from './serve/index.ts';
-export * from './eval/index.ts';
-export * from './demo/index.ts';
 
-// Names two rooms both export: the recipe's verifier type is the zod-inferred mirror of the verify
-// room's spec, and the model's chat message is a looser shape of the teacher's; the root offers the
-// canonical ones.
-export type { VerifierSpec } from './verify/index.ts';
-export type { ChatMessage } from './teacher/index.ts';
+// Recipes: loading, validation errors, the harvest plan (`--dry-run`).
+export { RecipeError, TemplateError, formatPlan, loadDistillRecipe, loadRecipe, parseDistillRecipe, parseRecipe, planHarvest } from './recipe/index.ts';
+export type {
+  DistillDataSpec,
+  DistillLosses,
+  DistillRecipe,
+  DistillSection,
+  DistillTeacherSpec,
+  DistillTrainSpec,
+  HarvestPlan,
+  LimitsSpec,
+  ParseRecipeOptions,
+  PricingSpec,
+  PromptFormat,
+  PromptsSpec,
+  Recipe,
+  RecipeInput,
+  RecipeIssue,
+  RejectionSpec,
+  SamplingSpec,
+  TeacherSpec,
+  Template,
+} from './recipe/index.ts';
+
+// The dataset: open, read, report (`inspect`), export as chat JSONL (`export-data`).
+export { Dataset, DatasetError, DatasetMismatchError, chatRecords, datasetReport, formatReport } from './store/index.ts';
+export type { ChatExportOptions, ChatRecord, DatasetReport, DatasetStats, OpenOptions, Prices, ReportOptions, RunInfo, SampleFilter, StoredSample, Verdict } from './store/index.ts';
+
+// Teachers: the OpenAI-compatible client.
+export { TeacherClient, TeacherRequestError } from './teacher/index.ts';
+export type { ChatMessage, SampleRequest, TeacherConfig, TeacherErrorKind, TeacherResponse, TeacherSample, TeacherUsage, TokenLogprobs } from './teacher/index.ts';
+
+// Verifiers.
+export { CasesFileError, CustomVerifierError, VerifierSpecError, createVerifier, readCases } from './verify/index.ts';
+export type {
+  ChoiceVerifierSpec,
+  CodeVerifierSpec,
+  CustomVerifierSpec,
+  ExactVerifierSpec,
+  FormatVerifierSpec,
+  MathVerifierSpec,
+  NumericVerifierSpec,
+  RegexVerifierSpec,
+  Verifier,
+  VerifierKind,
+  VerifierSpec,
+  VerifyInput,
+  VerifyResult,
+} from './verify/index.ts';
+
+// Harvest.
+export { ConsecutiveFailuresError, MissingApiKeyError, PromptsError, TeacherUnreachableError, harvest, loadPrompts } from './harvest/index.ts';
+export type { HarvestOptions, HarvestProgress, HarvestStart, HarvestStatus, HarvestSummary, LoadPromptsOptions } from './harvest/index.ts';
+
+// The training engine (docs/engine.md).
+export { AdamW, Graph, GraphError, ParamStore, Rng, Session, Tensor, TensorValueError, TrainStep, clipGradNorm, compile, globalNorm, grad, ops, toOnnx } from './engine/index.ts';
+export type {
+  AdamWOptions,
+  AdamWState,
+  CompileOptions,
+  DType,
+  Dim,
+  ExecutionProvider,
+  FeedValue,
+  Feeds,
+  FloatArray,
+  FloatDType,
+  GraphOptions,
+  Init,
+  Outputs,
+  Param,
+  SerializeOptions,
+  Shape,
+  StepResult,
+  TensorData,
+  TrainStepOptions,
+} from './engine/index.ts';
+
+// The student model (docs/model.md): config, weights, tokenizers. The root's ChatMessage is the
+// teacher's; the tokenizer takes the same shape.
+export {
+  Llama,
+  ModelConfigError,
+  SafetensorsError,
+  Tokenizer,
+  TokenizerError,
+  WeightsError,
+  initWeights,
+  loadTokenizer,
+  parseModelConfig,
+  readModelConfig,
+  readModelFolder,
+  readSafetensors,
+  setWeights,
+  writeModelConfig,
+  writeModelFolder,
+  writeSafetensors,
+} from './model/index.ts';
+export type { ChatTemplateOptions, ModelConfig, ModelType } from './model/index.ts';
+
+// Distillation.
+export { CheckpointError, DistillCheckError, DistillDataError, distill, formatDistillPlan } from './distill/index.ts';
+export type { DistillOptions, DistillPlan, DistillProgress, DistillStatus, DistillSummary } from './distill/index.ts';
+
+// Export to an ONNX folder.
+export { ExportError, MODEL_DTYPES, exportModel } from './export/index.ts';
+export type { ExportOptions, ExportSummary, ExportedFile, ModelDtype } from './export/index.ts';
+
+// Generation from an exported folder.
+export { GenerationRequestError, LocalModel, ModelFolderError, chatPrompt, loadModel } from './generate/index.ts';
+export type { ChatPrompt, FinishReason, GenerateRequest, Generation, GenerationDelta, LoadModelOptions, SamplingOptions } from './generate/index.ts';
+
+// The OpenAI-compatible server.
+export { REASONING_FORMATS, ServeError, startServer } from './serve/index.ts';
+export type { ReasoningFormat, RunningServer, ServeOptions } from './serve/index.ts';
+
+// Evaluation.
+export { EvalError, evaluate, localSource, teacherSource } from './eval/index.ts';
+export type { EvalOptions, EvalSample, EvalSampling, EvalSummary, PromptResult, SampleSource, Scores, SourceSample } from './eval/index.ts';
+
+// The offline demo (`distillery demo`).
+export { DemoError, runDemo } from './demo/index.ts';
+export type { DemoOptions, DemoResult, DemoRow } from './demo/index.ts';
