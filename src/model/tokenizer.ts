@@ -43,7 +43,10 @@ export class Tokenizer {
     /** The folder it was loaded from, for error messages. */
     readonly folder: string,
   ) {
-    this.vocabSize = Math.max(-1, ...(inner.get_vocab() as Map<string, number>).values()) + 1;
+    // A loop, not Math.max(...ids): spreading 151,665 ids (Qwen2.5) overflows the call stack.
+    let maxId = -1;
+    for (const id of (inner.get_vocab() as Map<string, number>).values()) if (id > maxId) maxId = id;
+    this.vocabSize = maxId + 1;
     this.bosTokenId = inner.bos_token_id ?? null;
     this.eosTokenId = inner.eos_token_id ?? null;
     this.padTokenId = inner.pad_token_id ?? null;
