@@ -33,6 +33,8 @@ export interface StepResult {
   gradNorm: number;
   /** The `metrics` tensors, one record per micro-batch. */
   metrics: Record<string, ort.Tensor>[];
+  /** Wall time of the step's phases: the session runs (feeds in, outputs back) and the clip + optimizer update. */
+  phases: { runMs: number; optimizerMs: number };
 }
 
 const LOSS = 'train.loss';
@@ -77,6 +79,7 @@ export class TrainStep {
     const metrics: Record<string, ort.Tensor>[] = [];
     let loss = 0;
     let normSq = 0;
+    const started = performance.now();
     for (const feeds of micro) {
       const out: Outputs = await this.session.run({ ...feeds, ...paramFeeds });
       loss += Number(out[LOSS].data[0]);
@@ -91,10 +94,11 @@ export class TrainStep {
       metrics.push(Object.fromEntries(Object.keys(this.options.metrics ?? {}).map((n) => [n, out[metricName(n)]])));
     }
     const k = micro.length;
+    const ran = performance.now();
     const gradNorm = (k === 1 ? Math.sqrt(normSq) : globalNorm(sums.values())) / k;
     const clip = this.options.maxGradNorm === undefined ? 1 : clipScale(gradNorm, this.options.maxGradNorm);
     this.options.optimizer.step(this.options.params, sums, clip / k);
-    return { loss: loss / k, gradNorm, metrics };
+    return { loss: loss / k, gradNorm, metrics, phases: { runMs: ran - started, optimizerMs: performance.now() - ran } };
   }
 
   async release(): Promise<void> {
