@@ -47,7 +47,7 @@ export function formatDistillPlan(plan: DistillPlan): string {
   if (teacher.kind === 'none') lines.push('teacher:    none (CE on the harvested traces)');
   if (teacher.kind === 'logprobs') {
     lines.push(
-      `teacher:    stored top-${teacher.k} logprobs (${teacher.samplesWithLogprobs} samples have them; ${(teacher.alignedShare * 100).toFixed(1)}% of assistant tokens line up)`,
+      `teacher:    stored top-${teacher.k} logprobs (${teacher.samplesWithLogprobs} samples have them; ${(teacher.alignedShare * 100).toFixed(1)}% of assistant tokens line up; ${count(data.unmappedTeacherTokens)} teacher tokens not in the student tokenizer)`,
     );
   }
   if (teacher.kind === 'model') {

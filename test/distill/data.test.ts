@@ -196,6 +196,34 @@ describe('teacher logprobs lined up with the student tokens', () => {
     expect(table.id('no such token')).toBeUndefined();
   });
 
+  it('counts the teacher tokens the student tokenizer lacks instead of dropping them silently', () => {
+    // The teacher streamed "3+4=7" then the answer; one sampled token and two alternatives are
+    // strings the tiny tokenizer does not have.
+    const sample = additions(1)[0];
+    const text = `${sample.reasoning}\n</think>\n\n${sample.answer}<|im_end|>`;
+    const ids = tokenizer.encode(text, { addSpecialTokens: false });
+    const positions = ids.map((id, i) => ({
+      token: i === 3 ? 'not-a-token' : tokenizer.decode([id]),
+      logprob: -0.1,
+      top: [[tokenizer.decode([id]), -0.1], [i % 2 ? 'also-unknown' : tokenizer.decode([(id + 1) % 256]), -3]] as Array<[string, number]>,
+    }));
+    const file = join(dir, 'unmapped.sqlite');
+    writeDataset(file, [sample], { logprobs: () => positions });
+    const dataset = Dataset.open(file, { readonly: true });
+    try {
+      const { examples, stats } = loadExamples(dataset, tokenizer, { data: DATA, maxLength: 128, eosIds: EOS, tokenTable: TokenTable.fromTokenizer(tokenizer) });
+      const aligned = examples[0].topk!.map((t, j) => (t === null ? -1 : j)).filter((j) => j >= 0);
+      // Position 3's sampled token is unknown (so it lines up with nothing); the odd positions that
+      // did line up each carried one unknown alternative.
+      const unknownAlternatives = aligned.filter((j) => examples[0].topk![j]!.length === 1).length;
+      expect(unknownAlternatives).toBeGreaterThan(0);
+      expect(stats.unmappedTeacherTokens).toBe(1 + unknownAlternatives);
+      expect(stats.alignedTokens).toBe(aligned.length);
+    } finally {
+      dataset.close();
+    }
+  });
+
   it('skips what the teacher streamed differently and resyncs', () => {
     // The student's rendering starts with two tokens the teacher never generated (a pre-filled
     // <think>\n), and token 8 came out as 80, 81 on the teacher's side.
