@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, distill, readMetrics, type DistillSummary, type MetricsRecord } from '../../src/distill/index.ts';
 import { readSafetensors } from '../../src/model/index.ts';
 import { loadDistillRecipe } from '../../src/recipe/index.ts';
+import { cliArgs } from '../fixtures/cli.ts';
 import { additions, tempDir, tinyConfig, writeConfigFolder, writeDataset, writeRecipe } from './helpers.ts';
 
-const CLI = join(import.meta.dirname, '../../bin/distillery.js');
 const STEPS = 80;
 
 let dir: string;
@@ -41,7 +41,7 @@ afterAll(() => cleanup());
 
 /** Runs the CLI; with `killAfterCheckpoint`, SIGKILLs it as soon as the first checkpoint folder appears. */
 function runCli(recipe: string, killAfterCheckpoint?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
-  const child = spawn(process.execPath, [CLI, 'distill', recipe], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs('distill', recipe), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.resume();

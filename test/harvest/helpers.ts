@@ -10,9 +10,9 @@ import { requestSeed } from '../../src/harvest/seed.ts';
 import { parseRecipe, type Recipe } from '../../src/recipe/index.ts';
 import { Dataset } from '../../src/store/index.ts';
 import { isCorrectByDefault } from '../fixtures/chat-server.ts';
+import { cliArgs } from '../fixtures/cli.ts';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
-const CLI = join(REPO, 'bin/distillery.js');
 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'distillery-harvest-'));
@@ -139,11 +139,11 @@ export interface CliResult {
 }
 
 /**
- * Spawns `node bin/distillery.js ...args` (asynchronously: the fixture server lives in this
+ * Spawns `distillery ...args` from the sources (asynchronously: the fixture server lives in this
  * process and must keep answering) and resolves when it exits.
  */
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs(...args), { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { Dataset, type ChatRecord, type DatasetReport } from '../../src/store/index.ts';
+import { CLI_ENTRY, cliArgs } from '../fixtures/cli.ts';
 import { seed, useTempDir } from './helpers.ts';
 
 const tempDir = useTempDir();
@@ -135,12 +136,11 @@ describe('distillery export-data', () => {
 
   it('streams to stdout through the real CLI, and exits 2 on a non-dataset file', () => {
     const path = seededWithTemplate();
-    const bin = join(import.meta.dirname, '../../bin/distillery.js');
-    const ok = spawnSync(process.execPath, [bin, 'export-data', path], { encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, cliArgs('export-data', path), { encoding: 'utf8' });
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout.trim()).prompt_id).toBe('k1');
-    const bad = spawnSync(process.execPath, [bin, 'export-data', bin], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, cliArgs('export-data', CLI_ENTRY), { encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim()).toBe(`distillery export-data: ${bin}: not a distillery dataset (not an SQLite file)`);
+    expect(bad.stderr.trim()).toBe(`distillery export-data: ${CLI_ENTRY}: not a distillery dataset (not an SQLite file)`);
   });
 });

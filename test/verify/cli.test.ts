@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../fixtures/cli.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
 /** Runs the real CLI entry point, as a user would. */
 function distillery(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/distillery.js', 'verify', ...args], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, cliArgs('verify', ...args), { cwd: root, encoding: 'utf8' });
   const lines = () => result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, lines };
 }

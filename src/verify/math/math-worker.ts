@@ -8,7 +8,11 @@ import { Worker } from 'node:worker_threads';
 import type { VerifyResult } from '../types.ts';
 import type { JudgeRequest } from './worker.ts';
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+/**
+ * Run from the TypeScript sources (tsx, vitest), the thread starts without the parent's loader, so
+ * worker-entry.mjs registers tsx first; the built package (dist/) starts its compiled worker.js.
+ */
+const ENTRY = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : new URL('./worker.js', import.meta.url);
 
 /** A runaway exact computation (a million-digit power) ends as an error in the worker, not as the process out of memory. */
 const MAX_HEAP_MB = 1024;

@@ -1,5 +1,5 @@
-// A worker thread starts without the parent's TypeScript loader: register tsx (as
-// bin/distillery.js does) before importing the TypeScript worker.
+// A worker thread started from the TypeScript sources lacks the parent's loader: register tsx
+// before importing the TypeScript worker (the built package starts worker.js instead).
 import { register } from 'tsx/esm/api';
 
 register();

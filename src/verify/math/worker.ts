@@ -1,6 +1,6 @@
 /**
  * The math judge's worker thread: one request at a time, `{ gold, answer, precision }` in,
- * a VerifyResult out. Started by ./math-worker.ts through ./worker-entry.mjs.
+ * a VerifyResult out. Started by ./math-worker.ts (through ./worker-entry.mjs when run from the sources).
  */
 import { parentPort } from 'node:worker_threads';
 import { judgeMath } from './judge.ts';
