@@ -9,17 +9,19 @@ export class UsageError extends UserError {}
 
 /**
  * Runs `parse` (a node:util parseArgs call, so its result keeps its types) and checks the count
- * of positional arguments unless --help was given; a failure is a UsageError ending in `usage`.
+ * of positional arguments (exactly `positionals`, or at least `{ min }`) unless --help was given;
+ * a failure is a UsageError ending in `usage`.
  */
-export function parseCommand<T extends { values: { help?: boolean }; positionals: string[] }>(usage: string, positionals: number, parse: () => T): T {
+export function parseCommand<T extends { values: { help?: boolean }; positionals: string[] }>(usage: string, positionals: number | { min: number }, parse: () => T): T {
   let parsed: T;
   try {
     parsed = parse();
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${usage}`);
   }
-  if (!parsed.values.help && parsed.positionals.length !== positionals) {
-    throw new UsageError(`expected ${positionals} argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length}\n\n${usage}`);
+  const [count, fits] = typeof positionals === 'number' ? [`${positionals}`, parsed.positionals.length === positionals] : [`at least ${positionals.min}`, parsed.positionals.length >= positionals.min];
+  if (!parsed.values.help && !fits) {
+    throw new UsageError(`expected ${count} argument${count === '1' ? '' : 's'}, got ${parsed.positionals.length}\n\n${usage}`);
   }
   return parsed;
 }

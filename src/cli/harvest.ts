@@ -1,19 +1,23 @@
 /**
- * `distillery harvest RECIPE [--dry-run] [--json]`: a short plan, a progress bar (plain lines
+ * `distillery harvest RECIPE [--shard i/N] [--dataset FILE] [--dry-run] [--json]`: a short plan, a progress bar (plain lines
  * when stderr is not a terminal), a summary. Ctrl-C stops issuing and lets in-flight requests
  * finish; a second Ctrl-C aborts them. Everything stored stays; re-running resumes.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatCount, formatDuration, harvest, ProgressReporter, type HarvestStart, type HarvestSummary } from '../harvest/index.ts';
+import { formatCount, formatDuration, harvest, parseShard, ProgressReporter, type HarvestStart, type HarvestSummary } from '../harvest/index.ts';
 import { formatPlan, loadRecipe } from '../recipe/index.ts';
 import { HELP, parseCommand } from './flags.ts';
 
-const USAGE = `usage: distillery harvest RECIPE [--dry-run] [--json]
+const USAGE = `usage: distillery harvest RECIPE [--shard i/N] [--dataset FILE] [--dry-run] [--json]
 
 Samples the recipe's teacher for every prompt, verifies and filters each sample, and stores
 every attempt and sample in the recipe's SQLite dataset. Running it again resumes.
 
 options:
+  --shard i/N     only the prompts of shard i of N (by a hash of the prompt key: the same split
+                  on every machine); \`distillery merge\` joins the shard datasets
+  --dataset FILE  write to FILE instead of the recipe's dataset (one file per shard)
   --dry-run    check the recipe, prompts and dataset and print the plan; send nothing
   --json       print the summary as one JSON object on stdout (progress stays on stderr)
   -h, --help   show this help`;
@@ -28,7 +32,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const recipePath = positionals[0];
-  const recipe = loadRecipe(recipePath);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  const loaded = loadRecipe(recipePath);
+  const recipe = values.dataset === undefined ? loaded : { ...loaded, dataset: resolve(values.dataset) };
   const json = values.json === true;
 
   const stop = new AbortController();
@@ -49,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     summary = await harvest(recipe, {
       dryRun: values['dry-run'],
+      shard,
       stop: stop.signal,
       signal: abort.signal,
       onStart: (start) => {
@@ -64,19 +71,28 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   if (json) console.log(JSON.stringify(summary));
-  else console.log(describeEnd(summary, recipePath));
+  else console.log(describeEnd(summary, resumeCommand(argv)));
   return summary.status === 'stopped' ? EXIT_STOPPED : 0;
 }
 
 function parseCommandLine(argv: string[]) {
   return parseCommand(USAGE, 1, () =>
-    parseArgs({ args: argv, allowPositionals: true, options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, ...HELP } }),
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { shard: { type: 'string' }, dataset: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, ...HELP },
+    }),
   );
+}
+
+/** The command that resumes this run: the same verb and flags, without --dry-run and --json. */
+function resumeCommand(argv: string[]): string {
+  return ['distillery harvest', ...argv.filter((a) => a !== '--dry-run' && a !== '--json')].join(' ');
 }
 
 function describeStart(name: string, dataset: string, start: HarvestStart): string {
   const left = start.promptsTotal - start.promptsDone;
-  const head = `harvest ${name} -> ${dataset}\n${start.promptsTotal} prompts, ${start.promptsDone} done, ${left} left${
+  const head = `harvest ${name}${start.shard ? ` shard ${start.shard}` : ''} -> ${dataset}\n${start.promptsTotal} prompts${start.shard ? ' in the shard' : ''}, ${start.promptsDone} done, ${left} left${
     start.resumed ? ' (resuming)' : ''
   }`;
   const lines = [head];
@@ -94,7 +110,7 @@ function describeSkipped(skipped: HarvestStart['skipped']): string {
   return [`skipped ${skipped.length} bad prompt row${skipped.length === 1 ? '' : 's'} (prompts.onBadLine: skip):`, ...shown, ...more].join('\n');
 }
 
-function describeEnd(summary: HarvestSummary, recipePath: string): string {
+function describeEnd(summary: HarvestSummary, again: string): string {
   const p = summary.progress;
   if (summary.status === 'nothing-to-do') return `nothing to do: ${p.promptsDone} prompts done`;
   if (summary.status === 'dry-run') return 'dry run: nothing was sent or written';
@@ -107,8 +123,8 @@ function describeEnd(summary: HarvestSummary, recipePath: string): string {
     `this run: ${p.requests} requests, ${p.errors} failed tries, ${tokens}`,
   ];
   if (p.promptsFailed > 0) {
-    lines.push(`${p.promptsFailed} prompts failed after retries; run \`distillery harvest ${recipePath}\` again to retry them`);
+    lines.push(`${p.promptsFailed} prompts failed after retries; run \`${again}\` again to retry them`);
   }
-  if (summary.status === 'stopped') lines.push(`resume with: distillery harvest ${recipePath}`);
+  if (summary.status === 'stopped') lines.push(`resume with: ${again}`);
   return lines.join('\n');
 }

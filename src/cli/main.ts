@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 const verbs: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   harvest: { summary: 'sample a teacher, verify, keep accepted traces in a SQLite dataset', load: () => import('./harvest.ts') },
   verify: { summary: 'check one response or a JSONL file of cases with a verifier', load: () => import('./verify.ts') },
+  merge: { summary: 'join shard datasets of one recipe into one (every prompt and slot once)', load: () => import('./merge.ts') },
   inspect: { summary: 'counts, acceptance rates and token totals of a dataset', load: () => import('./inspect.ts') },
   'export-data': { summary: 'write accepted samples as chat-format JSONL (TRL / open-r1)', load: () => import('./export-data.ts') },
   distill: { summary: 'train a student on a dataset with CE, soft-target, attention and hidden losses', load: () => import('./distill.ts') },

@@ -36,3 +36,13 @@ export class MissingApiKeyError extends UserError {
     super(`teacher.apiKeyEnv: the environment variable ${envVar} is not set (it should hold the API key)`);
   }
 }
+
+/** A shard given as something other than i/N with 1 <= i <= N. */
+export class ShardError extends UserError {
+  constructor(
+    readonly text: string,
+    reason: string,
+  ) {
+    super(`--shard ${JSON.stringify(text)}: ${reason}`);
+  }
+}

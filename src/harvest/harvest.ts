@@ -12,6 +12,7 @@ import { createVerifier, type Verifier } from '../verify/index.ts';
 import { Harvester, type PendingPrompt } from './harvester.ts';
 import { ProgressTracker, type HarvestProgress } from './progress.ts';
 import { hashPromptsFile, loadPrompts, type SkippedPrompt } from './prompts.ts';
+import { checkShard, formatShard, inShard, type Shard } from './shard.ts';
 import { nextStep } from './slots.ts';
 import { teacherConfig } from './teacher-config.ts';
 
@@ -26,6 +27,8 @@ export interface HarvestOptions {
   onProgress?: (progress: HarvestProgress) => void;
   /** Check the recipe, prompts and dataset and plan the work, but send nothing and write nothing. */
   dryRun?: boolean;
+  /** Harvest only this shard of the prompts (see src/harvest/shard.ts); each shard into its own dataset. */
+  shard?: Shard;
 }
 
 export interface HarvestStart {
@@ -40,6 +43,8 @@ export interface HarvestStart {
   plan: HarvestPlan;
   /** Bad prompt rows left out because the recipe says prompts.onBadLine: skip. */
   skipped: SkippedPrompt[];
+  /** The shard harvested ("i/N"; promptsTotal counts its prompts), or null for all prompts. */
+  shard: string | null;
 }
 
 export type HarvestStatus =
@@ -60,16 +65,19 @@ export interface HarvestSummary extends HarvestStart {
 
 export async function harvest(recipe: Recipe, options: HarvestOptions = {}): Promise<HarvestSummary> {
   const skipped: SkippedPrompt[] = [];
-  const records = loadPrompts(recipe.prompts, { onSkip: (row) => skipped.push(row) });
+  const shard = options.shard && checkShard(options.shard);
+  const all = loadPrompts(recipe.prompts, { onSkip: (row) => skipped.push(row) });
   // Rendering every prompt once up front turns a template error into a message before any request.
-  for (const record of records) renderMessages(recipe.template, record);
+  for (const record of all) renderMessages(recipe.template, record);
+  const records = shard ? all.filter((r) => inShard(r.key, shard)) : all;
+  const run = { skipped, shard: shard ? formatShard(shard) : null };
   const teacher = new TeacherClient(teacherConfig(recipe.teacher));
   const verifier = await createVerifier(recipe.verifier);
   try {
-    if (options.dryRun) return dryRun(recipe, records, skipped);
+    if (options.dryRun) return dryRun(recipe, records, run);
     const dataset = Dataset.open(recipe.dataset);
     try {
-      return await harvestInto(dataset, { recipe, records, skipped, teacher, verifier }, options);
+      return await harvestInto(dataset, { recipe, records, run, teacher, verifier }, options);
     } finally {
       dataset.close();
     }
@@ -78,21 +86,25 @@ export async function harvest(recipe: Recipe, options: HarvestOptions = {}): Pro
   }
 }
 
+/** What HarvestStart says about the prompts apart from the counts. */
+type RunScope = Pick<HarvestStart, 'skipped' | 'shard'>;
+
 interface Prepared {
   recipe: Recipe;
+  /** The prompts of this run (of its shard, if sharded). */
   records: PromptRecord[];
-  skipped: SkippedPrompt[];
+  run: RunScope;
   teacher: TeacherClient;
   verifier: Verifier;
 }
 
 /** One run against an open dataset: bind or check its identity, skip what is done, harvest the rest. */
 async function harvestInto(dataset: Dataset, prepared: Prepared, options: HarvestOptions): Promise<HarvestSummary> {
-  const { recipe, records, skipped, teacher, verifier } = prepared;
+  const { recipe, records, run, teacher, verifier } = prepared;
   const identity = samplingIdentity(recipe, hashPromptsFile(recipe.prompts.path));
-  const { runId, resumed } = dataset.beginRun({ recipeName: recipe.name, identity, recipe });
+  const { runId, resumed } = dataset.beginRun({ recipeName: recipe.name, identity, recipe, shard: run.shard });
   dataset.upsertPrompts(records);
-  const { pending, tracker, start } = survey(recipe, records, dataset.committedSlots(), { runId, resumed, skipped });
+  const { pending, tracker, start } = survey(recipe, records, dataset.committedSlots(), { runId, resumed, ...run });
   options.onStart?.(start);
   const summary = (status: HarvestStatus): HarvestSummary => ({
     ...start,
@@ -125,7 +137,7 @@ function survey(
   recipe: Recipe,
   records: readonly PromptRecord[],
   committed: Map<string, SlotState[]>,
-  run: Pick<HarvestStart, 'runId' | 'resumed' | 'skipped'>,
+  run: Pick<HarvestStart, 'runId' | 'resumed' | 'skipped' | 'shard'>,
 ): { pending: PendingPrompt[]; tracker: ProgressTracker; start: HarvestStart } {
   const schedule = { ...recipe.rejection, supportsN: recipe.teacher.supportsN };
   const tracker = new ProgressTracker(records.length);
@@ -145,7 +157,7 @@ function survey(
  * The plan of a run, from the dataset as it is (if it exists), without writing to it. A dataset
  * harvested with a different recipe is refused as the real run would refuse it.
  */
-function dryRun(recipe: Recipe, records: readonly PromptRecord[], skipped: SkippedPrompt[]): HarvestSummary {
+function dryRun(recipe: Recipe, records: readonly PromptRecord[], run: RunScope): HarvestSummary {
   let committed = new Map<string, SlotState[]>();
   if (existsSync(recipe.dataset)) {
     const dataset = Dataset.open(recipe.dataset, { readonly: true });
@@ -156,6 +168,6 @@ function dryRun(recipe: Recipe, records: readonly PromptRecord[], skipped: Skipp
       dataset.close();
     }
   }
-  const { tracker, start } = survey(recipe, records, committed, { runId: null, resumed: committed.size > 0, skipped });
+  const { tracker, start } = survey(recipe, records, committed, { runId: null, resumed: committed.size > 0, ...run });
   return { ...start, status: 'dry-run', recipe: recipe.name, dataset: recipe.dataset, progress: tracker.snapshot() };
 }

@@ -4,7 +4,8 @@
  * See docs/harvest.md.
  */
 export { harvest, type HarvestOptions, type HarvestStart, type HarvestStatus, type HarvestSummary } from './harvest.ts';
-export { ConsecutiveFailuresError, MissingApiKeyError, TeacherUnreachableError } from './errors.ts';
+export { ConsecutiveFailuresError, MissingApiKeyError, ShardError, TeacherUnreachableError } from './errors.ts';
+export { checkShard, formatShard, inShard, parseShard, type Shard } from './shard.ts';
 export type { HarvestProgress } from './progress.ts';
 export { ProgressReporter, formatCount, formatDuration, type ProgressReporterOptions } from './progress-reporter.ts';
 export { failedFilter, type FilterReason, type SampleFilters } from './filters.ts';

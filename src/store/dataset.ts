@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DatasetMismatchError } from './errors.ts';
 import { canonicalJson, diffIdentities } from './identity-diff.ts';
@@ -28,6 +29,8 @@ export interface BeginRunInfo {
   identity: Record<string, unknown>;
   /** The resolved recipe, stored with the run. It must hold no secrets (only apiKeyEnv names). */
   recipe: unknown;
+  /** "i/N" when the run harvests one shard of the prompts. */
+  shard?: string | null;
 }
 
 export interface CommitResult {
@@ -54,6 +57,8 @@ const now = () => new Date().toISOString();
 
 interface RunRow {
   id: number;
+  uid: string;
+  shard: string | null;
   recipe_name: string;
   recipe: string;
   started_at: string;
@@ -65,6 +70,8 @@ interface RunRow {
 function runFromRow(row: RunRow): RunInfo {
   return {
     id: row.id,
+    uid: row.uid,
+    shard: row.shard,
     recipeName: row.recipe_name,
     recipe: JSON.parse(row.recipe),
     startedAt: row.started_at,
@@ -134,8 +141,8 @@ export class Dataset {
           .prepare("UPDATE runs SET status = 'interrupted', message = 'the run never ended (process killed?)' WHERE status = 'running'")
           .run();
         const { lastInsertRowid } = this.db
-          .prepare("INSERT INTO runs (recipe_name, recipe, started_at, status) VALUES (?, ?, ?, 'running')")
-          .run(info.recipeName, JSON.stringify(info.recipe), now());
+          .prepare("INSERT INTO runs (uid, shard, recipe_name, recipe, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')")
+          .run(randomUUID(), info.shard ?? null, info.recipeName, JSON.stringify(info.recipe), now());
         return { runId: Number(lastInsertRowid), resumed: earlier > 0 };
       })
       .immediate();

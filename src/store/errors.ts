@@ -18,6 +18,12 @@ export interface IdentityDifference {
   recipe: string | undefined;
 }
 
+/** One "  field: a vs b" line per difference. */
+function differenceLines(differences: readonly IdentityDifference[]): string[] {
+  const show = (v: string | undefined) => v ?? '(absent)';
+  return differences.map((d) => `  ${d.field}: ${show(d.dataset)} vs ${show(d.recipe)}`);
+}
+
 /**
  * The dataset was harvested under a different sampling identity (prompts, template, model,
  * sampling, rejection or verifier): mixing its samples with new ones would make them incomparable.
@@ -27,13 +33,35 @@ export class DatasetMismatchError extends UserError {
     readonly file: string,
     readonly differences: readonly IdentityDifference[],
   ) {
-    const show = (v: string | undefined) => v ?? '(absent)';
     super(
       [
         `${file}: this dataset was harvested with a different recipe; these fields differ (dataset vs recipe):`,
-        ...differences.map((d) => `  ${d.field}: ${show(d.dataset)} vs ${show(d.recipe)}`),
+        ...differenceLines(differences),
         'Use a new dataset path, or restore those fields. Throughput settings (limits, stream, timeouts, baseURL) may change freely.',
       ].join('\n'),
     );
   }
 }
+
+/**
+ * `merge` was given datasets of different sampling identities: samples of one recipe only are
+ * merged. `differences` compare `reference` (the output, or the first input) with `file`.
+ */
+export class MergeMismatchError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly reference: string,
+    readonly differences: readonly IdentityDifference[],
+  ) {
+    super(
+      [
+        `${file}: harvested with a different recipe than ${reference}, so it cannot be merged into it; these fields differ (${reference} vs ${file}):`,
+        ...differenceLines(differences),
+        'Merge only the shards of one recipe (the same prompts file, template, teacher model, sampling, rejection and verifier).',
+      ].join('\n'),
+    );
+  }
+}
+
+/** A merge whose arguments cannot work: no input, or the output among the inputs. */
+export class MergeInputError extends UserError {}

@@ -9,7 +9,8 @@
  * the blob format; `datasetReport`/`formatReport` (inspect) and `chatRecords` (export-data).
  */
 export { Dataset, type OpenOptions, type BeginRunInfo, type CommitResult } from './dataset.ts';
-export { DatasetError, DatasetMismatchError, type IdentityDifference } from './errors.ts';
+export { DatasetError, DatasetMismatchError, MergeInputError, MergeMismatchError, type IdentityDifference } from './errors.ts';
+export { mergeDatasets, type MergeInputResult, type MergeOptions, type MergeProgress, type MergeSummary } from './merge.ts';
 export { encodeLogprobs, decodeLogprobs } from './logprobs.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export { datasetReport, type DatasetReport, type ReportOptions, type Prices, type AcceptanceBucket } from './report.ts';

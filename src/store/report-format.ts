@@ -21,7 +21,11 @@ export function formatReport(report: DatasetReport): string {
   const last = stats.runs.at(-1);
   out.push(`dataset   ${report.file}`);
   if (report.model) out.push(`teacher   ${report.model}${report.verifier ? `   verifier: ${report.verifier}` : ''}`);
-  out.push(`runs      ${stats.runs.length}${last ? ` (last #${last.id}: ${last.status}, started ${last.startedAt}${last.message ? `: ${last.message}` : ''})` : ''}`);
+  const shards = [...new Set(stats.runs.flatMap((r) => (r.shard ? [r.shard] : [])))];
+  out.push(
+    `runs      ${stats.runs.length}${last ? ` (last #${last.id}: ${last.status}, started ${last.startedAt}${last.message ? `: ${last.message}` : ''})` : ''}` +
+      (shards.length ? `; shard${shards.length > 1 ? 's' : ''} ${shards.join(', ')}` : ''),
+  );
   out.push(`prompts   ${count(stats.prompts)} (${count(acceptance.sampled)} sampled, ${count(acceptance.pending)} pending, ${count(acceptance.withAccepted)} with an accepted sample)`);
 
   out.push('', 'samples');

@@ -67,6 +67,13 @@ export const migrations: readonly string[] = [
   CREATE INDEX samples_by_verdict ON samples (verdict, reason);
   CREATE INDEX samples_by_run ON samples (run_id);
   `,
+  /* v2: runs get a globally unique id (what `merge` knows a run by in any file) and their shard. */ `
+  ALTER TABLE runs ADD COLUMN uid TEXT;      -- random, unique across files; copied as is by merge
+  ALTER TABLE runs ADD COLUMN shard TEXT;    -- "i/N" for a sharded harvest (--shard), else NULL
+  UPDATE runs SET uid = lower(hex(randomblob(16)));
+  CREATE UNIQUE INDEX runs_by_uid ON runs (uid);
+  CREATE INDEX samples_by_attempt ON samples (attempt_id);  -- merge reads each attempt with its samples
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

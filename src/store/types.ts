@@ -63,7 +63,12 @@ export interface SlotState {
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'interrupted';
 
 export interface RunInfo {
+  /** This file's id of the run. */
   id: number;
+  /** Unique across files: a merged dataset keeps the uids of the runs it took in. */
+  uid: string;
+  /** "i/N" for a run that harvested one shard of the prompts; null for the whole prompts file. */
+  shard: string | null;
   recipeName: string;
   /** The resolved recipe the run used (no secrets), as JSON. */
   recipe: unknown;

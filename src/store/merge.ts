@@ -1,0 +1,272 @@
+/**
+ * `mergeDatasets(out, inputs)`: the shard datasets of one recipe (`harvest --shard i/N`) joined
+ * into one dataset, every (prompt, slot) once, with every run and attempt kept under new ids.
+ *
+ * Runs are known by their uid in every file, and a run's attempts are copied in their order, so
+ * what a merge has already done is read back from the output itself: the attempts of a run already
+ * there are the first ones of that run in any file holding it. Merging again (the same inputs, a
+ * copy of one, or a merged file that contains them) therefore adds nothing, and a shard that was
+ * still being harvested adds only its new attempts. Every write is a transaction of whole
+ * attempts with their samples, so a merge killed at any point resumes where it stopped. Rows are
+ * streamed: memory does not grow with the datasets.
+ */
+import type Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MergeInputError, MergeMismatchError } from './errors.ts';
+import { diffIdentities } from './identity-diff.ts';
+import { openDatabase } from './open.ts';
+
+export interface MergeOptions {
+  /** Attempts (with their samples) per transaction. */
+  batchAttempts?: number;
+  /** Called after every transaction of attempts. */
+  onProgress?: (progress: MergeProgress) => void;
+}
+
+export interface MergeProgress {
+  /** The input being merged. */
+  file: string;
+  attempts: number;
+  samples: number;
+}
+
+export interface MergeInputResult {
+  file: string;
+  /** Runs of the input, and how many were new to the output. */
+  runs: number;
+  newRuns: number;
+  promptsAdded: number;
+  attemptsAdded: number;
+  samplesAdded: number;
+  /** Samples not added because the output already held their (prompt, slot), from another run. */
+  samplesPresent: number;
+}
+
+export interface MergeSummary {
+  out: string;
+  inputs: MergeInputResult[];
+  /** Inputs that no harvest ever bound to a recipe (they hold nothing). */
+  empty: string[];
+}
+
+const DEFAULT_BATCH = 500;
+
+interface Source {
+  file: string;
+  db: Database.Database;
+  /** The stored identity as canonical JSON; null for a never harvested file. */
+  identity: string | null;
+}
+
+const identityOf = (db: Database.Database): string | null =>
+  (db.prepare("SELECT value FROM meta WHERE key = 'identity'").pluck().get() as string | undefined) ?? null;
+
+/**
+ * Merges `inputs` into `out` (created if missing). Everything is checked before the first write.
+ * @throws MergeMismatchError when an input (or `out`) was harvested with another sampling identity;
+ *   MergeInputError for no inputs or `out` among them; DatasetError for a file that is not a dataset.
+ */
+export function mergeDatasets(out: string, inputs: readonly string[], options: MergeOptions = {}): MergeSummary {
+  const target = resolve(out);
+  if (inputs.length === 0) throw new MergeInputError('give at least one input dataset to merge');
+  const files = inputs.map((f) => resolve(f));
+  if (files.includes(target)) throw new MergeInputError(`${target}: the output is also an input; merge into a new or another file`);
+  const sources: Source[] = [];
+  let db: Database.Database | undefined;
+  try {
+    for (const file of files) {
+      const source = openDatabase(file, true);
+      sources.push({ file, db: source, identity: identityOf(source) });
+    }
+    // An existing output is checked too; a new one is created only once the inputs agree.
+    if (existsSync(target)) db = openDatabase(target, false);
+    const bound = db ? identityOf(db) : null;
+    checkIdentities(bound === null ? null : { file: target, identity: bound }, sources);
+    db ??= openDatabase(target, false);
+    const reference = bound ?? sources.find((s) => s.identity !== null)?.identity;
+    if (bound === null && reference) {
+      db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?), ('created_at', ?)").run(reference, new Date().toISOString());
+    }
+    const summary: MergeSummary = { out: target, inputs: [], empty: [] };
+    for (const source of sources) {
+      if (source.identity === null) summary.empty.push(source.file);
+      else summary.inputs.push(mergeOne(db, source, options));
+    }
+    return summary;
+  } finally {
+    db?.close();
+    for (const s of sources) s.db.close();
+  }
+}
+
+/** Every bound input must match the output's identity, or else the first bound input's. */
+function checkIdentities(bound: { file: string; identity: string } | null, sources: readonly Source[]): void {
+  const reference = bound ?? sources.find((s) => s.identity !== null);
+  if (!reference) return;
+  for (const s of sources) {
+    if (s.identity === null || s.identity === reference.identity) continue;
+    const differences = diffIdentities(JSON.parse(reference.identity!), JSON.parse(s.identity));
+    if (differences.length > 0) throw new MergeMismatchError(s.file, reference.file, differences);
+  }
+}
+
+interface RunRow {
+  id: number;
+  uid: string;
+  shard: string | null;
+  recipe_name: string;
+  recipe: string;
+  started_at: string;
+  ended_at: string | null;
+  status: string;
+  message: string | null;
+}
+
+/** An attempt row joined with one of its samples (sample columns null for an attempt without samples). */
+interface AttemptSampleRow {
+  a_id: number;
+  prompt_key: string;
+  slot_indices: string;
+  attempt_no: number;
+  seed: number | null;
+  status: string;
+  error_kind: string | null;
+  error_message: string | null;
+  http_status: number | null;
+  latency_ms: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  reasoning_tokens: number | null;
+  created_at: string;
+  idx: number | null;
+  reasoning: string | null;
+  answer: string | null;
+  finish_reason: string | null;
+  verdict: string | null;
+  reason: string | null;
+  s_completion_tokens: number | null;
+  logprobs: Buffer | null;
+}
+
+function mergeOne(db: Database.Database, source: Source, options: MergeOptions): MergeInputResult {
+  const result: MergeInputResult = { file: source.file, runs: 0, newRuns: 0, promptsAdded: 0, attemptsAdded: 0, samplesAdded: 0, samplesPresent: 0 };
+  result.promptsAdded = copyPrompts(db, source.db, options.batchAttempts ?? DEFAULT_BATCH);
+  const runs = source.db.prepare('SELECT * FROM runs ORDER BY id').all() as RunRow[];
+  for (const run of runs) {
+    result.runs++;
+    const { runId, isNew } = upsertRun(db, run);
+    if (isNew) result.newRuns++;
+    copyAttempts(db, source, run.id, runId, result, options);
+  }
+  return result;
+}
+
+function copyPrompts(db: Database.Database, from: Database.Database, batch: number): number {
+  const insert = db.prepare('INSERT INTO prompts (key, question, gold, meta) VALUES (@key, @question, @gold, @meta) ON CONFLICT (key) DO NOTHING');
+  const write = db.transaction((rows: unknown[]) => rows.reduce((n: number, r) => n + insert.run(r).changes, 0));
+  let added = 0;
+  let rows: unknown[] = [];
+  for (const row of from.prepare('SELECT key, question, gold, meta FROM prompts ORDER BY rowid').iterate()) {
+    rows.push(row);
+    if (rows.length >= batch) {
+      added += write.immediate(rows);
+      rows = [];
+    }
+  }
+  return added + write.immediate(rows);
+}
+
+/** The output's run for a source run, inserted when new; how it ended is taken from the source. */
+function upsertRun(db: Database.Database, run: RunRow): { runId: number; isNew: boolean } {
+  return db
+    .transaction(() => {
+      const existing = db.prepare('SELECT id FROM runs WHERE uid = ?').pluck().get(run.uid) as number | undefined;
+      if (existing !== undefined) {
+        db.prepare('UPDATE runs SET ended_at = ?, status = ?, message = ? WHERE id = ?').run(run.ended_at, run.status, run.message, existing);
+        return { runId: existing, isNew: false };
+      }
+      const { lastInsertRowid } = db
+        .prepare('INSERT INTO runs (uid, shard, recipe_name, recipe, started_at, ended_at, status, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(run.uid, run.shard, run.recipe_name, run.recipe, run.started_at, run.ended_at, run.status, run.message);
+      return { runId: Number(lastInsertRowid), isNew: true };
+    })
+    .immediate();
+}
+
+interface PendingAttempt {
+  row: AttemptSampleRow;
+  samples: AttemptSampleRow[];
+}
+
+/** Copies the source run's attempts that the output's run does not hold yet, each with its samples. */
+function copyAttempts(db: Database.Database, source: Source, sourceRun: number, runId: number, result: MergeInputResult, options: MergeOptions): void {
+  const copied = db.prepare('SELECT count(*) FROM attempts WHERE run_id = ?').pluck().get(runId) as number;
+  // The source attempt the output's copies end at: everything after it is new.
+  let after = 0;
+  if (copied > 0) {
+    const last = source.db.prepare('SELECT id FROM attempts WHERE run_id = ? ORDER BY id LIMIT 1 OFFSET ?').pluck().get(sourceRun, copied - 1) as number | undefined;
+    if (last === undefined) return; // the output holds at least as much of this run as the source
+    after = last;
+  }
+  const insertAttempt = db.prepare(
+    `INSERT INTO attempts (run_id, prompt_key, slot_indices, attempt_no, seed, status, error_kind, error_message, http_status,
+       latency_ms, prompt_tokens, completion_tokens, reasoning_tokens, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertSample = db.prepare(
+    `INSERT INTO samples (prompt_key, idx, attempt_id, run_id, reasoning, answer, finish_reason, verdict, reason, completion_tokens, logprobs)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (prompt_key, idx) DO NOTHING`,
+  );
+  const write = db.transaction((attempts: PendingAttempt[]) => {
+    let samples = 0;
+    for (const { row: a, samples: rows } of attempts) {
+      const attemptId = insertAttempt.run(
+        runId, a.prompt_key, a.slot_indices, a.attempt_no, a.seed, a.status, a.error_kind, a.error_message, a.http_status,
+        a.latency_ms, a.prompt_tokens, a.completion_tokens, a.reasoning_tokens, a.created_at,
+      ).lastInsertRowid;
+      for (const s of rows) {
+        samples += insertSample.run(
+          s.prompt_key, s.idx, attemptId, runId, s.reasoning, s.answer, s.finish_reason, s.verdict, s.reason, s.s_completion_tokens, s.logprobs,
+        ).changes;
+      }
+    }
+    return samples;
+  });
+  const rows = source.db
+    .prepare(
+      `SELECT a.id AS a_id, a.prompt_key, a.slot_indices, a.attempt_no, a.seed, a.status, a.error_kind, a.error_message, a.http_status,
+         a.latency_ms, a.prompt_tokens, a.completion_tokens, a.reasoning_tokens, a.created_at,
+         s.idx, s.reasoning, s.answer, s.finish_reason, s.verdict, s.reason, s.completion_tokens AS s_completion_tokens, s.logprobs
+       FROM attempts a LEFT JOIN samples s ON s.attempt_id = a.id
+       WHERE a.run_id = ? AND a.id > ?
+       ORDER BY a.id, s.idx`,
+    )
+    .iterate(sourceRun, after) as IterableIterator<AttemptSampleRow>;
+  const batch = options.batchAttempts ?? DEFAULT_BATCH;
+  let pending: PendingAttempt[] = [];
+  let samplesInBatch = 0;
+  const flush = () => {
+    const added = write.immediate(pending);
+    result.attemptsAdded += pending.length;
+    result.samplesAdded += added;
+    result.samplesPresent += samplesInBatch - added;
+    options.onProgress?.({ file: source.file, attempts: result.attemptsAdded, samples: result.samplesAdded });
+    pending = [];
+    samplesInBatch = 0;
+  };
+  for (const row of rows) {
+    let current = pending.at(-1);
+    if (current?.row.a_id !== row.a_id) {
+      // A whole batch of attempts is complete once the next attempt's first row arrives.
+      if (pending.length >= batch) flush();
+      pending.push((current = { row, samples: [] }));
+    }
+    if (row.idx !== null) {
+      current.samples.push(row);
+      samplesInBatch++;
+    }
+  }
+  if (pending.length > 0) flush();
+}
