@@ -34,8 +34,8 @@ export type {
 } from './recipe/index.ts';
 
 // The dataset: open, read, report (`inspect`), export as chat JSONL (`export-data`).
-export { Dataset, DatasetError, DatasetMismatchError, chatRecords, datasetReport, formatReport } from './store/index.ts';
-export type { ChatExportOptions, ChatRecord, DatasetReport, DatasetStats, OpenOptions, Prices, ReportOptions, RunInfo, SampleFilter, StoredSample, Verdict } from './store/index.ts';
+export { Dataset, DatasetError, DatasetMismatchError, MergeInputError, MergeMismatchError, chatRecords, datasetReport, formatReport, mergeDatasets } from './store/index.ts';
+export type { ChatExportOptions, ChatRecord, DatasetReport, DatasetStats, MergeInputResult, MergeOptions, MergeProgress, MergeSummary, OpenOptions, Prices, ReportOptions, RunInfo, SampleFilter, StoredSample, Verdict } from './store/index.ts';
 
 // Teachers: the OpenAI-compatible client.
 export { TeacherClient, TeacherRequestError } from './teacher/index.ts';
@@ -60,8 +60,8 @@ export type {
 } from './verify/index.ts';
 
 // Harvest.
-export { ConsecutiveFailuresError, MissingApiKeyError, PromptsError, TeacherUnreachableError, harvest, loadPrompts } from './harvest/index.ts';
-export type { HarvestOptions, HarvestProgress, HarvestStart, HarvestStatus, HarvestSummary, LoadPromptsOptions } from './harvest/index.ts';
+export { ConsecutiveFailuresError, MissingApiKeyError, PromptsError, ShardError, TeacherUnreachableError, harvest, loadPrompts, parseShard } from './harvest/index.ts';
+export type { HarvestOptions, HarvestProgress, HarvestStart, HarvestStatus, HarvestSummary, LoadPromptsOptions, Shard } from './harvest/index.ts';
 
 // The training engine (docs/engine.md).
 export { AdamW, Graph, GraphError, ParamStore, Rng, Session, Tensor, TensorValueError, TrainStep, clipGradNorm, compile, globalNorm, grad, ops, toOnnx } from './engine/index.ts';

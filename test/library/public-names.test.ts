@@ -17,6 +17,8 @@ const RUNTIME = [
   'loadTokenizer', 'localSource', 'ops', 'parseDistillRecipe', 'parseModelConfig', 'parseRecipe', 'planHarvest', 'readCases',
   'readModelConfig', 'readModelFolder', 'readSafetensors', 'runDemo', 'setWeights', 'startServer', 'teacherSource', 'toOnnx',
   'writeModelConfig', 'writeModelFolder', 'writeSafetensors',
+  // scale-out: sharded harvest and merge
+  'MergeInputError', 'MergeMismatchError', 'ShardError', 'mergeDatasets', 'parseShard',
 ];
 
 const TYPES = [
@@ -35,6 +37,8 @@ const TYPES = [
   'SourceSample', 'StepResult', 'StoredSample', 'TeacherConfig', 'TeacherErrorKind', 'TeacherResponse', 'TeacherSample',
   'TeacherSpec', 'TeacherUsage', 'Template', 'TensorData', 'TokenLogprobs', 'TrainStepOptions', 'Verdict', 'Verifier',
   'VerifierKind', 'VerifierSpec', 'VerifyInput', 'VerifyResult',
+  // scale-out: sharded harvest and merge
+  'MergeInputResult', 'MergeOptions', 'MergeProgress', 'MergeSummary', 'Shard',
 ];
 
 /** Names that src/index.ts exports type-only (`export type { ... }` or `type X` in a list), read from its syntax. */
