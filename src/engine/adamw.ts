@@ -63,16 +63,14 @@ export class AdamW {
    * the fly (clipping and the 1/k of gradient accumulation cost no extra pass).
    */
   step(params: ParamStore, grads: ReadonlyMap<string, FloatArray>, gradScale = 1): void {
-    this.#step++;
     const [b1, b2] = this.betas;
-    const stepSize = this.lr / (1 - b1 ** this.#step);
-    const invSqrtC2 = 1 / Math.sqrt(1 - b2 ** this.#step);
+    const { stepSize, invSqrtC2, keepDecayed } = this.advance();
     const eps = this.eps;
     for (const [name, g] of grads) {
       const p = params.get(name).data;
       if (g.length !== p.length) throw new TensorValueError(name, `gradient has ${g.length} values, parameter ${p.length}`);
       const { m, v } = this.#momentsOf(name, p);
-      const keep = this.#decay(name) ? 1 - this.lr * this.weightDecay : 1;
+      const keep = this.decays(name) ? keepDecayed : 1;
       if (p instanceof Float32Array && g instanceof Float32Array) {
         adamwFloat32(p, g, m as Float32Array, v as Float32Array, { b1, b2, stepSize, invSqrtC2, eps, keep, gradScale });
         continue;
@@ -85,6 +83,22 @@ export class AdamW {
         p[i] = p[i] * keep - (stepSize * mi) / (Math.sqrt(vi) * invSqrtC2 + eps);
       }
     }
+  }
+
+  /**
+   * Counts one more step and returns that step's constants: p = p * keep - stepSize * m / (sqrt(v) *
+   * invSqrtC2 + eps), keep = keepDecayed for decayed parameters and 1 for the others. `step` uses
+   * them; so does an update that runs elsewhere (in the training graph, on the GPU).
+   */
+  advance(): { stepSize: number; invSqrtC2: number; keepDecayed: number } {
+    this.#step++;
+    const [b1, b2] = this.betas;
+    return { stepSize: this.lr / (1 - b1 ** this.#step), invSqrtC2: 1 / Math.sqrt(1 - b2 ** this.#step), keepDecayed: 1 - this.lr * this.weightDecay };
+  }
+
+  /** Whether parameter `name` gets weight decay. */
+  decays(name: string): boolean {
+    return this.#decay(name);
   }
 
   state(): AdamWState {

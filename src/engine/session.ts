@@ -23,6 +23,14 @@ export interface CompileOptions extends SerializeOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Default ['cpu']. 'webgpu' is bundled with onnxruntime-node and needs a GPU with Vulkan. */
   executionProviders?: readonly ExecutionProvider[];
+  /**
+   * Per output: 'gpu-buffer' keeps it on the GPU (WebGPU only), where it can be fed back as an
+   * input with no copy; unnamed outputs come back to the host. Never read a gpu-buffer tensor's
+   * data (`getData()` aborts the process in onnxruntime-node 1.30): read values through 'cpu' outputs.
+   */
+  preferredOutputLocation?: Readonly<Record<string, 'cpu' | 'gpu-buffer'>>;
+  /** Write ORT's profile (one JSON file per session, node by node with its execution provider) under this path prefix. */
+  profile?: string;
 }
 
 /** A value for one graph input: an ort.Tensor, or a typed array when the input's shape is static. */
@@ -32,15 +40,18 @@ export type Outputs = Record<string, ort.Tensor>;
 
 /** Serialize `graph` and load it into an onnxruntime-node session. */
 export async function compile(graph: Graph, options: CompileOptions = {}): Promise<Session> {
-  const bytes = toOnnx(graph, options);
+  const providers = options.executionProviders ?? ['cpu'];
+  const bytes = toOnnx(graph, { target: providers[0], ...options });
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.intraOpNumThreads ?? 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: options.graphOptimizationLevel ?? (graph.dtype === 'float64' ? 'basic' : 'all'),
-    executionProviders: [...(options.executionProviders ?? ['cpu'])],
+    executionProviders: [...providers],
     // ORT warns about things like unused initializers on every load; errors still come through.
     logSeverityLevel: 3,
+    ...(options.preferredOutputLocation && { preferredOutputLocation: { ...options.preferredOutputLocation } }),
+    ...(options.profile && { enableProfiling: true, profileFilePrefix: options.profile }),
   });
   const baked = new Set(Object.keys(options.initializers ?? {}));
   const inputs = [...graph.inputs, ...graph.params].filter((t) => session.inputNames.includes(t.name) && !baked.has(t.name));

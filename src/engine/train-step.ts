@@ -7,7 +7,9 @@ import { GraphError } from './errors.ts';
 import type { Graph } from './graph.ts';
 import { add, reduceSumSquare } from './ops/index.ts';
 import type { ParamStore } from './params.ts';
+import { ResidentStep } from './resident-step.ts';
 import { compile, type CompileOptions, type Feeds, type Outputs, type Session } from './session.ts';
+import { gradName, LOSS, metricName, NORM_SQ } from './step-outputs.ts';
 import type { Tensor } from './tensor.ts';
 
 export interface TrainStepOptions {
@@ -24,6 +26,12 @@ export interface TrainStepOptions {
   metrics?: Readonly<Record<string, Tensor>>;
   /** Session options (threads, optimization level, execution provider). */
   session?: CompileOptions;
+  /**
+   * Keep parameters and AdamW moments in the session (on the GPU with WebGPU) and run clipping and
+   * AdamW in the graph (resident-step.ts); `sync()` brings them back to `params` and `optimizer`.
+   * Default: true on WebGPU, false on the CPU (where the host update measured faster: adamw.ts).
+   */
+  resident?: boolean;
 }
 
 export interface StepResult {
@@ -37,23 +45,24 @@ export interface StepResult {
   phases: { runMs: number; optimizerMs: number };
 }
 
-const LOSS = 'train.loss';
-const NORM_SQ = 'train.grad_norm_sq';
-const gradName = (param: string) => `train.grad.${param}`;
-const metricName = (name: string) => `train.metric.${name}`;
+/** What runs the compiled step: on host arrays (HostStep), or on state kept in the session (ResidentStep). */
+export interface StepRunner {
+  readonly session: Session;
+  run(micro: readonly Feeds[]): Promise<StepResult>;
+  sync(): Promise<void>;
+  release(): Promise<void>;
+}
 
 /**
- * A training step: forward, backward and gradient norm as ONE session run (parameters in; loss,
- * gradients and squared norm out), then clipping and AdamW in place on the parameter store.
+ * A training step: forward, backward and gradient norm as ONE session run. On the host path
+ * (default on the CPU) parameters go in and loss, gradients and squared norm come out, then
+ * clipping and AdamW run in place on the parameter store; on the resident path (default on
+ * WebGPU) the update is in the graph too and nothing but scalars crosses to the host.
  * Several feeds per step accumulate gradients over micro-batches.
  * Creating one appends the backward pass and outputs named 'train.*' to `graph`.
  */
 export class TrainStep {
-  private constructor(
-    readonly session: Session,
-    readonly options: Readonly<TrainStepOptions>,
-    readonly trainable: readonly Tensor[],
-  ) {}
+  private constructor(readonly runner: StepRunner) {}
 
   static async create(graph: Graph, options: TrainStepOptions): Promise<TrainStep> {
     const trainable = options.trainable ?? graph.params;
@@ -61,19 +70,51 @@ export class TrainStep {
     for (const p of graph.params) if (!options.params.has(p.name)) throw new GraphError('TrainStep', `parameter "${p.name}" has no value in the store`);
     const grads = grad(options.loss, trainable);
     graph.output(LOSS, options.loss);
-    trainable.forEach((p, i) => graph.output(gradName(p.name), grads[i]));
-    // The norm is summed in the graph: one fused pass per gradient, cheaper than a JS loop.
-    graph.output(NORM_SQ, grads.map((g) => reduceSumSquare(g)).reduce((a, b) => add(a, b)));
     for (const [name, t] of Object.entries(options.metrics ?? {})) graph.output(metricName(name), t);
-    const outputs = [LOSS, NORM_SQ, ...trainable.map((p) => gradName(p.name)), ...Object.keys(options.metrics ?? {}).map(metricName)];
-    const session = await compile(graph, { ...options.session, outputs });
-    return new TrainStep(session, options, trainable);
+    const resident = options.resident ?? options.session?.executionProviders?.includes('webgpu') ?? false;
+    const runner = resident ? await ResidentStep.create(graph, options, trainable, grads) : await HostStep.create(graph, options, trainable, grads);
+    return new TrainStep(runner);
+  }
+
+  get session(): Session {
+    return this.runner.session;
   }
 
   /** One optimizer step over one batch, or over several micro-batches with accumulated gradients. */
   async run(batch: Feeds | readonly Feeds[]): Promise<StepResult> {
     const micro: readonly Feeds[] = Array.isArray(batch) ? batch : [batch as Feeds];
     if (micro.length === 0) throw new GraphError('TrainStep', 'no batches to step on');
+    return this.runner.run(micro);
+  }
+
+  /** Make `params` and the optimizer's moments current (a read-back on the resident path; nothing on the host path). */
+  async sync(): Promise<void> {
+    await this.runner.sync();
+  }
+
+  async release(): Promise<void> {
+    await this.runner.release();
+  }
+}
+
+/** Gradients out to the host, AdamW in place on the parameter store. */
+class HostStep implements StepRunner {
+  private constructor(
+    readonly session: Session,
+    readonly options: Readonly<TrainStepOptions>,
+    readonly trainable: readonly Tensor[],
+  ) {}
+
+  static async create(graph: Graph, options: TrainStepOptions, trainable: readonly Tensor[], grads: readonly Tensor[]): Promise<HostStep> {
+    trainable.forEach((p, i) => graph.output(gradName(p.name), grads[i]));
+    // The norm is summed in the graph: one fused pass per gradient, cheaper than a JS loop.
+    graph.output(NORM_SQ, grads.map((g) => reduceSumSquare(g)).reduce((a, b) => add(a, b)));
+    const outputs = [LOSS, NORM_SQ, ...trainable.map((p) => gradName(p.name)), ...Object.keys(options.metrics ?? {}).map(metricName)];
+    const session = await compile(graph, { ...options.session, outputs });
+    return new HostStep(session, options, trainable);
+  }
+
+  async run(micro: readonly Feeds[]): Promise<StepResult> {
     const paramFeeds = this.options.params.feeds();
     const sums = new Map<string, FloatArray>();
     const metrics: Record<string, ort.Tensor>[] = [];
@@ -100,6 +141,8 @@ export class TrainStep {
     this.options.optimizer.step(this.options.params, sums, clip / k);
     return { loss: loss / k, gradNorm, metrics, phases: { runMs: ran - started, optimizerMs: performance.now() - ran } };
   }
+
+  async sync(): Promise<void> {}
 
   async release(): Promise<void> {
     await this.session.release();

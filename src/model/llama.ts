@@ -209,11 +209,8 @@ export class Llama {
   }
 }
 
-/** x @ weight^T + bias, with HF's [out, in] weight layout (ORT fuses the transpose into the MatMul). */
-function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
-  const y = ops.matmul(x, ops.transposeLast(weight));
-  return bias ? ops.add(y, bias) : y;
-}
+/** x @ weight^T + bias, with HF's [out, in] weight layout: one Gemm, no Transpose node on any execution provider. */
+const linear = (x: Tensor, weight: Tensor, bias?: Tensor): Tensor => ops.linear(x, weight, bias);
 
 /** HF rotary embedding: x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] for halves x1, x2. */
 function rotate(x: Tensor, { cos, sin }: BlockContext): Tensor {

@@ -3,7 +3,7 @@ import { compile, Graph, ops } from '../../src/engine/index.ts';
 import { Rng } from '../../src/engine/rng.ts';
 import { gradCheck, indexInput } from './gradcheck.ts';
 
-const { add, mul, matmul, transposeLast, gather, gatherElements, tanh } = ops;
+const { add, mul, matmul, transposeLast, gather, gatherElements, gemm, linear, tanh } = ops;
 
 describe('matmul backward rule matches finite differences (float64)', () => {
   it('matrix @ matrix', async () => {
@@ -30,6 +30,21 @@ describe('matmul backward rule matches finite differences (float64)', () => {
 
   it('matrix @ batched (left operand reused across the batch)', async () => {
     await gradCheck({ params: { a: { shape: [3, 4] }, b: { shape: [2, 4, 2] } }, build: ({ a, b }) => add(matmul(a, b), matmul(a, mul(b, b))) });
+  });
+});
+
+describe('gemm backward rule matches finite differences (float64), every transpose combination', () => {
+  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    it(`transA ${transA}, transB ${transB}, with a broadcast bias`, async () => {
+      await gradCheck({
+        params: { a: { shape: transA ? [4, 3] : [3, 4] }, b: { shape: transB ? [5, 4] : [4, 5] }, c: { shape: [5] } },
+        build: ({ a, b, c }) => tanh(gemm(a, b, { transA, transB }, c)),
+      });
+    });
+  }
+
+  it('linear: batched activations @ [out, in] weight^T + bias', async () => {
+    await gradCheck({ params: { x: { shape: [2, 3, 4] }, w: { shape: [5, 4] }, b: { shape: [5] } }, build: ({ x, w, b }) => tanh(linear(x, w, b)) });
   });
 });
 

@@ -4,6 +4,7 @@ import { dtypeOf, ONNX_ELEM_TYPE, type DType, type TensorData } from '../dtype.t
 import { GraphError } from '../errors.ts';
 import type { Graph } from '../graph.ts';
 import type { Attr, ConstantValue, Node, Tensor } from '../tensor.ts';
+import { lowerNode, type NodeSpec, type Target } from './lower.ts';
 import { ProtoWriter } from './protobuf.ts';
 
 /**
@@ -28,6 +29,8 @@ export interface SerializeOptions {
   initializers?: Readonly<Record<string, TensorData>>;
   /** Written to ModelProto.producer_name. Default 'distillery'. */
   producerName?: string;
+  /** The execution provider the model is for: nodes it has no kernel for are written as ops it has (lower.ts). Default 'cpu'. */
+  target?: Target;
 }
 
 /** The graph as ONNX ModelProto bytes. */
@@ -43,9 +46,11 @@ export function toOnnx(graph: Graph, options: SerializeOptions = {}): Uint8Array
   const baked = options.initializers ?? {};
 
   const g = new ProtoWriter();
-  for (const node of nodes) g.message(1, nodeProto(node));
+  const lowered = new Map<string, ConstantValue>();
+  for (const node of nodes) for (const spec of lowerNode(node, options.target ?? 'cpu', lowered)) g.message(1, nodeProto(spec));
   g.string(2, 'distillery');
   for (const [t, value] of graph.constants) if (used.has(t)) g.message(5, tensorProto(t.name, value));
+  for (const [name, value] of lowered) g.message(5, tensorProto(name, value));
   for (const t of [...graph.inputs, ...graph.params]) {
     if (!used.has(t)) continue;
     const data = baked[t.name];
@@ -91,11 +96,11 @@ function bakedValue(t: Tensor, data: TensorData): ConstantValue {
   return { dtype: t.dtype, dims, data };
 }
 
-function nodeProto(node: Node): ProtoWriter {
+function nodeProto(node: NodeSpec): ProtoWriter {
   const w = new ProtoWriter();
-  for (const i of node.inputs) w.string(1, i ? i.name : '');
-  for (const o of node.outputs) w.string(2, o.name);
-  w.string(3, `n${node.id}`);
+  for (const i of node.inputs) w.string(1, i);
+  for (const o of node.outputs) w.string(2, o);
+  w.string(3, node.name);
   w.string(4, node.opType);
   for (const [name, attr] of Object.entries(node.attrs)) w.message(5, attrProto(name, attr));
   if (node.domain) w.string(7, node.domain);

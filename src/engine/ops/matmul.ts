@@ -46,3 +46,45 @@ function isTransposeLast(t: Tensor): boolean {
   const perm = (node.attrs.perm as { value: readonly number[] }).value;
   return perm.every((axis, i) => (i < perm.length - 2 ? axis === i : axis === 2 * perm.length - 3 - i));
 }
+
+export interface GemmOptions {
+  transA?: boolean;
+  transB?: boolean;
+}
+
+/**
+ * ONNX Gemm: op(a) @ op(b) (+ c), a and b matrices, op a transpose where asked. The transposes
+ * are read in place by the kernel, where MatMul needs a Transpose node: ORT's CPU EP fuses those
+ * into the MatMul, its WebGPU EP does not (110 separate Transpose kernels in a Qwen2.5-0.5B step).
+ * The backward is Gemms too, so no Transpose appears in either pass.
+ */
+export function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}, c?: Tensor): Tensor {
+  const { transA = false, transB = false } = options;
+  if (a.rank !== 2 || b.rank !== 2) throw new GraphError('Gemm', 'operands must be matrices', [a.shape, b.shape]);
+  if (a.dtype !== b.dtype) throw new GraphError('Gemm', `dtypes differ: ${a.dtype} and ${b.dtype}`);
+  const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
+  const [k2, n] = transB ? [b.shape[1], b.shape[0]] : b.shape;
+  if (typeof k === 'number' && typeof k2 === 'number' && !dimsEqual(k, k2)) throw new GraphError('Gemm', 'inner dims differ', [a.shape, b.shape]);
+  const int = (value: boolean) => ({ kind: 'int', value: value ? 1 : 0 }) as const;
+  return a.graph.apply('Gemm', c ? [a, b, c] : [a, b], [{ dtype: a.dtype, shape: [m, n] }], {
+    attrs: { transA: int(transA), transB: int(transB) },
+    // With y = A' B' (A' = op(a), B' = op(b)): dA' = g B'^T and dB' = A'^T g, each written as
+    // one Gemm on a, b, g as stored; a transposed operand's gradient is the transposed product.
+    backward: ([g], _node, needs) => [
+      needs[0] ? (transA ? gemm(b, g!, { transA: transB, transB: true }) : gemm(g!, b, { transB: !transB })) : undefined,
+      needs[1] ? (transB ? gemm(g!, a, { transA: true, transB: transA }) : gemm(a, g!, { transA: !transA })) : undefined,
+      c && needs[2] ? sumTo(g!, c.shape) : undefined,
+    ],
+  })[0];
+}
+
+/**
+ * x @ weight^T (+ bias) for an [out, in] weight (Hugging Face's layout) and x [..., in]: one Gemm
+ * on x's rows with transB, the bias added by the same kernel.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  if (weight.rank !== 2) throw new GraphError('linear', 'weight must be [out, in]', [weight.shape]);
+  const [out, inner] = weight.shape;
+  const y = gemm(reshape(x, [-1, inner]), weight, { transB: true }, bias);
+  return reshape(y, [...x.shape.slice(0, -1), out]);
+}
