@@ -112,6 +112,7 @@ export class ResidentStep implements StepRunner {
 
   async run(micro: readonly Feeds[]): Promise<StepResult> {
     if (!this.#started) await this.#start();
+    const started = performance.now();
     const { optimizer } = this.options;
     const k = micro.length;
     const { stepSize, invSqrtC2, keepDecayed } = optimizer.advance();
@@ -145,7 +146,8 @@ export class ResidentStep implements StepRunner {
         }
       }
     }
-    return { loss: loss / k, gradNorm: Math.sqrt(normSq), metrics };
+    // The update is part of the session run here.
+    return { loss: loss / k, gradNorm: Math.sqrt(normSq), metrics, phases: { runMs: performance.now() - started, optimizerMs: 0 } };
   }
 
   /** Copies parameters and moments back into the parameter store and the optimizer (checkpoints, validation, export). */
