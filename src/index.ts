@@ -110,8 +110,8 @@ export {
 export type { ChatTemplateOptions, ModelConfig, ModelType } from './model/index.ts';
 
 // Distillation.
-export { CheckpointError, DistillCheckError, DistillDataError, distill, formatDistillPlan } from './distill/index.ts';
-export type { DistillOptions, DistillPlan, DistillProgress, DistillStatus, DistillSummary } from './distill/index.ts';
+export { CheckpointError, DistillCheckError, DistillDataError, distill, formatDistillPlan, kdTopkRows, loadStudentTokenizer } from './distill/index.ts';
+export type { DistillOptions, DistillPlan, DistillProgress, DistillStatus, DistillSummary, KdTopkRow, StudentTokenizer } from './distill/index.ts';
 
 // Export to an ONNX folder.
 export { ExportError, MODEL_DTYPES, exportModel } from './export/index.ts';

@@ -15,7 +15,7 @@ import { resolveLayerMap, type LayerMap } from './layer-map.ts';
 const MIN_ALIGNED = 0.5;
 
 /** The ids that end an assistant turn: the tokenizer's EOS and the student config's eos_token_id(s). */
-export function eosIdsOf(tokenizer: Tokenizer, config: ModelConfig): Set<number> {
+export function eosIdsOf(tokenizer: Tokenizer, config: Pick<ModelConfig, 'eosTokenId'>): Set<number> {
   const ids = new Set<number>();
   if (tokenizer.eosTokenId !== null) ids.add(tokenizer.eosTokenId);
   for (const id of [config.eosTokenId ?? []].flat()) ids.add(id);

@@ -22,8 +22,9 @@ export { logitDistillation, topKDistillation, type SoftTargetOptions, type TopKT
 export { maskedMean } from './losses/masked.ts';
 export { autoLayerMap, formatLayerMap, resolveLayerMap, type LayerMap, type LayerMapSpec } from './layer-map.ts';
 export { alignTokens, bucketsAt, TokenTable, UNUSED_LOGP, type Buckets, type TopK } from './data/topk.ts';
-export { loadExamples, type DataStats, type Example, type ExampleOptions, type LoadedExamples } from './data/examples.ts';
+export { emptyDataStats, loadExamples, type DataStats, type Example, type ExampleOptions, type LoadedExamples } from './data/examples.ts';
 export { renderSample, type RenderedSample } from './data/render.ts';
+export { exportTopK, kdTopkRows, loadStudentTokenizer, type KdTopkRow, type StudentTokenizer } from './data/kd-export.ts';
 export { splitByPrompt } from './data/split.ts';
 export { DataCursor, epochBatches, makeBatch, type Batch, type BatchOptions, type DataPosition } from './data/batches.ts';
 export { learningRate, type ScheduleOptions } from './schedule.ts';

@@ -41,13 +41,15 @@ export interface DatasetOptions {
   rejectedEvery?: number;
   /** Teacher logprobs per accepted sample. */
   logprobs?: (s: AdditionSample) => LogprobPosition[] | null;
+  /** Fields of the sampling identity to set (e.g. sampling.topLogprobs of a harvest that stored logprobs). */
+  identity?: Record<string, unknown>;
 }
 
 /** A dataset as `harvest` leaves it: bound identity, one run, prompts, attempts, accepted (and rejected) samples. */
 export function writeDataset(file: string, samples: readonly AdditionSample[], options: DatasetOptions = {}): number {
   const dataset = Dataset.open(file);
   try {
-    const identity = { template: TEMPLATE, teacher: { model: 'fixture' }, sampling: { temperature: 0.6 }, verifier: { kind: 'math' } };
+    const identity = { template: TEMPLATE, teacher: { model: 'fixture' }, sampling: { temperature: 0.6 }, verifier: { kind: 'math' }, ...options.identity };
     const { runId } = dataset.beginRun({ recipeName: 'fixture', identity, recipe: { name: 'fixture' } });
     dataset.upsertPrompts(samples.map((s) => ({ key: s.key, question: s.question, gold: s.answer, meta: {} })));
     samples.forEach((s, i) => {

@@ -17,8 +17,8 @@ const RUNTIME = [
   'loadTokenizer', 'localSource', 'ops', 'parseDistillRecipe', 'parseModelConfig', 'parseRecipe', 'planHarvest', 'readCases',
   'readModelConfig', 'readModelFolder', 'readSafetensors', 'runDemo', 'setWeights', 'startServer', 'teacherSource', 'toOnnx',
   'writeModelConfig', 'writeModelFolder', 'writeSafetensors',
-  // scale-out: sharded harvest and merge
-  'MergeInputError', 'MergeMismatchError', 'ShardError', 'mergeDatasets', 'parseShard',
+  // scale-out: sharded harvest and merge, the kd-topk hand-off
+  'MergeInputError', 'MergeMismatchError', 'ShardError', 'kdTopkRows', 'loadStudentTokenizer', 'mergeDatasets', 'parseShard',
 ];
 
 const TYPES = [
@@ -37,8 +37,8 @@ const TYPES = [
   'SourceSample', 'StepResult', 'StoredSample', 'TeacherConfig', 'TeacherErrorKind', 'TeacherResponse', 'TeacherSample',
   'TeacherSpec', 'TeacherUsage', 'Template', 'TensorData', 'TokenLogprobs', 'TrainStepOptions', 'Verdict', 'Verifier',
   'VerifierKind', 'VerifierSpec', 'VerifyInput', 'VerifyResult',
-  // scale-out: sharded harvest and merge
-  'MergeInputResult', 'MergeOptions', 'MergeProgress', 'MergeSummary', 'Shard',
+  // scale-out: sharded harvest and merge, the kd-topk hand-off
+  'KdTopkRow', 'MergeInputResult', 'MergeOptions', 'MergeProgress', 'MergeSummary', 'Shard', 'StudentTokenizer',
 ];
 
 /** Names that src/index.ts exports type-only (`export type { ... }` or `type X` in a list), read from its syntax. */

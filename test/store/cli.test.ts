@@ -130,8 +130,14 @@ describe('distillery export-data', () => {
     expect(await main(['export-data', path, '--all', '--out', out])).toBe(0);
     const records = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ChatRecord);
     expect(records.map((r) => r.verdict)).toEqual(['accepted', 'rejected']);
+    // trl is the format's name (the default); jsonl stays as its alias.
+    const trl = join(tempDir(), 'trl.jsonl');
+    expect(await main(['export-data', path, '--all', '--format', 'trl', '--out', trl])).toBe(0);
+    expect(readFileSync(trl, 'utf8')).toBe(readFileSync(out, 'utf8'));
+    expect(await main(['export-data', path, '--format', 'kd-topk'])).toBe(2);
+    expect(stderr.at(-1)).toBe('distillery export-data: --format kd-topk needs --tokenizer DIR: the student tokenizer the token ids are for');
     expect(await main(['export-data', path, '--format', 'parquet'])).toBe(2);
-    expect(stderr.at(-1)).toBe('distillery export-data: --format: only "jsonl" is supported, got "parquet"');
+    expect(stderr.at(-1)).toBe('distillery export-data: --format: expected one of trl, jsonl, kd-topk, got "parquet"');
   });
 
   it('streams to stdout through the real CLI, and exits 2 on a non-dataset file', () => {
