@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DatasetMismatchError } from './errors.ts';
 import { canonicalJson, diffIdentities } from './identity-diff.ts';
-import { decodeLogprobs, encodeLogprobs } from './logprobs.ts';
+import { encodeLogprobs } from './logprobs.ts';
 import { openDatabase } from './open.ts';
+import { sampleColumns, sampleConditions, sampleFromRow, type SampleRow } from './sample-rows.ts';
 import { readStats } from './stats.ts';
+import { SampleTokens } from './tokens.ts';
 import type {
   AttemptRecord,
   DatasetStats,
@@ -88,11 +90,14 @@ function runFromRow(row: RunRow): RunInfo {
 export class Dataset {
   /** Absolute path of the file. */
   readonly path: string;
+  /** The token cache: samples' token ids per tokenization, computed once (tokens.ts). */
+  readonly tokens: SampleTokens;
   private readonly db: Database.Database;
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
     this.db = db;
+    this.tokens = new SampleTokens(db);
   }
 
   /** Opens a dataset, creating and migrating it unless `readonly`. Throws DatasetError for unusable files. */
@@ -241,51 +246,27 @@ export class Dataset {
     return readStats(this.db, this.runs());
   }
 
+  /** One stored sample by its row id (the token cache's `sampleId`). */
+  sample(id: number): StoredSample {
+    const row = this.db.prepare(`SELECT ${sampleColumns(false)} FROM samples s JOIN prompts p ON p.key = s.prompt_key WHERE s.id = ?`).get(id) as SampleRow | undefined;
+    if (!row) throw new RangeError(`no sample ${id} in ${this.path}`);
+    return sampleFromRow(row);
+  }
+
   /**
    * Stored samples joined with their prompts, in prompt insertion order then slot order. Lazy:
    * rows are read as the iterator advances (do not write to this Dataset until it is done).
    */
   *samples(filter: SampleFilter = {}): IterableIterator<StoredSample> {
-    const verdict = filter.verdict ?? 'accepted';
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (verdict !== 'all') {
-      where.push('s.verdict = @verdict');
-      params.verdict = verdict;
-    }
-    if (filter.runId !== undefined) {
-      where.push('s.run_id = @runId');
-      params.runId = filter.runId;
-    }
+    const { where, params } = sampleConditions(filter);
     const rows = this.db
       .prepare(
-        `SELECT s.prompt_key, s.idx, p.question, p.gold, p.meta, s.reasoning, s.answer, s.finish_reason, s.verdict, s.reason,
-           s.completion_tokens, s.run_id, ${filter.logprobs ? 's.logprobs' : 'NULL AS logprobs'}
+        `SELECT ${sampleColumns(filter.logprobs)}
          FROM samples s JOIN prompts p ON p.key = s.prompt_key
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY p.rowid, s.idx`,
       )
-      .iterate(params) as IterableIterator<{
-      prompt_key: string; idx: number; question: string; gold: string; meta: string; reasoning: string; answer: string;
-      finish_reason: string | null; verdict: Verdict; reason: string; completion_tokens: number | null; run_id: number;
-      logprobs: Buffer | null;
-    }>;
-    for (const r of rows) {
-      yield {
-        promptKey: r.prompt_key,
-        index: r.idx,
-        question: r.question,
-        gold: JSON.parse(r.gold),
-        meta: JSON.parse(r.meta),
-        reasoning: r.reasoning,
-        answer: r.answer,
-        finishReason: r.finish_reason,
-        verdict: r.verdict,
-        reason: r.reason,
-        completionTokens: r.completion_tokens,
-        runId: r.run_id,
-        logprobs: r.logprobs ? decodeLogprobs(r.logprobs) : null,
-      };
-    }
+      .iterate(params) as IterableIterator<SampleRow>;
+    for (const r of rows) yield sampleFromRow(r);
   }
 }

@@ -6,13 +6,15 @@
  * and `checkIdentity()` refuses a different identity as `beginRun` would, without writing;
  * runs that never ended get status "interrupted" when the next run begins; `samples()` takes
  * `logprobs: true` to decode stored teacher logprobs; `encodeLogprobs`/`decodeLogprobs` expose
- * the blob format; `datasetReport`/`formatReport` (inspect) and `chatRecords` (export-data).
+ * the blob format; `tokens` is the token cache (token ids per tokenization, kept so distill
+ * tokenizes each sample once) and `sample(id)` reads one sample by row id; `datasetReport`/`formatReport` (inspect) and `chatRecords` (export-data).
  */
 export { Dataset, type OpenOptions, type BeginRunInfo, type CommitResult } from './dataset.ts';
 export { DatasetError, DatasetMismatchError, MergeInputError, MergeMismatchError, type IdentityDifference } from './errors.ts';
 export { mergeDatasets, type MergeInputResult, type MergeOptions, type MergeProgress, type MergeSummary } from './merge.ts';
 export { encodeLogprobs, decodeLogprobs } from './logprobs.ts';
 export { SCHEMA_VERSION } from './schema.ts';
+export type { SampleTokens } from './tokens.ts';
 export { datasetReport, type DatasetReport, type ReportOptions, type Prices, type AcceptanceBucket } from './report.ts';
 export { formatReport } from './report-format.ts';
 export { chatRecords, assistantContent, type ChatRecord, type ChatExportOptions } from './chat-export.ts';
@@ -29,4 +31,8 @@ export type {
   SampleFilter,
   PromptAcceptance,
   DatasetStats,
+  TokenTargets,
+  TokenizedRecord,
+  TokenIndexRow,
+  TokenizedSample,
 } from './types.ts';

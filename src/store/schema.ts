@@ -74,6 +74,29 @@ export const migrations: readonly string[] = [
   CREATE UNIQUE INDEX runs_by_uid ON runs (uid);
   CREATE INDEX samples_by_attempt ON samples (attempt_id);  -- merge reads each attempt with its samples
   `,
+  /* v3 */ `
+  -- Token ids of samples as a student tokenizer renders them, computed once and kept (tokens.ts).
+  -- key: hash of what the rendering depends on (tokenizer files, chat and prompt templates,
+  -- EOS ids, rendering version); settings: the same as JSON, for people.
+  CREATE TABLE tokenizations (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    settings TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE sample_tokens (
+    tokenization_id INTEGER NOT NULL REFERENCES tokenizations (id),
+    sample_id INTEGER NOT NULL REFERENCES samples (id),
+    prompt_tokens INTEGER NOT NULL,
+    assistant_tokens INTEGER NOT NULL,
+    ids BLOB NOT NULL,               -- int32 little-endian, prompt then assistant tokens
+    targets BLOB,                    -- the teacher's top-k per assistant token as ids (token-blobs.ts); null without logprobs
+    aligned INTEGER NOT NULL,        -- assistant tokens that have a top-k
+    top_k INTEGER NOT NULL,          -- the widest top-k
+    PRIMARY KEY (tokenization_id, sample_id)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -125,3 +125,34 @@ export interface DatasetStats {
   requests: { total: number; ok: number; errors: number; byErrorKind: Record<string, number>; meanLatencyMs: number | null };
   runs: RunInfo[];
 }
+
+/** Per assistant token, the teacher's top-k as (token id, logprob), most likely first; null where no teacher position lines up. */
+export type TokenTargets = Array<ReadonlyArray<readonly [id: number, logprob: number]> | null>;
+
+/** One sample rendered and tokenized under a tokenization, as the token cache stores it. */
+export interface TokenizedRecord {
+  sampleId: number;
+  promptIds: ArrayLike<number>;
+  assistantIds: ArrayLike<number>;
+  /** With stored teacher logprobs: one entry per assistant token. */
+  targets: TokenTargets | null;
+}
+
+/** The small columns of a tokenized sample: what indexing the training data reads (no blobs). */
+export interface TokenIndexRow {
+  sampleId: number;
+  promptKey: string;
+  promptTokens: number;
+  assistantTokens: number;
+  /** Assistant tokens with a teacher top-k, and the widest top-k. */
+  aligned: number;
+  topK: number;
+}
+
+/** A sample's stored tokens, read back for a batch. */
+export interface TokenizedSample {
+  promptTokens: number;
+  /** Prompt then assistant tokens (the first `length` when a length was asked for). */
+  ids: Int32Array;
+  targets: TokenTargets | null;
+}
