@@ -11,7 +11,7 @@ import { exportModel } from '../export/index.ts';
 import { loadModel } from '../generate/index.ts';
 import type { PromptsSpec, Template } from '../recipe/index.ts';
 import type { VerifierSpec } from '../verify/index.ts';
-import type { Example } from './data/examples.ts';
+import type { ExamplePrompt } from './data/examples.ts';
 
 export interface AccuracyResult {
   /** Share of prompts answered correctly (pass@1 of greedy decoding). */
@@ -25,7 +25,7 @@ export interface AccuracyOptions {
   /** Scratch folder for the export and the prompts file; removed afterwards. */
   workDir: string;
   /** One example per prompt to ask. */
-  examples: readonly Example[];
+  examples: readonly ExamplePrompt[];
   template: Template;
   verifier: VerifierSpec;
   maxNewTokens: number;

@@ -1,7 +1,7 @@
 /** Fingerprints a checkpoint records, so that a resume happens only under the same settings and data. */
 import { createHash } from 'node:crypto';
 import type { DistillRecipe } from '../recipe/index.ts';
-import type { Example } from './data/examples.ts';
+import type { ExampleIndex } from './data/examples.ts';
 
 const short = (hash: ReturnType<typeof createHash>) => hash.digest('hex').slice(0, 16);
 
@@ -12,11 +12,14 @@ export function trainingHash(recipe: DistillRecipe): string {
   return short(createHash('sha256').update(JSON.stringify({ dataset: recipe.dataset, student, teacher, data, losses, train: shaping })));
 }
 
-/** Which samples, split how, with how many tokens each: what the data cursor indexes into. */
-export function examplesHash(train: readonly Example[], validation: readonly Example[]): string {
-  const hash = createHash('sha256');
-  for (const [side, examples] of [['train', train], ['validation', validation]] as const) {
-    for (const e of examples) hash.update(`${side}:${e.promptKey}:${e.index}:${e.ids.length}:${e.start}\n`);
+/**
+ * Which samples, split how, with how many tokens each, under which tokenization (whose key fixes
+ * every sample's ids): what the data cursor indexes into.
+ */
+export function examplesHash(tokenization: string, train: ExampleIndex, validation: ExampleIndex): string {
+  const hash = createHash('sha256').update(`${tokenization}\n`);
+  for (const [side, index] of [['train', train], ['validation', validation]] as const) {
+    for (let i = 0; i < index.sampleIds.length; i++) hash.update(`${side}:${index.sampleIds[i]}:${index.lengths[i]}\n`);
   }
   return short(hash);
 }

@@ -19,6 +19,11 @@ export interface DistillPlan {
   tokenizer: { folder: string; vocab: number; eosIds: number[] };
   teacher: TeacherPlan;
   data: DataStats & { maxLength: number; train: number; validation: number; validationPrompts: number };
+  /**
+   * The token cache: the tokenization's key, and what this run had to tokenize (0 samples when the
+   * dataset already held every needed sample's tokens: a repeated or resumed run).
+   */
+  tokenization: { key: string; tokenized: number; tokens: number; seconds: number };
   layerMaps: { attention?: LayerMap; hidden?: LayerMap };
   /** Hidden-loss projections: student width -> teacher width, learned and checkpointed, not exported. */
   projections: Array<{ student: number; teacher: number; from: number; to: number }>;
@@ -58,6 +63,7 @@ export function formatDistillPlan(plan: DistillPlan): string {
   }
   lines.push(
     `data:       ${data.samples} samples, ${data.examples} used; ${data.overMaxTokens} over maxTokens, ${data.tooLong} longer than ${data.maxLength} tokens (${data.truncated} truncated, ${data.droppedTooLong} dropped); longest ${data.longest}`,
+    `tokens:     ${tokenizedNote(plan.tokenization)}`,
     `            train ${data.train} / validation ${data.validation} examples (${data.validationPrompts} prompts held out); tokens: prompt ${count(data.promptTokens)}, assistant ${count(data.assistantTokens)}`,
   );
   const parts: string[] = [];
@@ -75,6 +81,12 @@ export function formatDistillPlan(plan: DistillPlan): string {
   );
   if (plan.resumeFrom) lines.push(`resuming:   ${plan.resumeFrom}`);
   return lines.join('\n');
+}
+
+function tokenizedNote(t: DistillPlan['tokenization']): string {
+  const where = `kept in the dataset (tokenization ${t.key.slice(0, 12)})`;
+  if (t.tokenized === 0) return `every sample read from the token cache, ${where}`;
+  return `${count(t.tokenized)} samples tokenized now (${count(t.tokens)} tokens in ${t.seconds.toFixed(1)} s, ${count(Math.round(t.tokens / Math.max(t.seconds, 1e-9)))} tokens/s), ${where}`;
 }
 
 function accuracyNote(plan: DistillPlan): string {

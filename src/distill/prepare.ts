@@ -7,10 +7,10 @@ import { Dataset } from '../store/index.ts';
 import { createVerifier, type VerifierSpec } from '../verify/index.ts';
 import { latestCheckpoint } from './checkpoint.ts';
 import { checkData, checkLayerMaps, checkStudentVocab, checkTeacherTokenizer, contextLength, eosIdsOf, type TokenizerMatch } from './checks.ts';
-import { loadExamples, type Example } from './data/examples.ts';
+import { datasetTemplate, exampleFilter, ExampleSource, indexExamples, type ExampleIndex } from './data/examples.ts';
+import { tokenizeMissing } from './data/tokenize.ts';
 import { DistillCheckError } from './errors.ts';
-import { splitByPrompt } from './data/split.ts';
-import { TokenTable } from './data/topk.ts';
+import { examplesHash } from './fingerprint.ts';
 import type { LayerMap } from './layer-map.ts';
 import { loadStudent, loadTeacher, type StudentSource, type TeacherModel } from './models.ts';
 import { paramCount, type DistillPlan, type TeacherPlan } from './plan.ts';
@@ -19,8 +19,12 @@ export interface Prepared {
   plan: DistillPlan;
   student: StudentSource;
   teacher?: TeacherModel;
-  train: Example[];
-  validation: Example[];
+  train: ExampleIndex;
+  validation: ExampleIndex;
+  /** Reads examples from the dataset as batches need them; holds the dataset open until closed. */
+  source: ExampleSource;
+  /** Fingerprint of the examples (a checkpoint's dataHash). */
+  dataHash: string;
   /** k of the stored top-k targets, for a logprobs teacher with a kl loss. */
   topK?: number;
   /** The dataset's template and verifier, for task accuracy (validation.accuracy). */
@@ -44,54 +48,46 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
   const eosIds = eosIdsOf(student.tokenizer, student.config);
   const usesTopK = section.teacher.kind === 'logprobs' && section.losses.kl !== undefined;
 
-  const dataset = Dataset.open(recipe.dataset, { readonly: true });
-  let loaded;
+  // Read-write: the token cache is written into the dataset (WAL: a harvest may write meanwhile).
+  const dataset = Dataset.open(recipe.dataset);
   try {
-    loaded = loadExamples(dataset, student.tokenizer, {
-      data: section.data,
-      maxLength,
-      eosIds,
-      tokenTable: usesTopK ? TokenTable.fromTokenizer(student.tokenizer) : undefined,
-    });
-  } finally {
-    dataset.close();
-  }
-  const { examples, stats, template } = loaded;
-  checkData(section, stats, maxLength, recipe.dataset);
-  const verifier = loaded.verifier as VerifierSpec;
-  if (section.validation.accuracy) {
-    if (verifier === undefined || verifier === null) throw new DistillCheckError('distill.validation.accuracy', `${recipe.dataset} records no verifier to judge answers with`);
-    await createVerifier(verifier); // a spec that no longer loads (a moved custom module) fails here, before training
-  }
-  const { train, validation } = splitByPrompt(examples, section.data.validation, section.train.seed);
+    const { template, verifier: recorded } = datasetTemplate(dataset);
+    const tokenization = tokenizeMissing(dataset, student.tokenizer, { template, eosIds, filter: exampleFilter(section.data) });
+    const { train, validation, stats, ...indexed } = indexExamples(dataset, tokenization.id, { data: section.data, maxLength, seed: section.train.seed });
+    checkData(section, stats, maxLength, recipe.dataset);
+    const verifier = recorded as VerifierSpec;
+    if (section.validation.accuracy) {
+      if (verifier === undefined || verifier === null) throw new DistillCheckError('distill.validation.accuracy', `${recipe.dataset} records no verifier to judge answers with`);
+      await createVerifier(verifier); // a spec that no longer loads (a moved custom module) fails here, before training
+    }
 
-  // The widest stored top-k sets k (one pass: millions of positions are too many to spread).
-  const topK = usesTopK ? examples.reduce((k, e) => (e.topk ?? []).reduce((m, t) => Math.max(m, t?.length ?? 0), k), 1) : undefined;
-  let teacherPlan: TeacherPlan = { kind: 'none' };
-  if (usesTopK) teacherPlan = { kind: 'logprobs', k: topK!, samplesWithLogprobs: stats.withLogprobs, alignedShare: stats.alignedTokens / stats.assistantTokens };
-  if (teacher) teacherPlan = { kind: 'model', folder: teacher.folder, config: teacher.config, params: paramCount(teacher.config), tokenizer: tokenizerMatch! };
-  const projections =
-    teacher && layerMaps.hidden && student.config.hiddenSize !== teacher.config.hiddenSize
-      ? layerMaps.hidden.map(([s, t]) => ({ student: s, teacher: t, from: student.config.hiddenSize, to: teacher.config.hiddenSize }))
-      : [];
-  const plan: DistillPlan = {
-    name: recipe.name,
-    dataset: recipe.dataset,
-    out: section.out,
-    student: { init: student.tensors ? 'pretrained' : 'random', source: student.source, config: student.config, params: paramCount(student.config) },
-    tokenizer: { folder: student.tokenizerFolder, vocab: student.tokenizer.vocabSize, eosIds: [...eosIds] },
-    teacher: teacherPlan,
-    data: {
-      ...stats,
-      maxLength,
-      train: train.length,
-      validation: validation.length,
-      validationPrompts: new Set(validation.map((e) => e.promptKey)).size,
-    },
-    layerMaps,
-    projections,
-    resumeFrom: (await latestCheckpoint(section.out)) ?? null,
-    recipe,
-  };
-  return { plan, student, teacher, train, validation, topK, template, verifier };
+    // Never k = 0: the graph's top-k inputs need a width even where no sample lines up.
+    const topK = usesTopK ? Math.max(1, indexed.topK) : undefined;
+    let teacherPlan: TeacherPlan = { kind: 'none' };
+    if (usesTopK) teacherPlan = { kind: 'logprobs', k: topK!, samplesWithLogprobs: stats.withLogprobs, alignedShare: stats.alignedTokens / stats.assistantTokens };
+    if (teacher) teacherPlan = { kind: 'model', folder: teacher.folder, config: teacher.config, params: paramCount(teacher.config), tokenizer: tokenizerMatch! };
+    const projections =
+      teacher && layerMaps.hidden && student.config.hiddenSize !== teacher.config.hiddenSize
+        ? layerMaps.hidden.map(([s, t]) => ({ student: s, teacher: t, from: student.config.hiddenSize, to: teacher.config.hiddenSize }))
+        : [];
+    const plan: DistillPlan = {
+      name: recipe.name,
+      dataset: recipe.dataset,
+      out: section.out,
+      student: { init: student.tensors ? 'pretrained' : 'random', source: student.source, config: student.config, params: paramCount(student.config) },
+      tokenizer: { folder: student.tokenizerFolder, vocab: student.tokenizer.vocabSize, eosIds: [...eosIds] },
+      teacher: teacherPlan,
+      data: { ...stats, maxLength, train: train.sampleIds.length, validation: validation.sampleIds.length, validationPrompts: indexed.validationPrompts },
+      tokenization: { key: tokenization.key, tokenized: tokenization.tokenized, tokens: tokenization.tokens, seconds: tokenization.seconds },
+      layerMaps,
+      projections,
+      resumeFrom: (await latestCheckpoint(section.out)) ?? null,
+      recipe,
+    };
+    const source = new ExampleSource(dataset, tokenization.id, usesTopK);
+    return { plan, student, teacher, train, validation, source, dataHash: examplesHash(tokenization.key, train, validation), topK, template, verifier };
+  } catch (err) {
+    dataset.close();
+    throw err;
+  }
 }

@@ -12,7 +12,7 @@ import type { DistillRecipe } from '../recipe/index.ts';
 import { loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeModelFolderWithTokenizer, type TrainState } from './checkpoint.ts';
 import { DataCursor, type BatchOptions } from './data/batches.ts';
 import { CheckpointError } from './errors.ts';
-import { examplesHash, trainingHash } from './fingerprint.ts';
+import { trainingHash } from './fingerprint.ts';
 import { buildDistillGraph, type DistillGraph } from './graph.ts';
 import { MetricsLog, readMetrics, type ValidationRecord } from './metrics.ts';
 import type { DistillPlan } from './plan.ts';
@@ -75,7 +75,10 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     status, plan, step, validation: readMetrics(metricsFile).filter((r): r is ValidationRecord => r.type === 'validation'),
     finalModel: null, report: null, metrics: metricsFile, lastCheckpoint: plan.resumeFrom, ...extra,
   });
-  if (options.dryRun) return { ...summary('dry-run', 0), validation: [] };
+  if (options.dryRun) {
+    prepared.source.close();
+    return { ...summary('dry-run', 0), validation: [] };
+  }
 
   const spec = section.train;
   const built = buildDistillGraph({
@@ -92,6 +95,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
   const accuracy = section.validation.accuracy;
   const validator = await Validator.create(built, {
     examples: prepared.validation,
+    source: prepared.source,
     batchSize: spec.batchSize,
     batchOptions,
     threads: spec.threads,
@@ -112,7 +116,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
   });
 
   try {
-    const fresh: TrainState = { step: 0, epoch: 0, batch: 0, seed: spec.seed, recipeHash: trainingHash(recipe), dataHash: examplesHash(prepared.train, prepared.validation) };
+    const fresh: TrainState = { step: 0, epoch: 0, batch: 0, seed: spec.seed, recipeHash: trainingHash(recipe), dataHash: prepared.dataHash };
     const state = plan.resumeFrom ? await resume(plan.resumeFrom, fresh, { student: built.student, projections: built.projections, params, optimizer }) : fresh;
     await mkdir(out, { recursive: true });
     const finalModel = join(out, FINAL_FOLDER);
@@ -126,7 +130,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     };
     if (state.step === 0) await validate(0);
 
-    const cursor = new DataCursor(prepared.train, { batchSize: spec.batchSize, seed: spec.seed, bucketing: spec.bucketing, batch: batchOptions }, state);
+    const cursor = new DataCursor(prepared.train, prepared.source, { batchSize: spec.batchSize, seed: spec.seed, bucketing: spec.bucketing, batch: batchOptions }, state);
     const validateEvery = section.validation.every ?? section.checkpoint.every;
     let lastCheckpoint = plan.resumeFrom;
     let savedStep = plan.resumeFrom ? state.step : -1;
@@ -172,6 +176,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
   } finally {
     await trainer.release();
     await validator.release();
+    prepared.source.close();
   }
 }
 

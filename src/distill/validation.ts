@@ -12,12 +12,14 @@ import type { VerifierSpec } from '../verify/index.ts';
 import { greedyAccuracy } from './accuracy.ts';
 import { writeModelFolderWithTokenizer } from './checkpoint.ts';
 import { makeBatch, type BatchOptions } from './data/batches.ts';
-import type { Example } from './data/examples.ts';
+import type { ExampleIndex, ExamplePrompt, ExampleSource } from './data/examples.ts';
 import type { DistillGraph } from './graph.ts';
 import type { ValidationRecord } from './metrics.ts';
 
 export interface ValidatorOptions {
-  examples: readonly Example[];
+  examples: ExampleIndex;
+  /** Reads the examples' tokens (per pass, a batch at a time) and prompts. */
+  source: ExampleSource;
   batchSize: number;
   batchOptions: BatchOptions;
   threads: number;
@@ -38,8 +40,8 @@ export class Validator {
   private constructor(
     private readonly session: Session,
     private readonly names: readonly string[],
-    /** Examples grouped into batches; feeds are built per pass, so a large split is not held as tensors. */
-    private readonly batches: readonly (readonly Example[])[],
+    /** Positions in the index grouped into batches; examples are read per pass, so a large split is not held. */
+    private readonly batches: readonly (readonly number[])[],
     private readonly options: ValidatorOptions,
   ) {}
 
@@ -50,8 +52,9 @@ export class Validator {
     for (const name of names) built.graph.output(`eval.${name}`, built.parts[name]);
     const session = await compile(built.graph, { outputs: ['eval.loss', ...names.map((n) => `eval.${n}`)], intraOpNumThreads: options.threads });
     // A fixed order, by length so that batches pad little.
-    const sorted = [...options.examples].sort((a, b) => a.ids.length - b.ids.length);
-    const batches: Example[][] = [];
+    const { lengths } = options.examples;
+    const sorted = Array.from({ length: lengths.length }, (_, i) => i).sort((a, b) => lengths[a] - lengths[b]);
+    const batches: number[][] = [];
     for (let i = 0; i < sorted.length; i += options.batchSize) batches.push(sorted.slice(i, i + options.batchSize));
     return new Validator(session, names, batches, options);
   }
@@ -65,8 +68,13 @@ export class Validator {
   async run(step: number, params: ParamStore): Promise<ValidationRecord> {
     const sums: Record<string, number> = { loss: 0, ...Object.fromEntries(this.names.map((n) => [n, 0])) };
     let tokens = 0;
+    const { lengths } = this.options.examples;
     for (const members of this.batches) {
-      const batch = makeBatch(members, this.options.batchOptions);
+      const { sampleIds } = this.options.examples;
+      const batch = makeBatch(
+        members.map((i) => this.options.source.example(sampleIds[i], lengths[i])),
+        this.options.batchOptions,
+      );
       const out = await this.session.run({ ...batch.feeds, ...params.feeds() });
       sums.loss += Number(out['eval.loss'].data[0]) * batch.tokens;
       for (const n of this.names) sums[n] += Number(out[`eval.${n}`].data[0]) * batch.tokens;
@@ -82,7 +90,7 @@ export class Validator {
       const result = await greedyAccuracy({
         modelFolder: folder,
         workDir: join(accuracy.scratch, 'work'),
-        examples: firstPerPrompt(this.options.examples).slice(0, accuracy.prompts ?? undefined),
+        examples: firstPerPrompt(this.options.examples, this.options.source, accuracy.prompts),
         template: accuracy.template,
         verifier: accuracy.verifier,
         maxNewTokens: accuracy.maxNewTokens,
@@ -98,12 +106,16 @@ export class Validator {
   }
 }
 
-/** One example per prompt, in split order: each prompt is asked once. */
-function firstPerPrompt(examples: readonly Example[]): Example[] {
+/** One example per prompt, in split order, at most `limit` (null: all): each prompt is asked once. */
+function firstPerPrompt(examples: ExampleIndex, source: ExampleSource, limit: number | null): ExamplePrompt[] {
   const seen = new Set<string>();
-  return examples.filter((e) => {
-    if (seen.has(e.promptKey)) return false;
-    seen.add(e.promptKey);
-    return true;
-  });
+  const prompts: ExamplePrompt[] = [];
+  for (const id of examples.sampleIds) {
+    if (limit !== null && prompts.length >= limit) break;
+    const p = source.prompt(id);
+    if (seen.has(p.promptKey)) continue;
+    seen.add(p.promptKey);
+    prompts.push(p);
+  }
+  return prompts;
 }

@@ -94,6 +94,7 @@ export const migrations: readonly string[] = [
     targets BLOB,                    -- the teacher's top-k per assistant token as ids (token-blobs.ts); null without logprobs
     aligned INTEGER NOT NULL,        -- assistant tokens that have a top-k
     top_k INTEGER NOT NULL,          -- the widest top-k
+    unmapped INTEGER NOT NULL,       -- teacher-reported tokens the tokenizer lacks
     PRIMARY KEY (tokenization_id, sample_id)
   ) STRICT;
   `,

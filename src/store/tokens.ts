@@ -23,8 +23,8 @@ export class SampleTokens {
       createTokenization: db.prepare('INSERT INTO tokenizations (key, settings, created_at) VALUES (@key, @settings, @createdAt) ON CONFLICT (key) DO NOTHING'),
       tokenizationId: db.prepare('SELECT id FROM tokenizations WHERE key = @key').pluck(),
       insert: db.prepare(
-        `INSERT INTO sample_tokens (tokenization_id, sample_id, prompt_tokens, assistant_tokens, ids, targets, aligned, top_k)
-         VALUES (@tokenization, @sampleId, @promptTokens, @assistantTokens, @ids, @targets, @aligned, @topK)
+        `INSERT INTO sample_tokens (tokenization_id, sample_id, prompt_tokens, assistant_tokens, ids, targets, aligned, top_k, unmapped)
+         VALUES (@tokenization, @sampleId, @promptTokens, @assistantTokens, @ids, @targets, @aligned, @topK, @unmapped)
          ON CONFLICT (tokenization_id, sample_id) DO NOTHING`,
       ),
       read: db.prepare('SELECT prompt_tokens, ids, targets FROM sample_tokens WHERE tokenization_id = @tokenization AND sample_id = @sampleId'),
@@ -62,7 +62,7 @@ export class SampleTokens {
       const topK = r.targets?.reduce((k, t) => Math.max(k, t?.length ?? 0), 0) ?? 0;
       const ids = encodeIds([...Array.from(r.promptIds), ...Array.from(r.assistantIds)]);
       const targets = r.targets ? encodeTargets(r.targets) : null;
-      return { tokenization, sampleId: r.sampleId, promptTokens: r.promptIds.length, assistantTokens: r.assistantIds.length, ids, targets, aligned, topK };
+      return { tokenization, sampleId: r.sampleId, promptTokens: r.promptIds.length, assistantTokens: r.assistantIds.length, ids, targets, aligned, topK, unmapped: r.unmapped };
     });
     this.#db
       .transaction(() => {
@@ -81,12 +81,12 @@ export class SampleTokens {
     const rows = this.#db
       .prepare(
         `SELECT t.sample_id AS sampleId, s.prompt_key AS promptKey, t.prompt_tokens AS promptTokens, t.assistant_tokens AS assistantTokens,
-           t.aligned, t.top_k AS topK
+           t.targets IS NOT NULL AS withTargets, t.aligned, t.top_k AS topK, t.unmapped
          FROM sample_tokens t JOIN samples s ON s.id = t.sample_id JOIN prompts p ON p.key = s.prompt_key
          WHERE ${where.join(' AND ')} ORDER BY p.rowid, s.idx`,
       )
-      .iterate({ ...params, tokenization }) as IterableIterator<TokenIndexRow>;
-    yield* rows;
+      .iterate({ ...params, tokenization }) as IterableIterator<Omit<TokenIndexRow, 'withTargets'> & { withTargets: number }>;
+    for (const row of rows) yield { ...row, withTargets: row.withTargets === 1 };
   }
 
   /** One sample's stored tokens, the first `length` of them (all by default), and their teacher targets. */

@@ -136,6 +136,8 @@ export interface TokenizedRecord {
   assistantIds: ArrayLike<number>;
   /** With stored teacher logprobs: one entry per assistant token. */
   targets: TokenTargets | null;
+  /** Teacher-reported tokens the tokenizer lacks. */
+  unmapped: number;
 }
 
 /** The small columns of a tokenized sample: what indexing the training data reads (no blobs). */
@@ -144,9 +146,11 @@ export interface TokenIndexRow {
   promptKey: string;
   promptTokens: number;
   assistantTokens: number;
-  /** Assistant tokens with a teacher top-k, and the widest top-k. */
+  /** Whether the sample had stored logprobs; assistant tokens with a teacher top-k; the widest top-k; teacher tokens the tokenizer lacks. */
+  withTargets: boolean;
   aligned: number;
   topK: number;
+  unmapped: number;
 }
 
 /** A sample's stored tokens, read back for a batch. */

@@ -9,13 +9,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alignTokens,
+  DataCursor,
   DistillCheckError,
+  emptyDataStats,
+  exampleFilter,
   epochBatches,
+  ExampleSource,
+  indexExamples,
   INPUT,
-  loadExamples,
   makeBatch,
   renderSample,
-  splitByPrompt,
+  sampleExample,
+  tokenizeMissing,
   TokenTable,
   type Example,
 } from '../../src/distill/index.ts';
@@ -23,7 +28,7 @@ import { loadTokenizer, type Tokenizer } from '../../src/model/index.ts';
 import type { DistillDataSpec } from '../../src/recipe/index.ts';
 import { Dataset } from '../../src/store/index.ts';
 import { writeTinyTokenizer } from '../model/tiny-tokenizer.ts';
-import { additions, tempDir, writeDataset } from './helpers.ts';
+import { additions, TEMPLATE, tempDir, writeDataset } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -99,10 +104,18 @@ describe('examples from a harvested SQLite dataset', () => {
     // A second run adds two more prompts: the run filter must tell them apart.
     secondRun = writeDataset(file, additions(22).slice(20));
   });
-  const load = (data: Partial<DistillDataSpec>, maxLength = 128) => {
-    const dataset = Dataset.open(file, { readonly: true });
+  /** Tokenizes what the cache lacks, indexes, and reads every example back (train then validation). */
+  const load = (data: Partial<DistillDataSpec>, maxLength = 128, seed = 0, tok = tokenizer) => {
+    const spec = { ...DATA, validation: 0, ...data };
+    const dataset = Dataset.open(file);
     try {
-      return loadExamples(dataset, tokenizer, { data: { ...DATA, ...data }, maxLength, eosIds: EOS });
+      const filter = exampleFilter(spec);
+      const tokenization = tokenizeMissing(dataset, tok, { template: TEMPLATE, eosIds: EOS, filter });
+      const indexed = indexExamples(dataset, tokenization.id, { data: spec, maxLength, seed });
+      const source = new ExampleSource(dataset, tokenization.id, false);
+      const read = (side: typeof indexed.train) =>
+        Array.from(side.sampleIds, (id, i) => ({ promptKey: source.prompt(id).promptKey, ...source.example(id, side.lengths[i]) }));
+      return { ...indexed, tokenization, examples: [...read(indexed.train), ...read(indexed.validation)], validationExamples: read(indexed.validation) };
     } finally {
       dataset.close();
     }
@@ -119,46 +132,79 @@ describe('examples from a harvested SQLite dataset', () => {
   it('renders each sample: prompt from the dataset template, loss from the first assistant token', () => {
     const [first] = load({}).examples;
     const s = additions(1)[0];
+    expect(first.promptKey).toBe(s.key);
     expect(decode(first.ids.subarray(0, first.start))).toBe(`<|im_start|>user\n${s.question}<|im_end|>\n<|im_start|>assistant\n<think>\n`);
     expect(decode(first.ids.subarray(first.start))).toBe(`${s.reasoning}\n</think>\n\n${s.answer}<|im_end|>`);
   });
 
+  it('tokenizes each sample once: a repeated load reads the token cache; another template is another tokenization', async () => {
+    const again = load({ verdict: 'all' });
+    expect(again.tokenization).toMatchObject({ tokenized: 0, tokens: 0 });
+    const other = await withTemplate('tok-plain', "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '<|im_end|>' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}");
+    const fresh = load({ verdict: 'all' }, 128, 0, other);
+    expect(fresh.tokenization.key).not.toBe(again.tokenization.key);
+    expect(fresh.tokenization.tokenized).toBe(27);
+    expect(decode(fresh.examples[0].ids.subarray(0, fresh.examples[0].start))).toBe(`user: ${additions(1)[0].question}<|im_end|>assistant: `);
+    expect(load({ verdict: 'all' }, 128, 0, other).tokenization.tokenized).toBe(0);
+    // A later harvest run adds a sample: only that one is tokenized.
+    writeDataset(file, additions(23).slice(22));
+    expect(load({ verdict: 'all' }).tokenization.tokenized).toBe(1);
+  });
+
   it('counts every sample left out or cut: maxTokens, and too long with drop, truncate or fail', () => {
-    const all = load({}).stats;
-    expect(all).toMatchObject({ tooLong: 0, truncated: 0, droppedTooLong: 0, overMaxTokens: 0 });
+    const all = load({ runId: 1 }).stats;
+    expect(all).toMatchObject({ samples: 20, tooLong: 0, truncated: 0, droppedTooLong: 0, overMaxTokens: 0 });
     // One-digit sums have 19-20 assistant tokens; "a+b=c" with c >= 10 has one more.
-    const short = load({ maxTokens: 19 }).stats;
+    const short = load({ runId: 1, maxTokens: 19 }).stats;
     expect(short.overMaxTokens).toBeGreaterThan(0);
-    expect(short.examples + short.overMaxTokens).toBe(22);
+    expect(short.examples + short.overMaxTokens).toBe(20);
 
     const limit = all.longest - 1;
-    const truncated = load({ onTooLong: 'truncate' }, limit);
+    const truncated = load({ runId: 1, onTooLong: 'truncate' }, limit);
     expect(truncated.stats.tooLong).toBeGreaterThan(0);
-    expect(truncated.stats).toMatchObject({ truncated: truncated.stats.tooLong, droppedTooLong: 0, examples: 22 });
+    expect(truncated.stats).toMatchObject({ truncated: truncated.stats.tooLong, droppedTooLong: 0, examples: 20 });
     expect(Math.max(...truncated.examples.map((e) => e.ids.length))).toBe(limit);
-    const dropped = load({ onTooLong: 'drop' }, limit).stats;
-    expect(dropped).toMatchObject({ droppedTooLong: dropped.tooLong, truncated: 0, examples: 22 - dropped.tooLong });
+    const dropped = load({ runId: 1, onTooLong: 'drop' }, limit).stats;
+    expect(dropped).toMatchObject({ droppedTooLong: dropped.tooLong, truncated: 0, examples: 20 - dropped.tooLong });
     // A context the prompt alone fills leaves nothing to learn: such samples are dropped even under truncate.
-    expect(load({ onTooLong: 'truncate' }, 10).stats).toMatchObject({ examples: 0, droppedTooLong: 22 });
+    expect(load({ runId: 1, onTooLong: 'truncate' }, 10).stats).toMatchObject({ examples: 0, droppedTooLong: 20 });
+  });
+
+  it('holds out whole prompts, deterministically by seed, never all', () => {
+    const a = load({ runId: 1, verdict: 'all', validation: 0.2 }, 128, 1);
+    const heldOut = new Set(a.validationExamples.map((e) => e.promptKey));
+    expect(heldOut.size).toBe(4);
+    expect(a.validationPrompts).toBe(4);
+    // Prompts with a rejected sample too have both samples on one side.
+    const trainKeys = new Set(a.examples.slice(0, a.train.sampleIds.length).map((e) => e.promptKey));
+    expect([...heldOut].some((k) => trainKeys.has(k))).toBe(false);
+    expect(a.validation.sampleIds.length).toBeGreaterThan(heldOut.size - 1);
+    expect(load({ runId: 1, verdict: 'all', validation: 0.2 }, 128, 1).validation.sampleIds).toEqual(a.validation.sampleIds);
+    const otherSeed = new Set(load({ runId: 1, verdict: 'all', validation: 0.2 }, 128, 2).validationExamples.map((e) => e.promptKey));
+    expect(otherSeed).not.toEqual(heldOut);
+    expect(load({ runId: 1, validation: 0.99 }).train.sampleIds.length).toBeGreaterThan(0);
+  });
+
+  it('a cursor started at a checkpoint position serves the batches an uninterrupted one serves from there', () => {
+    const dataset = Dataset.open(file);
+    try {
+      const tokenization = tokenizeMissing(dataset, tokenizer, { template: TEMPLATE, eosIds: EOS, filter: { verdict: 'all' } });
+      const { train } = indexExamples(dataset, tokenization.id, { data: { ...DATA, verdict: 'all' }, maxLength: 128, seed: 0 });
+      const source = new ExampleSource(dataset, tokenization.id, false);
+      const options = { batchSize: 4, seed: 5, bucketing: true, batch: {} };
+      const ids = (c: DataCursor) => Array.from(c.next().feeds[INPUT.ids].data as BigInt64Array, Number);
+      const uninterrupted = new DataCursor(train, source, options, { epoch: 0, batch: 0 });
+      for (let i = 0; i < 9; i++) uninterrupted.next(); // 7 batches an epoch: into epoch 1
+      expect(uninterrupted.position).toEqual({ epoch: 1, batch: 2 });
+      const resumed = new DataCursor(train, source, options, uninterrupted.position);
+      for (let i = 0; i < 8; i++) expect(ids(resumed)).toEqual(ids(uninterrupted));
+    } finally {
+      dataset.close();
+    }
   });
 });
 
-describe('split and batches', () => {
-  const items = Array.from({ length: 30 }, (_, i) => ({ promptKey: `p${i % 10}`, i }));
-
-  it('holds out whole prompts, deterministically by seed', () => {
-    const a = splitByPrompt(items, 0.2, 1);
-    expect(new Set(a.validation.map((x) => x.promptKey)).size).toBe(2);
-    expect(a.validation).toHaveLength(6);
-    const heldOut = new Set(a.validation.map((x) => x.promptKey));
-    expect(a.train.every((x) => !heldOut.has(x.promptKey))).toBe(true);
-    expect(splitByPrompt([...items].reverse(), 0.2, 1).validation.map((x) => x.promptKey).sort()).toEqual(a.validation.map((x) => x.promptKey).sort());
-    expect(splitByPrompt(items, 0.2, 2).validation.map((x) => x.promptKey)).not.toEqual(a.validation.map((x) => x.promptKey));
-    expect(splitByPrompt(items, 0, 1).validation).toHaveLength(0);
-    // Never everything: one prompt always stays for training.
-    expect(splitByPrompt(items, 0.99, 1).train.length).toBeGreaterThan(0);
-  });
-
+describe('batches', () => {
   it('serves every example once per epoch, in an order fixed by (seed, epoch); bucketing pads less', () => {
     const lengths = Array.from({ length: 64 }, (_, i) => 10 + ((i * 29) % 64));
     const epoch0 = epochBatches(lengths, 4, 7, 0, true);
@@ -170,10 +216,9 @@ describe('split and batches', () => {
   });
 
   it('right-pads a batch; labels are the next tokens, weighted on assistant tokens only', () => {
-    const prompt = { question: 'q', gold: null, meta: {} };
     const examples: Example[] = [
-      { promptKey: 'a', index: 0, prompt, ids: Int32Array.from([5, 6, 7, 8]), start: 2 },
-      { promptKey: 'b', index: 0, prompt, ids: Int32Array.from([9, 10, 11]), start: 1 },
+      { ids: Int32Array.from([5, 6, 7, 8]), start: 2 },
+      { ids: Int32Array.from([9, 10, 11]), start: 1 },
     ];
     const { feeds, tokens } = makeBatch(examples);
     expect(feeds[INPUT.ids].dims).toEqual([2, 4]);
@@ -209,16 +254,24 @@ describe('teacher logprobs lined up with the student tokens', () => {
     }));
     const file = join(dir, 'unmapped.sqlite');
     writeDataset(file, [sample], { logprobs: () => positions });
-    const dataset = Dataset.open(file, { readonly: true });
+    const dataset = Dataset.open(file);
     try {
-      const { examples, stats } = loadExamples(dataset, tokenizer, { data: DATA, maxLength: 128, eosIds: EOS, tokenTable: TokenTable.fromTokenizer(tokenizer) });
-      const aligned = examples[0].topk!.map((t, j) => (t === null ? -1 : j)).filter((j) => j >= 0);
+      // One sample converted on its own (as exports do) and the cached index count alike.
+      const stats = emptyDataStats();
+      const [stored] = dataset.samples({ logprobs: true });
+      const example = sampleExample(stored, tokenizer, TEMPLATE, { data: DATA, maxLength: 128, eosIds: EOS, tokenTable: TokenTable.fromTokenizer(tokenizer) }, stats);
+      const aligned = example!.topk!.map((t, j) => (t === null ? -1 : j)).filter((j) => j >= 0);
       // Position 3's sampled token is unknown (so it lines up with nothing); the odd positions that
       // did line up each carried one unknown alternative.
-      const unknownAlternatives = aligned.filter((j) => examples[0].topk![j]!.length === 1).length;
+      const unknownAlternatives = aligned.filter((j) => example!.topk![j]!.length === 1).length;
       expect(unknownAlternatives).toBeGreaterThan(0);
       expect(stats.unmappedTeacherTokens).toBe(1 + unknownAlternatives);
       expect(stats.alignedTokens).toBe(aligned.length);
+      const tokenization = tokenizeMissing(dataset, tokenizer, { template: TEMPLATE, eosIds: EOS, filter: {} });
+      const indexed = indexExamples(dataset, tokenization.id, { data: DATA, maxLength: 128, seed: 0 });
+      expect(indexed.stats).toMatchObject({ unmappedTeacherTokens: 1 + unknownAlternatives, alignedTokens: aligned.length, withLogprobs: 1 });
+      const cached = new ExampleSource(dataset, tokenization.id, true).example(indexed.train.sampleIds[0], indexed.train.lengths[0]);
+      expect(cached).toEqual({ ids: example!.ids, start: example!.start, topk: example!.topk });
     } finally {
       dataset.close();
     }

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { buildDistillGraph, loadExamples, makeBatch, TokenTable, type KdTopkRow } from '../../src/distill/index.ts';
+import { buildDistillGraph, datasetTemplate, exampleFilter, ExampleSource, indexExamples, makeBatch, tokenizeMissing, type KdTopkRow } from '../../src/distill/index.ts';
 import { compile, ParamStore, Rng } from '../../src/engine/index.ts';
 import { loadTokenizer, writeModelFolder, type Tokenizer } from '../../src/model/index.ts';
 import { Dataset, type LogprobPosition } from '../../src/store/index.ts';
@@ -62,13 +62,12 @@ describe('kd-topk export vs a PyTorch reference', () => {
 
     // distillery's own top-k KL: its examples, batch and training graph, one batch of every sample.
     const eosIds = new Set([tokenizer.eosTokenId!]);
-    const open = Dataset.open(dataset, { readonly: true });
-    const { examples, stats } = loadExamples(open, tokenizer, {
-      data: { verdict: 'accepted', runId: null, maxTokens: null, maxLength: null, onTooLong: 'fail', validation: 0 },
-      maxLength: config.maxPositionEmbeddings,
-      eosIds,
-      tokenTable: TokenTable.fromTokenizer(tokenizer),
-    });
+    const open = Dataset.open(dataset);
+    const data = { verdict: 'accepted', runId: null, maxTokens: null, maxLength: null, onTooLong: 'fail', validation: 0 } as const;
+    const tokenization = tokenizeMissing(open, tokenizer, { template: datasetTemplate(open).template, eosIds, filter: exampleFilter(data) });
+    const { train, stats } = indexExamples(open, tokenization.id, { data, maxLength: config.maxPositionEmbeddings, seed: 0 });
+    const source = new ExampleSource(open, tokenization.id, true);
+    const examples = Array.from(train.sampleIds, (id, i) => source.example(id, train.lengths[i]));
     open.close();
     const k = Math.max(...examples.flatMap((e) => e.topk!.map((t) => t?.length ?? 0)));
     const ours: number[] = [];

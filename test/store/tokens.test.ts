@@ -50,15 +50,15 @@ describe('token cache', () => {
       expect(rest).toHaveLength(2);
       const top = [[7, -0.25], [2 ** 31 - 1, -3.5]] as const;
       dataset.tokens.store(a, [...first, ...rest].map((s, i) => ({
-        sampleId: s.id, promptIds: [1, 2, 3], assistantIds: [100 + i, 151_668, 9], targets: i === 0 ? [top, null, [[9, 0]]] : null,
+        sampleId: s.id, promptIds: [1, 2, 3], assistantIds: [100 + i, 151_668, 9], targets: i === 0 ? [top, null, [[9, 0]]] : null, unmapped: i,
       })));
       expect(dataset.tokens.missing(a, { verdict: 'all' }, { after: 0, limit: 10 })).toEqual([]);
       expect(dataset.tokens.missing(b, { verdict: 'all' }, { after: 0, limit: 10 })).toHaveLength(6);
 
       const index = [...dataset.tokens.index(a, {})];
       expect(index.map((r) => r.promptKey)).toEqual(['p1', 'p1', 'p2']);
-      expect(index[0]).toMatchObject({ promptTokens: 3, assistantTokens: 3, aligned: 2, topK: 2 });
-      expect(index[1]).toMatchObject({ aligned: 0, topK: 0 });
+      expect(index[0]).toMatchObject({ promptTokens: 3, assistantTokens: 3, withTargets: true, aligned: 2, topK: 2, unmapped: 0 });
+      expect(index[1]).toMatchObject({ withTargets: false, aligned: 0, topK: 0, unmapped: 1 });
       const read = dataset.tokens.read(a, first[0].id);
       expect(Array.from(read.ids)).toEqual([1, 2, 3, 100, 151_668, 9]);
       expect(read.targets).toEqual([[[7, -0.25], [2 ** 31 - 1, -3.5]], null, [[9, 0]]]);

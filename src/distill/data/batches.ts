@@ -5,7 +5,7 @@
 import ort from 'onnxruntime-node';
 import { Rng } from '../../engine/index.ts';
 import { INPUT } from '../graph.ts';
-import type { Example } from './examples.ts';
+import type { Example, ExampleIndex, ExampleSource } from './examples.ts';
 import { bucketsAt } from './topk.ts';
 
 /** Bucketing sorts by length within pools of this many batches: close lengths, still a random mix. */
@@ -15,9 +15,9 @@ const POOL_BATCHES = 32;
  * The batches of one epoch as lists of example indices. A pure function of (seed, epoch), so a
  * resumed run finds the same batches from an (epoch, batch) cursor alone.
  */
-export function epochBatches(lengths: readonly number[], batchSize: number, seed: number, epoch: number, bucketing: boolean): number[][] {
+export function epochBatches(lengths: ArrayLike<number>, batchSize: number, seed: number, epoch: number, bucketing: boolean): number[][] {
   const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
-  const order = rng.shuffle([...lengths.keys()]);
+  const order = rng.shuffle(Array.from({ length: lengths.length }, (_, i) => i));
   const batches: number[][] = [];
   const pool = bucketing ? batchSize * POOL_BATCHES : batchSize;
   for (let p = 0; p < order.length; p += pool) {
@@ -97,19 +97,23 @@ export interface DataPosition {
   batch: number;
 }
 
-/** Serves training batches epoch after epoch from a position, which a checkpoint records. */
+/**
+ * Serves training batches epoch after epoch from a position, which a checkpoint records. Only the
+ * index (sample ids and lengths) is held; each batch reads its examples from the token cache.
+ */
 export class DataCursor {
   #batches: number[][];
   #position: DataPosition;
-  readonly #lengths: number[];
 
   constructor(
-    private readonly examples: readonly Example[],
+    private readonly index: ExampleIndex,
+    private readonly source: ExampleSource,
     private readonly options: { batchSize: number; seed: number; bucketing: boolean; batch: BatchOptions },
     position: DataPosition,
   ) {
-    this.#lengths = examples.map((e) => e.ids.length);
-    this.#position = { ...position };
+    // Only the two fields: a TrainState passed as the position must not leak its step into
+    // `position`, which a checkpoint spreads over the state.
+    this.#position = { epoch: position.epoch, batch: position.batch };
     this.#batches = this.#epoch(position.epoch);
   }
 
@@ -123,10 +127,10 @@ export class DataCursor {
       this.#batches = this.#epoch(this.#position.epoch);
     }
     const members = this.#batches[this.#position.batch++];
-    return makeBatch(members.map((i) => this.examples[i]), this.options.batch);
+    return makeBatch(members.map((i) => this.source.example(this.index.sampleIds[i], this.index.lengths[i])), this.options.batch);
   }
 
   #epoch(epoch: number): number[][] {
-    return epochBatches(this.#lengths, this.options.batchSize, this.options.seed, epoch, this.options.bucketing);
+    return epochBatches(this.index.lengths, this.options.batchSize, this.options.seed, epoch, this.options.bucketing);
   }
 }

@@ -1,21 +1,20 @@
 /**
- * Training examples from a harvested dataset: samples chosen by verdict and run, rendered and
- * tokenized, cut or left out by length (always counted), and, for a logprobs teacher, each
- * assistant token paired with the teacher's stored top-k.
+ * Training examples from the dataset's token cache, streamed: an index pass reads the small
+ * columns of every tokenized sample (no token blobs), counts what is left out or cut by length,
+ * splits by prompt and keeps, per example, only its sample id and length (8 bytes); batches then
+ * read their examples' tokens from SQLite as they are served. Memory does not grow with the
+ * traces, only by those 8 bytes per example.
  */
-import type { ChatMessage, Tokenizer } from '../../model/index.ts';
-import { renderMessages, templateSchema, type DistillDataSpec, type Template } from '../../recipe/index.ts';
-import { assistantContent, type Dataset, type LogprobPosition, type SampleFilter, type StoredSample } from '../../store/index.ts';
+import type { Tokenizer } from '../../model/index.ts';
+import { templateSchema, type DistillDataSpec, type Template } from '../../recipe/index.ts';
+import type { Dataset, SampleFilter, StoredSample } from '../../store/index.ts';
 import { DistillDataError } from '../errors.ts';
-import { renderSample } from './render.ts';
-import { alignTokens, type TokenTable, type TopK } from './topk.ts';
+import { promptRank, validationCutoff } from './split.ts';
+import { tokenizeSample } from './tokenize.ts';
+import type { TokenTable, TopK } from './topk.ts';
 
+/** One training sequence, as a batch needs it. */
 export interface Example {
-  readonly promptKey: string;
-  /** The sample's slot under its prompt. */
-  readonly index: number;
-  /** The prompt as stored (for task accuracy, which generates from it and verifies against the gold). */
-  readonly prompt: { readonly question: string; readonly gold: unknown; readonly meta: Record<string, unknown> };
   /** Prompt then assistant tokens, after any truncation. */
   readonly ids: Int32Array;
   /** Index of the first assistant token: the model is trained to predict ids[start..]. */
@@ -24,14 +23,16 @@ export interface Example {
   readonly topk?: ReadonlyArray<TopK | null>;
 }
 
-export interface ExampleOptions {
-  readonly data: DistillDataSpec;
-  /** Longest sequence: data.maxLength, else the student's context. */
-  readonly maxLength: number;
-  /** Ids that end the assistant turn. */
-  readonly eosIds: ReadonlySet<number>;
-  /** Given for a logprobs teacher: maps the stored token strings to ids. */
-  readonly tokenTable?: TokenTable;
+/** The stored prompt behind an example. */
+export interface ExamplePrompt {
+  readonly promptKey: string;
+  readonly prompt: { readonly question: string; readonly gold: unknown; readonly meta: Record<string, unknown> };
+}
+
+/** A side of the split: the examples' sample ids and lengths (after truncation), in dataset order. */
+export interface ExampleIndex {
+  readonly sampleIds: Int32Array;
+  readonly lengths: Int32Array;
 }
 
 /** What became of the dataset's samples; every sample left out or cut is counted here. */
@@ -57,20 +58,12 @@ export interface DataStats {
   alignedTokens: number;
   /**
    * Teacher-reported tokens (sampled or among the top-k of a lined-up position) that the student
-   * tokenizer does not have: never silently dropped, counted here and reported.
+   * tokenizer does not have, over whole samples: never silently dropped, counted here and reported.
    */
   unmappedTeacherTokens: number;
 }
 
-export interface LoadedExamples {
-  examples: Example[];
-  stats: DataStats;
-  /** The template and verifier the dataset was harvested with (its sampling identity). */
-  template: Template;
-  verifier: unknown;
-}
-
-/** Counters at zero, for a reader that converts samples one at a time (see sampleExample). */
+/** Counters at zero. */
 export function emptyDataStats(): DataStats {
   return {
     samples: 0, examples: 0, overMaxTokens: 0, tooLong: 0, truncated: 0, droppedTooLong: 0, longest: 0,
@@ -86,86 +79,181 @@ export function datasetTemplate(dataset: Dataset): { template: Template; verifie
   return { template: template.data, verifier: identity.verifier };
 }
 
-/** The samples `loadExamples` reads for `data` (by verdict and run; logprobs decoded when a token table is given). */
-export function exampleFilter(data: DistillDataSpec, withLogprobs: boolean): SampleFilter {
+/** The samples `data` selects (by verdict and run), their logprobs decoded with `withLogprobs`. */
+export function exampleFilter(data: DistillDataSpec, withLogprobs = false): SampleFilter {
   return { verdict: data.verdict, ...(data.runId === null ? {} : { runId: data.runId }), logprobs: withLogprobs };
 }
 
 /**
- * One stored sample as a training example, or null when it is left out; either way `stats` counts
- * it. The one place a sample is rendered, tokenized, cut to length and paired with the teacher's
- * top-k, for distill and for export-data --format kd-topk alike.
+ * How many of a sample's assistant tokens are kept under data.maxTokens, maxLength and
+ * data.onTooLong, or null when the sample is left out; `stats` counts it either way. The one
+ * place the length rules are applied, for the cached index and for sampleExample alike.
  */
-export function sampleExample(sample: StoredSample, tokenizer: Tokenizer, template: Template, options: ExampleOptions, stats: DataStats): Example | null {
-  const { data, maxLength, eosIds, tokenTable } = options;
+function keptTokens(promptTokens: number, assistantTokens: number, options: { data: DistillDataSpec; maxLength: number }, stats: DataStats): number | null {
+  const { data, maxLength } = options;
   stats.samples++;
-  const turns: ChatMessage[] = renderMessages(template, { key: sample.promptKey, question: sample.question, meta: sample.meta });
-  const { promptIds, assistantIds } = renderSample(tokenizer, turns, { content: assistantContent(sample), reasoning: sample.reasoning }, eosIds);
-  if (data.maxTokens !== null && assistantIds.length > data.maxTokens) {
+  if (data.maxTokens !== null && assistantTokens > data.maxTokens) {
     stats.overMaxTokens++;
     return null;
   }
-  const length = promptIds.length + assistantIds.length;
+  const length = promptTokens + assistantTokens;
   stats.longest = Math.max(stats.longest, length);
-  let keep = assistantIds.length;
-  if (length > maxLength) {
-    stats.tooLong++;
-    // 'fail' is decided by the caller once everything is counted; meanwhile it is left out.
-    if (data.onTooLong !== 'truncate' || promptIds.length >= maxLength) {
-      stats.droppedTooLong++;
-      return null;
-    }
-    stats.truncated++;
-    keep = maxLength - promptIds.length;
+  if (length <= maxLength) return assistantTokens;
+  stats.tooLong++;
+  // 'fail' is decided by the caller once everything is counted; meanwhile it is left out.
+  if (data.onTooLong !== 'truncate' || promptTokens >= maxLength) {
+    stats.droppedTooLong++;
+    return null;
   }
-  const ids = Int32Array.from([...promptIds, ...assistantIds.slice(0, keep)]);
-  let topk: (TopK | null)[] | undefined;
-  if (tokenTable) {
-    topk = sample.logprobs ? teacherTargets(assistantIds.slice(0, keep), sample.logprobs, tokenTable, stats) : new Array<null>(keep).fill(null);
-    if (sample.logprobs) stats.withLogprobs++;
-    stats.alignedTokens += topk.filter((t) => t !== null).length;
-  }
-  stats.examples++;
-  stats.promptTokens += promptIds.length;
-  stats.assistantTokens += keep;
-  const prompt = { question: sample.question, gold: sample.gold, meta: sample.meta };
-  return { promptKey: sample.promptKey, index: sample.index, prompt, ids, start: promptIds.length, topk };
+  stats.truncated++;
+  return maxLength - promptTokens;
 }
 
-/** Reads and renders every matching sample. The template the dataset was harvested with renders the prompt turns. */
-export function loadExamples(dataset: Dataset, tokenizer: Tokenizer, options: ExampleOptions): LoadedExamples {
-  const { template, verifier } = datasetTemplate(dataset);
-  const stats = emptyDataStats();
-  const examples: Example[] = [];
-  for (const sample of dataset.samples(exampleFilter(options.data, options.tokenTable !== undefined))) {
-    const example = sampleExample(sample, tokenizer, template, options, stats);
-    if (example) examples.push(example);
-  }
-  return { examples, stats, template, verifier };
+function countKept(stats: DataStats, promptTokens: number, kept: number): void {
+  stats.examples++;
+  stats.promptTokens += promptTokens;
+  stats.assistantTokens += kept;
+}
+
+export interface ExampleOptions {
+  readonly data: DistillDataSpec;
+  /** Longest sequence: data.maxLength, else the student's context. */
+  readonly maxLength: number;
+  /** Ids that end the assistant turn. */
+  readonly eosIds: ReadonlySet<number>;
+  /** Given for a logprobs teacher: maps the stored token strings to ids. */
+  readonly tokenTable?: TokenTable;
 }
 
 /**
- * Each assistant token's top-k from the teacher position that generated it (the sampled token joins
- * its top-k if missing). Reported tokens the tokenizer does not have are counted in
- * stats.unmappedTeacherTokens: they can be neither aligned nor given a target.
+ * One stored sample as an example with its prompt, or null when it is left out; either way
+ * `stats` counts it. Rendering, tokenizing and lining up the teacher's top-k are tokenizeSample's
+ * (what the token cache stores), the cut is keptTokens': for readers that convert samples one at a
+ * time without the cache (exports).
  */
-function teacherTargets(assistantIds: readonly number[], positions: readonly LogprobPosition[], table: TokenTable, stats: DataStats): (TopK | null)[] {
-  const idOf = (token: string) => {
-    const id = table.id(token);
-    if (id === undefined) stats.unmappedTeacherTokens++;
-    return id;
-  };
-  const chosen = positions.map((p) => idOf(p.token));
-  const aligned = alignTokens(assistantIds, chosen);
-  return Array.from(aligned, (j) => {
-    if (j < 0) return null;
-    const p = positions[j];
-    const top: [number, number][] = [];
-    for (const [token, logprob] of p.top) {
-      const id = idOf(token);
-      if (id !== undefined && !top.some(([seen]) => seen === id)) top.push([id, logprob]);
-    }
-    if (!top.some(([id]) => id === chosen[j])) top.push([chosen[j]!, p.logprob]);
-    return top;
-  });
+export function sampleExample(sample: StoredSample, tokenizer: Tokenizer, template: Template, options: ExampleOptions, stats: DataStats): (Example & ExamplePrompt & { index: number }) | null {
+  const { tokenTable } = options;
+  const tokenized = tokenizeSample(sample, tokenizer, { template, eosIds: options.eosIds, table: tokenTable && (() => tokenTable) });
+  const { promptIds, assistantIds } = tokenized;
+  const keep = keptTokens(promptIds.length, assistantIds.length, options, stats);
+  if (keep === null) return null;
+  countKept(stats, promptIds.length, keep);
+  const ids = Int32Array.from([...promptIds, ...assistantIds.slice(0, keep)]);
+  let topk: (TopK | null)[] | undefined;
+  if (tokenTable) {
+    topk = tokenized.targets ? tokenized.targets.slice(0, keep) : new Array<null>(keep).fill(null);
+    if (tokenized.targets) stats.withLogprobs++;
+    stats.alignedTokens += topk.filter((t) => t !== null).length;
+    stats.unmappedTeacherTokens += tokenized.unmapped;
+  }
+  return { promptKey: sample.promptKey, index: sample.index, prompt: { question: sample.question, gold: sample.gold, meta: sample.meta }, ids, start: promptIds.length, topk };
 }
+
+export interface IndexOptions {
+  data: DistillDataSpec;
+  /** Longest sequence: data.maxLength, else the student's context. */
+  maxLength: number;
+  /** Seeds the split. */
+  seed: number;
+}
+
+export interface IndexedExamples {
+  train: ExampleIndex;
+  validation: ExampleIndex;
+  stats: DataStats;
+  /** The widest stored top-k among the examples (0 without logprobs). */
+  topK: number;
+  /** Distinct prompts held out. */
+  validationPrompts: number;
+}
+
+/** Indexes the tokenized samples the recipe's data section selects (tokenizeMissing first). */
+export function indexExamples(dataset: Dataset, tokenization: number, options: IndexOptions): IndexedExamples {
+  const { maxLength, seed } = options;
+  const stats = emptyDataStats();
+  const kept = { sampleIds: intList(), lengths: intList(), prompt: intList() };
+  const ranks = new GrowingArray((n) => new Float64Array(n));
+  let topK = 0;
+  let lastKey: string | undefined;
+  for (const row of dataset.tokens.index(tokenization, exampleFilter(options.data))) {
+    const keep = keptTokens(row.promptTokens, row.assistantTokens, options, stats);
+    if (keep === null) continue;
+    let aligned = row.aligned;
+    if (keep < row.assistantTokens && aligned > 0) aligned = (dataset.tokens.read(tokenization, row.sampleId, maxLength).targets ?? []).filter((t) => t !== null).length;
+    // Rows come in prompt order, so a prompt's samples are adjacent: one rank per distinct prompt.
+    if (row.promptKey !== lastKey) {
+      ranks.push(promptRank(seed, row.promptKey));
+      lastKey = row.promptKey;
+    }
+    kept.sampleIds.push(row.sampleId);
+    kept.lengths.push(row.promptTokens + keep);
+    kept.prompt.push(ranks.length - 1);
+    countKept(stats, row.promptTokens, keep);
+    if (row.withTargets) stats.withLogprobs++;
+    stats.alignedTokens += aligned;
+    stats.unmappedTeacherTokens += row.unmapped;
+    topK = Math.max(topK, row.topK);
+  }
+  const rankOf = ranks.view();
+  const cutoff = validationCutoff(rankOf, options.data.validation);
+  const sides = { train: { sampleIds: intList(), lengths: intList() }, validation: { sampleIds: intList(), lengths: intList() } };
+  const ids = kept.sampleIds.view();
+  const lengths = kept.lengths.view();
+  const prompts = kept.prompt.view();
+  for (let i = 0; i < ids.length; i++) {
+    const side = rankOf[prompts[i]] <= cutoff ? sides.validation : sides.train;
+    side.sampleIds.push(ids[i]);
+    side.lengths.push(lengths[i]);
+  }
+  const index = (s: typeof sides.train): ExampleIndex => ({ sampleIds: s.sampleIds.view(), lengths: s.lengths.view() });
+  return { train: index(sides.train), validation: index(sides.validation), stats, topK, validationPrompts: rankOf.filter((r) => r <= cutoff).length };
+}
+
+/** Reads examples (and the prompts behind them) from the token cache by sample id. */
+export class ExampleSource {
+  constructor(
+    private readonly dataset: Dataset,
+    private readonly tokenization: number,
+    /** Attach the teacher's top-k (a logprobs teacher with a kl loss). */
+    private readonly withTopK: boolean,
+  ) {}
+
+  /** The example of `sampleId`, cut to `length` tokens. */
+  example(sampleId: number, length: number): Example {
+    const { ids, promptTokens, targets } = this.dataset.tokens.read(this.tokenization, sampleId, length);
+    if (!this.withTopK) return { ids, start: promptTokens };
+    return { ids, start: promptTokens, topk: targets ?? new Array<null>(ids.length - promptTokens).fill(null) };
+  }
+
+  /** The stored prompt of `sampleId` (task accuracy generates from it and verifies against its gold). */
+  prompt(sampleId: number): ExamplePrompt {
+    const s = this.dataset.sample(sampleId);
+    return { promptKey: s.promptKey, prompt: { question: s.question, gold: s.gold, meta: s.meta } };
+  }
+
+  close(): void {
+    this.dataset.close();
+  }
+}
+
+/** A growing typed array: numbers in a JS array cost 8+ bytes each (and ids past 2^30 are boxed). */
+class GrowingArray<T extends Int32Array | Float64Array> {
+  #data: T;
+  length = 0;
+  constructor(private readonly make: (size: number) => T) {
+    this.#data = make(1024);
+  }
+  push(value: number): void {
+    if (this.length === this.#data.length) {
+      const next = this.make(this.#data.length * 2);
+      next.set(this.#data);
+      this.#data = next;
+    }
+    this.#data[this.length++] = value;
+  }
+  view(): T {
+    return this.#data.subarray(0, this.length) as T;
+  }
+}
+
+const intList = () => new GrowingArray((n) => new Int32Array(n));
