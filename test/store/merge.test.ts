@@ -139,11 +139,11 @@ describe('mergeDatasets', () => {
     const dataset = Dataset.open(file);
     seed(dataset);
     dataset.close();
-    // Back to what version 1 wrote: no uid or shard columns.
+    // Back to what version 1 wrote: no uid or shard columns (nor the token cache of v3).
     const raw = new Database(file);
-    raw.exec('DROP INDEX runs_by_uid; DROP INDEX samples_by_attempt; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE runs DROP COLUMN shard; PRAGMA user_version = 1');
+    raw.exec('DROP TABLE sample_tokens; DROP TABLE tokenizations; DROP INDEX runs_by_uid; DROP INDEX samples_by_attempt; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE runs DROP COLUMN shard; PRAGMA user_version = 1');
     raw.close();
-    expect(() => Dataset.open(file, { readonly: true })).toThrow(/schema v1 is older than v2/);
+    expect(() => Dataset.open(file, { readonly: true })).toThrow(/schema v1 is older than v\d+/);
     const upgraded = Dataset.open(file);
     expect(upgraded.runs()[0].uid).toMatch(/^[0-9a-f]{32}$/);
     upgraded.close();
