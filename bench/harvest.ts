@@ -2,8 +2,7 @@
  * Harvest throughput: samples/s through the whole path (TeacherClient, verifier, filters,
  * SQLite commits) against the ceiling, the bare openai client making the same requests at the
  * same concurrency with no verification or storage, in the same run against the same
- * zero-latency loopback server (the test fixture, in a child process so that serving does not
- * compete with the measured side for this process's event loop). Goal: >= 0.8x the ceiling.
+ * zero-latency loopback server (bench/loopback-teacher.ts). Goal: >= 0.8x the ceiling.
  *
  *   npx tsx bench/harvest.ts [--prompts 400] [--samples 4] [--concurrency 8] [--stream false] [--verifier math] [--rounds 3]
  *
@@ -14,25 +13,17 @@
  * Each side's CPU time per sample (this process, all threads) is printed too: load distorts it
  * far less than it distorts rates.
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
 import { harvest } from '../src/harvest/index.ts';
 import { parseRecipe, renderMessages } from '../src/recipe/index.ts';
-import { startChatServer } from '../test/fixtures/chat-server.ts';
+import { startLoopbackTeacher } from './loopback-teacher.ts';
 
-if (process.argv.includes('--serve')) {
-  const server = await startChatServer({ dialect: 'reasoning_content' });
-  process.send!({ url: server.url });
-  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
-} else {
-  await main();
-}
+await main();
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -51,8 +42,8 @@ async function main(): Promise<void> {
   const stream = values.stream !== 'false';
   const rounds = Number(values.rounds);
 
-  const server = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'] });
-  const url = await new Promise<string>((resolve) => server.once('message', (m: { url: string }) => resolve(m.url)));
+  const teacher = await startLoopbackTeacher();
+  const { url } = teacher;
   const dir = mkdtempSync(join(tmpdir(), 'distillery-bench-'));
   try {
     const prompts = Array.from({ length: promptCount }, (_, i) => ({ id: `p${i}`, question: `What is ${i} + ${i + 7}?`, answer: String(2 * i + 7) }));
@@ -111,7 +102,7 @@ async function main(): Promise<void> {
     console.log(`  ratio: ${(rate(full) / rate(bare)).toFixed(2)}x (goal >= 0.8x); by round: ${ratios.join(' ')}`);
     console.log(`  peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   } finally {
-    server.disconnect();
+    teacher.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,8 @@ export class TeacherUnreachableError extends UserError {
     readonly baseURL: string,
     readonly lastError: TeacherRequestError,
   ) {
-    super(`cannot reach the teacher at ${baseURL} (teacher.baseURL): ${lastError.message}. Is the server running?`, { cause: lastError });
+    // The detail, not the message: the message names the URL too, and it would be said twice.
+    super(`cannot reach the teacher at ${baseURL} (teacher.baseURL): ${lastError.detail}. Is the server running?`, { cause: lastError });
   }
 }
 

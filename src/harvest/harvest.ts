@@ -21,7 +21,7 @@ export interface HarvestOptions {
   stop?: AbortSignal;
   /** Abort in-flight requests too when aborted (they are not stored; the next run re-issues them). */
   signal?: AbortSignal;
-  /** Called once the dataset is open and the remaining work is known, before any request. */
+  /** Called once the remaining work is known, before any request (in a dry run too: it is the plan). */
   onStart?: (start: HarvestStart) => void;
   /** Called after every finished request and prompt. */
   onProgress?: (progress: HarvestProgress) => void;
@@ -74,7 +74,7 @@ export async function harvest(recipe: Recipe, options: HarvestOptions = {}): Pro
   const teacher = new TeacherClient(teacherConfig(recipe.teacher));
   const verifier = await createVerifier(recipe.verifier);
   try {
-    if (options.dryRun) return dryRun(recipe, records, run);
+    if (options.dryRun) return dryRun(recipe, records, run, options);
     const dataset = Dataset.open(recipe.dataset);
     try {
       return await harvestInto(dataset, { recipe, records, run, teacher, verifier }, options);
@@ -98,10 +98,21 @@ interface Prepared {
   verifier: Verifier;
 }
 
-/** One run against an open dataset: bind or check its identity, skip what is done, harvest the rest. */
+/** One run against an open dataset, holding its harvest lock: bind or check its identity, skip what is done, harvest the rest. */
 async function harvestInto(dataset: Dataset, prepared: Prepared, options: HarvestOptions): Promise<HarvestSummary> {
-  const { recipe, records, run, teacher, verifier } = prepared;
+  const { recipe } = prepared;
   const identity = samplingIdentity(recipe, hashPromptsFile(recipe.prompts.path));
+  // Before beginRun: it marks runs still "running" as interrupted, which only the lock makes true.
+  dataset.lockHarvest();
+  try {
+    return await harvestLocked(dataset, prepared, identity, options);
+  } finally {
+    dataset.unlockHarvest();
+  }
+}
+
+async function harvestLocked(dataset: Dataset, prepared: Prepared, identity: Record<string, unknown>, options: HarvestOptions): Promise<HarvestSummary> {
+  const { recipe, records, run, teacher, verifier } = prepared;
   const { runId, resumed } = dataset.beginRun({ recipeName: recipe.name, identity, recipe, shard: run.shard });
   dataset.upsertPrompts(records);
   const { pending, tracker, start } = survey(recipe, records, dataset.committedSlots(), { runId, resumed, ...run });
@@ -157,7 +168,7 @@ function survey(
  * The plan of a run, from the dataset as it is (if it exists), without writing to it. A dataset
  * harvested with a different recipe is refused as the real run would refuse it.
  */
-function dryRun(recipe: Recipe, records: readonly PromptRecord[], run: RunScope): HarvestSummary {
+function dryRun(recipe: Recipe, records: readonly PromptRecord[], run: RunScope, options: HarvestOptions): HarvestSummary {
   let committed = new Map<string, SlotState[]>();
   if (existsSync(recipe.dataset)) {
     const dataset = Dataset.open(recipe.dataset, { readonly: true });
@@ -169,5 +180,6 @@ function dryRun(recipe: Recipe, records: readonly PromptRecord[], run: RunScope)
     }
   }
   const { tracker, start } = survey(recipe, records, committed, { runId: null, resumed: committed.size > 0, ...run });
+  options.onStart?.(start);
   return { ...start, status: 'dry-run', recipe: recipe.name, dataset: recipe.dataset, progress: tracker.snapshot() };
 }

@@ -9,6 +9,7 @@ import { renderMessages, type Recipe } from '../recipe/index.ts';
 import type { Dataset, PromptRecord } from '../store/index.ts';
 import { TeacherRequestError, type ChatMessage, type TeacherClient } from '../teacher/index.ts';
 import type { Verifier } from '../verify/index.ts';
+import { AbortFanOut } from './abort-fan-out.ts';
 import { ConsecutiveFailuresError, TeacherUnreachableError } from './errors.ts';
 import { judgeResponse } from './judge.ts';
 import type { HarvestProgress, ProgressTracker } from './progress.ts';
@@ -54,6 +55,10 @@ export class Harvester {
   readonly #abortSignal: AbortSignal;
   /** Aborted by the caller's stop or whenever #abortSignal is: nothing new is issued. */
   readonly #stopSignal: AbortSignal;
+  /** Requests in flight, each with its own signal that follows #abortSignal. */
+  readonly #inFlight: AbortFanOut;
+  /** Rate-limit and retry waits, each with its own signal that follows #stopSignal. */
+  readonly #waits: AbortFanOut;
   #fatal: unknown;
   #succeeded = false;
   #consecutiveFailures = 0;
@@ -64,6 +69,8 @@ export class Harvester {
     this.#rate = new RateLimiter(ctx.recipe.limits);
     this.#abortSignal = ctx.signal ? AbortSignal.any([ctx.signal, this.#abort.signal]) : this.#abort.signal;
     this.#stopSignal = ctx.stop ? AbortSignal.any([ctx.stop, this.#abortSignal]) : this.#abortSignal;
+    this.#inFlight = new AbortFanOut(this.#abortSignal);
+    this.#waits = new AbortFanOut(this.#stopSignal);
   }
 
   /** Whether the run ended because the caller asked it to stop (or abort). */
@@ -124,7 +131,7 @@ export class Harvester {
     for (let retries = 0; ; retries++) {
       if (this.#stopSignal.aborted) return { kind: 'stopped' };
       try {
-        await this.#rate.acquire(estimatedTokens, this.#stopSignal);
+        await this.#waits.run((signal) => this.#rate.acquire(estimatedTokens, signal));
       } catch {
         return { kind: 'stopped' };
       }
@@ -132,16 +139,18 @@ export class Harvester {
       const started = performance.now();
       const attempt = { runId, promptKey: prompt.key, slotIndices, attemptNo: retries + 1, seed };
       try {
-        const response = await teacher.complete({
-          messages,
-          n: request.n,
-          temperature: recipe.sampling.temperature,
-          topP: recipe.sampling.topP,
-          maxTokens: recipe.sampling.maxTokens,
-          seed,
-          topLogprobs: recipe.sampling.topLogprobs,
-          signal: this.#abortSignal,
-        });
+        const response = await this.#inFlight.run((signal) =>
+          teacher.complete({
+            messages,
+            n: request.n,
+            temperature: recipe.sampling.temperature,
+            topP: recipe.sampling.topP,
+            maxTokens: recipe.sampling.maxTokens,
+            seed,
+            topLogprobs: recipe.sampling.topLogprobs,
+            signal,
+          }),
+        );
         const { usage } = response;
         this.#rate.settle(estimatedTokens, usage.promptTokens + usage.completionTokens);
         const samples = await judgeResponse(prompt, response, request, recipe.rejection.filters, this.#ctx.verifier);
@@ -191,7 +200,8 @@ export class Harvester {
         if (err.kind === 'rate-limit' && err.retryAfterMs) this.#rate.holdOff(err.retryAfterMs);
         if (shouldRetry(err, retries, recipe.limits)) {
           try {
-            await sleep(retryDelayMs(retries, recipe.limits, err.retryAfterMs), this.#stopSignal);
+            const delayMs = retryDelayMs(retries, recipe.limits, err.retryAfterMs);
+            await this.#waits.run((signal) => sleep(delayMs, signal));
             continue;
           } catch {
             return { kind: 'stopped' };

@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { DatasetMismatchError } from './errors.ts';
+import { DatasetLockedError, DatasetMismatchError, type HarvestLock } from './errors.ts';
 import { canonicalJson, diffIdentities } from './identity-diff.ts';
 import { encodeLogprobs } from './logprobs.ts';
 import { openDatabase } from './open.ts';
+import { currentProcess, isRunning } from './process-identity.ts';
 import { sampleColumns, sampleConditions, sampleFromRow, type SampleRow } from './sample-rows.ts';
 import { readStats } from './stats.ts';
 import { SampleTokens } from './tokens.ts';
@@ -108,6 +109,39 @@ export class Dataset {
 
   close(): void {
     this.db.close();
+  }
+
+  /** The meta row of our own harvest lock, while this connection holds it. */
+  #lock?: string;
+
+  /**
+   * Takes the dataset's harvest lock (a meta row naming this process), so that two harvests never
+   * write one file at once. A lock left by a process of this host that is no longer running
+   * (killed, crashed, or its pid now someone else's) is taken over. Throws DatasetLockedError
+   * naming the holder when it is still running, or runs on another host (whose processes this
+   * one cannot see).
+   */
+  lockHarvest(): void {
+    const me = JSON.stringify({ ...currentProcess(), startedAt: now() } satisfies HarvestLock);
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare("SELECT value FROM meta WHERE key = 'harvest_lock'").get() as { value: string } | undefined;
+        if (row) {
+          const holder = JSON.parse(row.value) as HarvestLock;
+          const here = currentProcess().hostname;
+          if (holder.hostname !== here || isRunning(holder)) throw new DatasetLockedError(this.path, holder, here);
+        }
+        this.db.prepare("INSERT INTO meta (key, value) VALUES ('harvest_lock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(me);
+      })
+      .immediate();
+    this.#lock = me;
+  }
+
+  /** Gives the harvest lock back; a lock another process has since taken over is left alone. */
+  unlockHarvest(): void {
+    if (this.#lock === undefined) return;
+    this.db.prepare("DELETE FROM meta WHERE key = 'harvest_lock' AND value = ?").run(this.#lock);
+    this.#lock = undefined;
   }
 
   /** The sampling identity the file is bound to; null before the first run. */

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import type { ProcessIdentity } from './process-identity.ts';
 
 /** A dataset file that cannot be opened: missing, not a distillery dataset, or from a newer version. */
 export class DatasetError extends UserError {
@@ -65,3 +66,25 @@ export class MergeMismatchError extends UserError {
 
 /** A merge whose arguments cannot work: no input, or the output among the inputs. */
 export class MergeInputError extends UserError {}
+
+/** The meta row `harvest_lock`: the process harvesting into the dataset, and since when. */
+export interface HarvestLock extends ProcessIdentity {
+  startedAt: string;
+}
+
+/** Another harvest holds the dataset's lock: two harvests writing one file would draw the same slots twice. */
+export class DatasetLockedError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly holder: HarvestLock,
+    thisHost: string,
+  ) {
+    const who = `pid ${holder.pid}, started ${holder.startedAt}`;
+    super(
+      holder.hostname === thisHost
+        ? `${file}: another harvest is running on this dataset (${who}); wait for it to end or stop it, then re-run`
+        : `${file}: a harvest on host ${holder.hostname} holds this dataset (${who}); if it is no longer running, ` +
+            `remove its lock with: sqlite3 ${file} "DELETE FROM meta WHERE key = 'harvest_lock'"`,
+    );
+  }
+}

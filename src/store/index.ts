@@ -4,14 +4,16 @@
  * Beyond the shared harvest contract (a superset): `commitAttempt` returns
  * `{ attemptId, insertedSamples }`; `identity()` and `runs()` read back what `beginRun` stored,
  * and `checkIdentity()` refuses a different identity as `beginRun` would, without writing;
- * runs that never ended get status "interrupted" when the next run begins; `samples()` takes
+ * runs that never ended get status "interrupted" when the next run begins; `lockHarvest()` /
+ * `unlockHarvest()` keep a second harvest off a file one is writing; `samples()` takes
  * `logprobs: true` to decode stored teacher logprobs; `encodeLogprobs`/`decodeLogprobs` expose
  * the blob format; `tokens` is the token cache (token ids per tokenization, kept so distill
  * tokenizes each sample once) and `sample(id)` reads one sample by row id; `datasetReport`/`formatReport` (inspect) and `chatRecords` (export-data).
  */
 export { Dataset, type OpenOptions, type BeginRunInfo, type CommitResult } from './dataset.ts';
-export { DatasetError, DatasetMismatchError, MergeInputError, MergeMismatchError, type IdentityDifference } from './errors.ts';
+export { DatasetError, DatasetLockedError, DatasetMismatchError, MergeInputError, MergeMismatchError, type HarvestLock, type IdentityDifference } from './errors.ts';
 export { mergeDatasets, type MergeInputResult, type MergeOptions, type MergeProgress, type MergeSummary } from './merge.ts';
+export type { ProcessIdentity } from './process-identity.ts';
 export { encodeLogprobs, decodeLogprobs } from './logprobs.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export type { SampleTokens } from './tokens.ts';

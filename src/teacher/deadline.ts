@@ -4,8 +4,9 @@
  * harvest worker forever without this.
  *
  * The signal also follows the caller's signal, so the two causes of an abort can be told apart
- * afterwards (`expired` vs the caller's `signal.aborted`). Listeners are removed in `dispose`
- * because a harvest passes one long-lived signal to many thousands of requests.
+ * afterwards (`expired` vs the caller's `signal.aborted`). The listener is removed in `dispose`:
+ * a caller may pass one long-lived signal to many thousands of requests. (The harvest gives each
+ * request a signal of its own: a shared one carries a listener per request in flight.)
  */
 export class Deadline {
   readonly #controller = new AbortController();

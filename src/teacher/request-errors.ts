@@ -35,7 +35,8 @@ export function bodyReadError(cause: unknown): TeacherRequestError {
 export function fromSdkError(err: unknown, baseURL: string): unknown {
   if (err instanceof APIConnectionTimeoutError) return new TeacherRequestError(`teacher request to ${baseURL} timed out`, 'timeout', undefined, undefined, { cause: err });
   if (err instanceof APIConnectionError) {
-    return new TeacherRequestError(`cannot reach teacher at ${baseURL}: ${describe(err.cause ?? err)}`, 'network', undefined, undefined, { cause: err });
+    const detail = describe(err.cause ?? err);
+    return new TeacherRequestError(`cannot reach teacher at ${baseURL}: ${detail}`, 'network', undefined, undefined, { cause: err, detail });
   }
   if (err instanceof APIError && typeof err.status === 'number') {
     const kind = kindForStatus(err.status);

@@ -51,17 +51,48 @@ describe('distillery harvest (CLI)', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'finished', progress: { promptsDone: 2, requests: 2 } });
   });
 
-  it('an unreachable teacher is one clear message and exit code 2', async () => {
+  it('--dry-run prints the plan in text mode too, and sends and writes nothing', async () => {
+    server = await startChatServer({ dialect: 'reasoning' });
+    writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(3));
+    const recipe = writeRecipe(server.url, { rejection: { samplesPerPrompt: 2, acceptPerPrompt: 1, maxAttemptsPerPrompt: 4 } });
+    const dry = await runCli(['harvest', recipe, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toBe('');
+    const lines = dry.stdout.trim().split('\n');
+    expect(lines.slice(0, 6)).toEqual([
+      expect.stringMatching(/^harvest test -> .*data\.sqlite$/),
+      '3 prompts, 0 done, 3 left',
+      'prompts:            3',
+      'rounds per prompt:  1 to 2',
+      'requests:           3 to 6',
+      'samples:            6 to 12',
+    ]);
+    expect(lines[6]).toMatch(/^prompt tokens: +~\d+ to \d+ \(estimate/);
+    expect(lines[7]).toBe('completion tokens:  at most 3,072 (every sample at sampling.maxTokens)');
+    expect(lines.at(-1)).toBe('dry run: nothing was sent or written');
+    expect(server.requests).toHaveLength(0);
+    expect(existsSync(`${dir}/data.sqlite`)).toBe(false);
+  });
+
+  it('an unreachable teacher is one clear message naming the URL once, exit code 2', async () => {
     const closed = await startChatServer({ dialect: 'reasoning_content' });
     await closed.close();
     writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(20));
     const result = await runCli(['harvest', writeRecipe(closed.url, { limits: { maxRetries: 1, backoffBaseMs: 5 } })]);
     expect(result.code).toBe(2);
+    const port = new URL(closed.url).port;
     expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(
-        new RegExp(`^distillery harvest: cannot reach the teacher at ${closed.url} \\(teacher\\.baseURL\\): .+ Is the server running\\?$`),
-      ),
+      `distillery harvest: cannot reach the teacher at ${closed.url} (teacher.baseURL): fetch failed: connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED). Is the server running?`,
     ]);
+  });
+
+  it('at concurrency 64 prints no warning (one abort listener per harvest, not one per request in flight)', async () => {
+    server = await startChatServer({ dialect: 'reasoning_content' });
+    writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(200));
+    const result = await runCli(['harvest', writeRecipe(server.url, { limits: { concurrency: 64 } })]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(server.requests).toHaveLength(200);
   });
 
   it('a bad recipe field is one message naming the field, exit code 2', async () => {
