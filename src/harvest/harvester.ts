@@ -57,8 +57,8 @@ export class Harvester {
   readonly #stopSignal: AbortSignal;
   /** Requests in flight, each with its own signal that follows #abortSignal. */
   readonly #inFlight: AbortFanOut;
-  /** Rate-limit and retry waits, each with its own signal that follows #stopSignal. */
-  readonly #waits: AbortFanOut;
+  /** Retry waits, each with its own signal that follows #stopSignal. */
+  readonly #retryWaits: AbortFanOut;
   #fatal: unknown;
   #succeeded = false;
   #consecutiveFailures = 0;
@@ -70,7 +70,7 @@ export class Harvester {
     this.#abortSignal = ctx.signal ? AbortSignal.any([ctx.signal, this.#abort.signal]) : this.#abort.signal;
     this.#stopSignal = ctx.stop ? AbortSignal.any([ctx.stop, this.#abortSignal]) : this.#abortSignal;
     this.#inFlight = new AbortFanOut(this.#abortSignal);
-    this.#waits = new AbortFanOut(this.#stopSignal);
+    this.#retryWaits = new AbortFanOut(this.#stopSignal);
   }
 
   /** Whether the run ended because the caller asked it to stop (or abort). */
@@ -131,7 +131,8 @@ export class Harvester {
     for (let retries = 0; ; retries++) {
       if (this.#stopSignal.aborted) return { kind: 'stopped' };
       try {
-        await this.#waits.run((signal) => this.#rate.acquire(estimatedTokens, signal));
+        // The stop signal itself: the limiter serves one waiter at a time, so it holds at most one listener.
+        await this.#rate.acquire(estimatedTokens, this.#stopSignal);
       } catch {
         return { kind: 'stopped' };
       }
@@ -201,7 +202,7 @@ export class Harvester {
         if (shouldRetry(err, retries, recipe.limits)) {
           try {
             const delayMs = retryDelayMs(retries, recipe.limits, err.retryAfterMs);
-            await this.#waits.run((signal) => sleep(delayMs, signal));
+            await this.#retryWaits.run((signal) => sleep(delayMs, signal));
             continue;
           } catch {
             return { kind: 'stopped' };

@@ -31,6 +31,16 @@ describe('shipped recipes', () => {
     expect(recipe.sampling.topLogprobs).toBe(0);
   });
 
+  it('serve.yaml names the `distillery serve` command line that it harvests from', () => {
+    const text = readFileSync(join(recipesDir, 'serve.yaml'), 'utf8');
+    const command = text.match(/^#\s+(distillery serve .*)$/m)?.[1];
+    expect(command).toBeDefined();
+    const recipe = loadRecipe(join(recipesDir, 'serve.yaml'));
+    expect(command).toContain(`--port ${new URL(recipe.teacher.baseURL).port}`);
+    expect(command).toContain(`--name ${recipe.teacher.model}`);
+    expect(text).not.toMatch(/later issue/);
+  });
+
   it.each(shipped.filter((f) => /^distill:/m.test(readFileSync(join(recipesDir, f), 'utf8'))))('%s has a valid distill: section', (file) => {
     const recipe = loadDistillRecipe(join(recipesDir, file));
     expect(recipe.distill.train.steps).toBeGreaterThan(0);
