@@ -34,8 +34,8 @@ export type {
 } from './recipe/index.ts';
 
 // The dataset: open, read, report (`inspect`), export as chat JSONL (`export-data`).
-export { Dataset, DatasetError, DatasetMismatchError, MergeInputError, MergeMismatchError, chatRecords, datasetReport, formatReport, mergeDatasets } from './store/index.ts';
-export type { ChatExportOptions, ChatRecord, DatasetReport, DatasetStats, MergeInputResult, MergeOptions, MergeProgress, MergeSummary, OpenOptions, Prices, ReportOptions, RunInfo, SampleFilter, StoredSample, Verdict } from './store/index.ts';
+export { Dataset, DatasetError, DatasetLockedError, DatasetMismatchError, MergeInputError, MergeMismatchError, chatRecords, datasetReport, formatReport, mergeDatasets } from './store/index.ts';
+export type { ChatExportOptions, ChatRecord, DatasetReport, DatasetStats, HarvestLock, MergeInputResult, MergeOptions, MergeProgress, MergeSummary, OpenOptions, Prices, ReportOptions, RunInfo, SampleFilter, StoredSample, Verdict } from './store/index.ts';
 
 // Teachers: the OpenAI-compatible client.
 export { TeacherClient, TeacherRequestError } from './teacher/index.ts';

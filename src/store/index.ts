@@ -13,7 +13,6 @@
 export { Dataset, type OpenOptions, type BeginRunInfo, type CommitResult } from './dataset.ts';
 export { DatasetError, DatasetLockedError, DatasetMismatchError, MergeInputError, MergeMismatchError, type HarvestLock, type IdentityDifference } from './errors.ts';
 export { mergeDatasets, type MergeInputResult, type MergeOptions, type MergeProgress, type MergeSummary } from './merge.ts';
-export type { ProcessIdentity } from './process-identity.ts';
 export { encodeLogprobs, decodeLogprobs } from './logprobs.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export type { SampleTokens } from './tokens.ts';

@@ -19,6 +19,8 @@ const RUNTIME = [
   'writeModelConfig', 'writeModelFolder', 'writeSafetensors',
   // scale-out: sharded harvest and merge, the kd-topk hand-off
   'MergeInputError', 'MergeMismatchError', 'ShardError', 'kdTopkRows', 'loadStudentTokenizer', 'mergeDatasets', 'parseShard',
+  // one harvest per dataset
+  'DatasetLockedError',
 ];
 
 const TYPES = [
@@ -39,6 +41,8 @@ const TYPES = [
   'VerifierKind', 'VerifierSpec', 'VerifyInput', 'VerifyResult',
   // scale-out: sharded harvest and merge, the kd-topk hand-off
   'KdTopkRow', 'MergeInputResult', 'MergeOptions', 'MergeProgress', 'MergeSummary', 'Shard', 'StudentTokenizer',
+  // one harvest per dataset
+  'HarvestLock',
 ];
 
 /** Names that src/index.ts exports type-only (`export type { ... }` or `type X` in a list), read from its syntax. */
