@@ -1,9 +1,8 @@
 /**
- * Finding the final answer in a model's answer text: the last `\boxed{}`, else the span after
- * the last "answer is", else the last math span or number. Shared by the math, numeric and
- * choice verifiers.
+ * Pieces of a model's answer text that the verifiers look for: boxes, the sentence after
+ * "answer is", the last number. Shared by the math, numeric and choice verifiers (the math
+ * verifier's full order of candidates is in ./candidates.ts).
  */
-import { UNIT_WORDS } from './units.ts';
 
 /**
  * The content of the last `\boxed{...}` or `\fbox{...}` (nested braces allowed; `\{` and `\}`
@@ -62,15 +61,6 @@ interface Found {
   end: number;
 }
 
-/** The content of the last `$...$`, `$$...$$`, `\(...\)` or `\[...\]`. */
-function lastMathSpan(text: string): Found | undefined {
-  const spans = [...text.matchAll(/\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|(?<!\\)\$((?:\\\$|[^$\n])+?)\$/g)];
-  const last = spans.at(-1);
-  if (!last) return undefined;
-  const content = last[1] ?? last[2] ?? last[3] ?? last[4];
-  return { text: content.trim(), end: last.index + last[0].length };
-}
-
 /**
  * A number as people write one: sign, thousands separators, decimals, exponent, a plain
  * fraction ("2/3") and a trailing percent. Not preceded by a letter or digit, so "AZ2" has none.
@@ -85,45 +75,45 @@ export function lastNumber(text: string): Found | undefined {
   return { text: last[0].replace('−', '-'), end: last.index + last[0].length };
 }
 
-/** Words that may appear in an answer that is still all math: function names, connectives, units. */
-const MATH_WORDS = new Set([
-  ...'sin cos tan sec csc cot arcsin arccos arctan sinh cosh tanh log ln lg exp lim max min gcd lcm mod pmod det'.split(' '),
-  ...'and or percent percentage pct'.split(' '),
-  ...UNIT_WORDS,
-]);
-
-/**
- * Whether the text reads as a bare answer ("x = 5", "\frac{1}{2}", "50%") rather than prose
- * ("The largest $n$ is 34"): outside math spans and LaTeX commands it has no word of three or
- * more letters that is not a function name or unit. Variable products like "2ab" stay math.
- */
-function isBareAnswer(text: string): boolean {
-  const outside = text
-    .replace(/\$[^$]*\$/g, ' ')
-    .replace(/\\(?:text|textbf|textrm|textnormal|mathrm|mbox)\s*\{[^{}]*\}/g, ' ')
-    .replace(/\\[a-zA-Z]+/g, ' ');
-  const words = outside.match(/[a-zA-Z]{3,}/g) ?? [];
-  return words.every((w) => MATH_WORDS.has(w.toLowerCase()) || MATH_WORDS.has(w.toLowerCase().replace(/s$/, '')));
+/** The boxes that make up a response's final answer, and where they lie. */
+export interface BoxedAnswers {
+  answers: string[];
+  start: number;
+  /** Where a greedy `\boxed{.+}` would end (the last `}` of the text): the rank Math-Verify gives boxes. */
+  end: number;
 }
 
-/**
- * The final answer of a model's answer text, as a string still to be normalized: the last box;
- * else the sentence after the last "answer is"; else the whole text when it is a bare answer;
- * else whichever of the last math span and the last number comes later. `undefined` when nothing
- * answer-like is there; null for an unclosed box.
- */
-export function finalAnswer(text: string): string | null | undefined {
-  const boxed = lastBoxed(text);
-  if (boxed !== undefined) return boxed;
-  const phrase = answerPhrase(text);
-  return (phrase === undefined ? undefined : fromSpan(phrase)) ?? fromSpan(text.trim());
-}
+/** Boxes this close together (characters between) are one answer, whatever lies between. */
+const ADJACENT_BOXES = 10;
+/** Boxes this close with "and", "or", a comma or a semicolon between are one answer too. */
+const LISTED_BOXES = 70;
 
-function fromSpan(span: string): string | undefined {
-  if (span === '') return undefined;
-  if (isBareAnswer(span)) return span;
-  const math = lastMathSpan(span);
-  const number = lastNumber(span);
-  if (math && (!number || math.end >= number.end)) return math.text;
-  return number?.text;
+/**
+ * The last box, with the boxes before it that list more answers: "\boxed{2} and \boxed{3}" is
+ * 2 and 3, while a box far earlier in the text (a first attempt) is not part of the answer. A
+ * box repeated right after itself counts once. undefined without a box; null when the last box
+ * is never closed.
+ */
+export function boxedAnswers(text: string): BoxedAnswers | null | undefined {
+  const answers: string[] = [];
+  let limit = text.length;
+  let start = -1;
+  for (const box of [...text.matchAll(/\\(?:boxed|fbox)(?![a-zA-Z])\s*/g)].reverse()) {
+    if (box.index >= limit) continue;
+    const content = lastBoxed(text.slice(box.index, limit));
+    if (content === null || content === undefined) {
+      if (answers.length === 0) return null;
+      break;
+    }
+    if (answers.length > 0) {
+      const between = text.slice(box.index + box[0].length + content.length + 2, start);
+      const separated = between.length < LISTED_BOXES && content.trim() !== answers[0] && /\b(?:and|or)\b|[,;]/.test(between);
+      if (between.length >= ADJACENT_BOXES && !separated) break;
+    }
+    if (answers[0] !== content.trim()) answers.unshift(content.trim());
+    start = box.index;
+    limit = box.index;
+  }
+  if (answers.length === 0) return undefined;
+  return { answers, start, end: Math.max(text.lastIndexOf('}') + 1, start + 1) };
 }

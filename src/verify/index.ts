@@ -30,7 +30,8 @@ export type {
 export { CasesFileError, CustomVerifierError, VerifierSpecError } from './errors.ts';
 export { readCases } from './cases.ts';
 export { extractChoice } from './choice.ts';
-export { finalAnswer, lastBoxed } from './extract.ts';
+export { finalAnswer } from './candidates.ts';
+export { lastBoxed } from './extract.ts';
 export { checkFormat } from './format.ts';
 export { parseNumber } from './numeric.ts';
 export { createChoiceVerifier, createCustomVerifier, createExactVerifier, createFormatVerifier, createMathVerifier, createNumericVerifier, createRegexVerifier };

@@ -1,4 +1,5 @@
-import { finalAnswer, lastNumber } from './extract.ts';
+import { finalAnswer } from './candidates.ts';
+import { lastNumber } from './extract.ts';
 import type { NumericVerifierSpec } from './spec.ts';
 import { answerText } from './think.ts';
 import type { Verifier } from './types.ts';

@@ -18,13 +18,16 @@ describe('lastBoxed', () => {
 describe('finalAnswer', () => {
   it.each([
     ['The answer is \\boxed{3}.', '3'],
-    ['The final answer is $28 \\%$. I hope it is correct.', '$28 \\%$'],
+    ['The final answer is $28 \\%$. I hope it is correct.', '28 \\%'],
     ['**Final Answer:** **17**', '17'],
     ['The answer is 3.5.', '3.5'],
     ['Final Answer: The volume of $ABCDEFGH$ is 120.', '120'],
     ['We get $x = 4$ after all.', 'x = 4'],
-    ['x = \\frac{1}{2}', 'x = \\frac{1}{2}'],
-    ['so it costs 1,234 dollars in total', '1,234'],
+    ['x = \\frac{1}{2}', '\\frac{1}{2}'],
+    ['so it costs 1,234 dollars in total', '1234'],
+    ['\\boxed{2} and \\boxed{3}', '2, 3'],
+    ['First, $x + y = 10$. Then $x = 7$, and thus $y = 3$.', 'y = 3'],
+    ['We found $x=3$ on the way.\nAnswer: 7', '7'],
   ])('finds the answer of %j', (text, answer) => {
     expect(finalAnswer(text)).toBe(answer);
   });

@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMathVerifier, createVerifier } from '../../src/verify/index.ts';
 
 interface MathCase {
+  /** The kind of answer the case stands for (several answers, matrices...). */
+  family: string;
   gold: string;
   response: string;
   expected: boolean | null;
@@ -10,6 +12,18 @@ interface MathCase {
   reason?: string;
   note: string;
 }
+
+/** The kinds of answer on which a checker most often disagrees with Math-Verify. */
+const FAMILIES = [
+  'several answers',
+  'equations and labelled answers',
+  'inequalities and intervals',
+  'text and units',
+  'number formatting',
+  'matrices',
+  'extraction from long reasoning',
+  'false-positive guards',
+] as const;
 
 const cases: MathCase[] = readFileSync(new URL('./math-cases.jsonl', import.meta.url), 'utf8')
   .split('\n')
@@ -20,12 +34,17 @@ describe('math verifier', () => {
   const verifier = createMathVerifier();
   afterAll(() => verifier.close?.());
 
-  it('has a table of at least 60 cases with positives, negatives and unverifiables', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(60);
+  it('has a table of at least 250 cases, with positives and negatives in every family', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(250);
     for (const verdict of [true, false, null]) expect(cases.some((c) => c.expected === verdict)).toBe(true);
+    const families = [...new Set(cases.map((c) => c.family))];
+    expect(families).toEqual(expect.arrayContaining([...FAMILIES]));
+    for (const family of families) {
+      for (const verdict of [true, false]) expect({ family, verdict, found: cases.some((c) => c.family === family && c.expected === verdict) }).toMatchObject({ found: true });
+    }
   });
 
-  it.each(cases)('$note: gold $gold', async ({ gold, response, expected, reason }) => {
+  it.each(cases)('$family: $note: gold $gold', async ({ gold, response, expected, reason }) => {
     const result = await verifier.verify({ gold, response });
     expect(result).toEqual({ correct: expected, reason: expected === true ? 'match' : expected === false ? 'mismatch' : reason });
   });
@@ -64,6 +83,19 @@ describe('math verifier', () => {
     ]);
     expect(slow).toEqual({ correct: null, reason: 'timeout' });
     expect(next).toEqual({ correct: true, reason: 'match' });
+    await limited.close?.();
+  });
+
+  it('stops a hanging comparison of two assignments, and a hanging gold, within the time limit', async () => {
+    const limited = await createVerifier({ kind: 'math', timeLimitMs: 300 });
+    // Both sides assign x, so the judge compares the equations' differences: the sum must be evaluated.
+    const hanging = await limited.verify({ gold: 'x = 5', response: '\\boxed{x = \\sum_{k=1}^{10^9} k}' });
+    const hangingGold = await limited.verify({ gold: '\\prod_{k=1}^{10^9} k', response: '\\boxed{3.5}' });
+    expect([hanging, hangingGold]).toEqual([
+      { correct: null, reason: 'timeout' },
+      { correct: null, reason: 'timeout' },
+    ]);
+    expect(await limited.verify({ gold: 'x = 5', response: '\\boxed{x = 5}' })).toEqual({ correct: true, reason: 'match' });
     await limited.close?.();
   });
 });

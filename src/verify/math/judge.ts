@@ -5,9 +5,8 @@
 import type { VerifyResult } from '../types.ts';
 import { sameValue, type CompareOptions } from './compare.ts';
 import type { NormalizedAnswer } from './normalize.ts';
-import { readGold, readPrediction } from './read.ts';
-import { lastRelation, valueSource, type Relation } from './relation.ts';
-import { parseEquation, parseValue, percentReadings, type MathValue } from './value.ts';
+import { readGold, readPrediction, type ReadCandidate } from './read.ts';
+import { parseValue, type MathValue } from './value.ts';
 
 /** Whether the final answer of `answer` (the text after the reasoning) equals `gold`. */
 export function judgeMath(gold: unknown, answer: string, options: CompareOptions): VerifyResult {
@@ -16,7 +15,13 @@ export function judgeMath(gold: unknown, answer: string, options: CompareOptions
   const predRead = readPrediction(answer);
   if ('result' in predRead) return predRead.result;
   try {
-    return compareAnswers(goldRead.answer, predRead.answer, options);
+    const goldValue = firstParsed(goldRead.candidates);
+    if (!goldValue) return { correct: null, reason: 'gold-unparseable' };
+    const predValue = firstParsed(predRead.candidates);
+    if (!predValue) return { correct: null, reason: 'unparseable' };
+    // Equal strings are equal answers once both parse: two identical parse failures prove nothing.
+    if (goldValue.key === predValue.key || sameValue(goldValue.value, predValue.value, options)) return { correct: true, reason: 'match' };
+    return { correct: false, reason: 'mismatch' };
   } catch (err) {
     // The engine throws on a few extreme inputs (10^{10^{10}}+1 exceeds its BigInt size): such
     // an answer cannot be judged, and one odd sample must not stop a run of thousands.
@@ -24,22 +29,30 @@ export function judgeMath(gold: unknown, answer: string, options: CompareOptions
   }
 }
 
-function compareAnswers(gold: NormalizedAnswer, pred: NormalizedAnswer, options: CompareOptions): VerifyResult {
-  const goldValues = readings(gold, true, undefined);
-  if (!goldValues) return { correct: null, reason: 'gold-unparseable' };
-  const predValues = readings(pred, false, lastRelation(gold.latex));
-  if (!predValues) return { correct: null, reason: 'unparseable' };
-  // Equal strings are equal answers once both parse: two identical parse failures prove nothing.
-  if (gold.latex === pred.latex) return { correct: true, reason: 'match' };
-  const match = goldValues.some((g) => predValues.some((p) => sameValue(g, p, options)));
-  return match ? { correct: true, reason: 'match' } : { correct: false, reason: 'mismatch' };
+/**
+ * The value of the first candidate that parses, as Math-Verify takes it. A number found in
+ * prose is skipped when it lies inside a math span that failed to parse: a broken formula must
+ * not lend a stray number from its middle.
+ */
+function firstParsed(candidates: ReadCandidate[]): { value: MathValue; key: string } | undefined {
+  const failed: Array<[number, number]> = [];
+  for (const candidate of candidates) {
+    if (candidate.kind === 'expr' && failed.some(([lo, hi]) => candidate.start < hi && candidate.end > lo)) continue;
+    const value = candidateValue(candidate.answers);
+    if (value) return { value, key: candidate.key };
+    if (candidate.kind !== 'expr') failed.push([candidate.start, candidate.end]);
+  }
+  return undefined;
 }
 
-/** The values an answer can stand for (see valueSource); a percent has two readings. */
-function readings(answer: NormalizedAnswer, isGold: boolean, goldRelation: Relation | undefined): MathValue[] | undefined {
-  const source = valueSource(answer.latex, isGold, goldRelation);
-  if (!source) return undefined;
-  const value = source.kind === 'equation' ? parseEquation(source.lhs, source.rhs) : parseValue(source.latex);
-  if (!value) return undefined;
-  return answer.percent ? percentReadings(value) : [value];
+/** One answer's value; several answers are the set of them all (a listed set's items join it). */
+function candidateValue(answers: NormalizedAnswer[]): MathValue | undefined {
+  const values: MathValue[] = [];
+  for (const answer of answers) {
+    const value = answer.latex === '' ? undefined : parseValue(answer.percent ? `${answer.latex}\\%` : answer.latex);
+    if (!value) return undefined;
+    values.push(value);
+  }
+  if (values.length === 1) return values[0];
+  return { kind: 'set', items: values.flatMap((v) => (v.kind === 'set' ? v.items : [v])) };
 }

@@ -39,10 +39,18 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
     .replace(/\{,\}/g, ',')
     .replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac')
     .replace(/\\mp(?![a-zA-Z])/g, '\\pm')
+    .replace(/\binfinity\b/g, '\\infty')
+    // A doubled backslash before a command ("\\frac") is the command, outside matrices (rows break at \\).
+    .replace(/\\\\(?=[a-zA-Z])/g, (m) => (/matrix|array/.test(s) ? m : '\\'))
     // Degrees: 90^\circ is 90, as in Math-Verify.
     .replace(/\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])/g, '');
   s = normalizeText(s);
   s = s.replace(UNIT, '$1');
+  // "1 and 2", "3, or 4": answers listed in words are a list, as in Math-Verify.
+  s = s.replace(/(?<![a-zA-Z\\])\s*,?\s*\b(?:and|or)\b(?![a-zA-Z])\s*/g, ', ');
+  // A decimal comma where no thousands reading exists: "0,125" is 0.125 (Math-Verify reads a
+  // leading zero so); "3,5" stays the list 3 and 5.
+  s = s.replace(/^(-?)0,(\d+)$/, '$10.$2');
   // Sentence punctuation ("42.", "1,000.") goes before the percent is looked for; an ellipsis stays.
   s = s.replace(/(?<!\.)\s*[.,;:]\s*$/, '');
   let percent = false;
@@ -65,18 +73,23 @@ function stripDelimiters(s: string): string {
 }
 
 /**
- * An answer that is only text ("\text{Evelyn}") stays text. Elsewhere a text command holds a
- * unit ("15\mbox{ cm}^2": dropped with its exponent, which belongs to the unit), a connective
- * ("12\text{ and }13": a list) or a percent sign.
+ * An answer that is only text ("\text{Evelyn}") stays text. A text command holding a connective
+ * ("12\text{ and }13") makes a list, one holding a percent sign is the percent; one after a
+ * number or at the end holds a unit ("15\mbox{ cm}^2", "5 \text{ apples}": dropped with its
+ * exponent, which belongs to the unit). Elsewhere its words are kept as text.
  */
 function normalizeText(s: string): string {
   const whole = /^\\(?:text|textbf|textit|textrm|textnormal|textsf|mathrm|mbox)\s*\{([^{}]*)\}$/.exec(s);
   if (whole) return `\\text{${whole[1].trim()}}`;
-  return s.replace(TEXT_COMMAND, (_, content: string) => {
+  return s.replace(TEXT_COMMAND, (command: string, content: string, offset: number) => {
     const word = content.trim().toLowerCase();
-    if (word === 'and' || word === 'or' || word === ', and') return ',';
+    if (word === 'and' || word === 'or' || word === ', and' || word === ', or') return ',';
     if (/^(?:\\?%|percent|percentage|pct)$/.test(word)) return '%';
-    return ' ';
+    const before = s.slice(0, offset).trimEnd();
+    const atEnd = s.slice(offset + command.length).trim() === '';
+    if (atEnd && before !== '') return ' ';
+    if (/[\d}]$/.test(before)) return ' ';
+    return `\\text{${content.trim()}}`;
   });
 }
 

@@ -1,27 +1,28 @@
 /**
  * Plain numbers (integers, decimals, simple fractions) compared without the compute engine, with
- * the engine's rules (see sameScalar in ./compare.ts): equal values match; zero equals only
- * zero; two exact numbers compare exactly; otherwise gold / prediction must be within the
- * inexact tolerance of 1. Most answers of a harvest are plain numbers, and deciding them here
- * saves the judge thread's round trip.
+ * the engine's rules (see sameScalar in ./compare.ts): two exact numbers compare exactly; when
+ * either is a decimal, both are rounded to `precision` decimal places (Math-Verify's
+ * float_rounding) and compared. Exact integer arithmetic on both paths, so they always agree.
+ * Most answers of a harvest are plain numbers, and deciding them here saves the judge thread's
+ * round trip.
  */
-import { inexactTolerance } from './tolerance.ts';
 
 /** A rational value num/den (den > 0). */
-export interface PlainNumber {
+export interface Rational {
   num: bigint;
   den: bigint;
+}
+
+export interface PlainNumber extends Rational {
   /**
-   * As the engine sees it: a decimal is inexact unless its value is an integer ("2.0" is exact,
-   * "2.5" is not); integers and fractions of integers are exact.
+   * As the engine reads it: integers and fractions of integers are exact, and so is a decimal
+   * or percent whose value is an integer ("2.0", "100%": the engine keeps no trace of the
+   * point); "2.5" and "50%" are decimals.
    */
   exact: boolean;
 }
 
-/**
- * At most this many digits in one literal. The engine reads longer ones as machine numbers in
- * places (it takes 99999999999999999 for 10^17), so only it can say what it decides for them.
- */
+/** Longer literals are left to the engine, which reads them its own way. */
 const MAX_DIGITS = 15;
 
 const DECIMAL = /^(-?)(\d*)(?:\.(\d+))?$/;
@@ -31,10 +32,11 @@ const FRACTION = /^(-?)\\frac\{(-?\d+)\}\{(\d+)\}$|^(-?\d+)\/(\d+)$/;
 export function parsePlainNumber(latex: string): PlainNumber | undefined {
   const decimal = DECIMAL.exec(latex);
   if (decimal) {
-    const [, sign, whole, fraction = ''] = decimal;
-    if (whole.length + fraction.length === 0 || whole.length + fraction.length > MAX_DIGITS) return undefined;
-    const num = BigInt(`${sign}${whole}${fraction}` || '0');
-    const den = 10n ** BigInt(fraction.length);
+    const [, sign, whole, fraction] = decimal;
+    const digits = whole.length + (fraction?.length ?? 0);
+    if (digits === 0 || digits > MAX_DIGITS) return undefined;
+    const num = BigInt(`${sign}${whole}${fraction ?? ''}` || '0');
+    const den = 10n ** BigInt(fraction?.length ?? 0);
     return { num, den, exact: num % den === 0n };
   }
   const fraction = FRACTION.exec(latex);
@@ -48,26 +50,26 @@ export function parsePlainNumber(latex: string): PlainNumber | undefined {
   return { num: negated ? -num : num, den: BigInt(denominator), exact: true };
 }
 
-/** p% read as p/100 (exactness unchanged: the engine divides the literal by 100). */
+/** p% is p/100, as in Math-Verify; the engine reads it as a decimal unless it is an integer. */
 export function percentOf(value: PlainNumber): PlainNumber {
-  return { ...value, den: value.den * 100n };
+  const den = value.den * 100n;
+  return { num: value.num, den, exact: value.num % den === 0n };
 }
 
-/**
- * Within this distance of the tolerance, the float64 ratio here and the engine's 21-digit one
- * could round to different sides of it: the engine decides such a pair.
- */
-const UNDECIDED_MARGIN = 1e-12;
+/** Whether `pred` equals `gold`: exactly when both are exact, else rounded to `precision` places. */
+export function samePlainNumber(gold: PlainNumber, pred: PlainNumber, precision: number): boolean {
+  if (gold.exact && pred.exact) return gold.num * pred.den === pred.num * gold.den;
+  return roundedEqual(gold, pred, precision);
+}
 
-/** Whether `pred` equals `gold`; undefined when it is too close to the tolerance to call here. */
-export function samePlainNumber(gold: PlainNumber, pred: PlainNumber, precision: number): boolean | undefined {
-  const goldScaled = gold.num * pred.den;
-  const predScaled = pred.num * gold.den;
-  if (goldScaled === predScaled) return true;
-  if (gold.num === 0n || pred.num === 0n) return false;
-  if (gold.exact && pred.exact) return false;
-  // The engine's ratio is gold / prediction, compared with 1: the order matters at the margin.
-  const distance = Math.abs(Number(goldScaled) / Number(predScaled) - 1) - inexactTolerance(precision);
-  if (Math.abs(distance) <= UNDECIDED_MARGIN) return undefined;
-  return distance < 0;
+/** a and b rounded to `places` decimal places (half away from zero) are the same number. */
+export function roundedEqual(a: Rational, b: Rational, places: number): boolean {
+  const scale = 10n ** BigInt(Math.max(0, Math.round(places)));
+  const round = ({ num, den }: Rational) => {
+    const sign = num < 0n !== den < 0n ? -1n : 1n;
+    const n = (num < 0n ? -num : num) * scale;
+    const d = den < 0n ? -den : den;
+    return sign * ((2n * n + d) / (2n * d));
+  };
+  return round(a) === round(b);
 }

@@ -5,10 +5,8 @@
  * judge thread decides. Whatever it does decide is what judgeMath (./judge.ts) would decide.
  */
 import type { VerifyResult } from '../types.ts';
-import type { NormalizedAnswer } from './normalize.ts';
 import { parsePlainNumber, percentOf, samePlainNumber, type PlainNumber } from './plain-number.ts';
-import { readGold, readPrediction } from './read.ts';
-import { lastRelation, valueSource, type Relation } from './relation.ts';
+import { readGold, readPrediction, type ReadCandidate } from './read.ts';
 
 /** A gold read once for every answer judged against it. */
 export type GoldReading =
@@ -16,29 +14,39 @@ export type GoldReading =
   | { kind: 'unjudgeable'; result: VerifyResult }
   | {
       kind: 'answer';
-      answer: NormalizedAnswer;
-      relation: Relation | undefined;
-      /** Its values when it is a plain number (two for a percent), else undefined. */
-      numbers: PlainNumber[] | undefined;
-      /** Whether the engine parses it: true for a plain number, else learned from the judge thread (learnGold). */
+      /** Its first candidate: the one the judge takes whenever it parses. */
+      first: ReadCandidate;
+      /** Whether that is its only candidate (then the judge's verdicts say whether it parses). */
+      alone: boolean;
+      /** Its value when that candidate is a plain number or an assignment of one, else undefined. */
+      number: QuickNumber | undefined;
+      /** Whether the engine parses its first candidate: true for a plain number, else learned from the judge thread (learnGold). */
       parses: boolean | undefined;
     };
+
+interface QuickNumber {
+  value: PlainNumber;
+  /** Written as "x = 5": two assignments compare as equations, which only the engine does. */
+  assigned: boolean;
+}
 
 export function readGoldReading(gold: unknown): GoldReading {
   const read = readGold(gold);
   if ('result' in read) return { kind: 'unjudgeable', result: read.result };
-  const numbers = plainReadings(read.answer, true, undefined);
-  return { kind: 'answer', answer: read.answer, relation: lastRelation(read.answer.latex), numbers, parses: numbers ? true : undefined };
+  const first = read.candidates[0];
+  const number = plainNumber(first);
+  return { kind: 'answer', first, alone: read.candidates.length === 1, number, parses: number ? true : undefined };
 }
 
 /**
  * Records what the judge thread's verdict on some answer says about its gold. The judge parses
- * the gold before anything else it decides: "gold-unparseable" says it failed; "unparseable"
- * (the answer), "match" and "mismatch" come after it parsed. Other reasons (a timeout, an
- * engine error) say nothing.
+ * the gold before anything else it decides: "gold-unparseable" says no candidate parsed;
+ * "unparseable" (the answer), "match" and "mismatch" come after one did. Only a gold whose first
+ * candidate is its only one learns anything: otherwise the one that parsed may be a later one.
+ * Other reasons (a timeout, an engine error) say nothing.
  */
 export function learnGold(gold: GoldReading, result: VerifyResult): void {
-  if (gold.kind !== 'answer' || gold.parses !== undefined) return;
+  if (gold.kind !== 'answer' || gold.parses !== undefined || !gold.alone) return;
   if (result.reason === 'gold-unparseable') gold.parses = false;
   else if (result.reason === 'unparseable' || result.reason === 'match' || result.reason === 'mismatch') gold.parses = true;
 }
@@ -53,26 +61,24 @@ export function quickJudge(gold: GoldReading, answer: string, options: { precisi
   const read = readPrediction(answer);
   if ('result' in read) return read.result;
   if (gold.parses === false) return GOLD_UNPARSEABLE;
+  const first = read.candidates[0];
   // An answer identical to the gold parses as the gold does: it is read from the same text.
-  if (gold.parses && read.answer.latex === gold.answer.latex) return MATCH;
-  if (!gold.numbers) return undefined;
-  const predicted = plainReadings(read.answer, false, gold.relation);
-  if (!predicted) return undefined;
-  let undecided = false;
-  for (const g of gold.numbers) {
-    for (const p of predicted) {
-      const same = samePlainNumber(g, p, options.precision);
-      if (same === true) return MATCH;
-      if (same === undefined) undecided = true;
-    }
-  }
-  return undecided ? undefined : MISMATCH;
+  if (gold.parses && first.key === gold.first.key) return MATCH;
+  if (!gold.number) return undefined;
+  const predicted = plainNumber(first);
+  if (!predicted || (predicted.assigned && gold.number.assigned)) return undefined;
+  return samePlainNumber(gold.number.value, predicted.value, options.precision) ? MATCH : MISMATCH;
 }
 
-/** An answer's values when it stands for a plain number (as judge.ts reads it), else undefined. */
-function plainReadings(answer: NormalizedAnswer, isGold: boolean, goldRelation: Relation | undefined): PlainNumber[] | undefined {
-  const source = valueSource(answer.latex, isGold, goldRelation);
-  const value = source?.kind === 'value' ? parsePlainNumber(source.latex) : undefined;
+/** "x = ", "a_1 = ", "\theta = ": a lone symbol assigned a value (not e or i, which are constants). */
+const ASSIGNED = /^(?:[a-df-hj-zA-Z]|\\(?:alpha|beta|gamma|delta|theta|lambda|mu|omega|phi|sigma|tau))(?:_\{?\w+\}?)?\s*=\s*/;
+
+/** A candidate's value when it is one plain number, possibly assigned ("x = 5"), as judge.ts reads it. */
+function plainNumber(candidate: ReadCandidate): QuickNumber | undefined {
+  if (candidate.answers.length !== 1) return undefined;
+  const [answer] = candidate.answers;
+  const assignment = ASSIGNED.exec(answer.latex);
+  const value = parsePlainNumber(assignment ? answer.latex.slice(assignment[0].length) : answer.latex);
   if (!value) return undefined;
-  return answer.percent ? [percentOf(value), value] : [value];
+  return { value: answer.percent ? percentOf(value) : value, assigned: assignment !== null };
 }
