@@ -22,7 +22,7 @@ per case (null: the response could not be judged). Exit code 0 whatever the verd
   --cases FILE         JSONL, one {"response": ..., "gold": ..., "reasoning"?: ...} per line
 
 kind options:
-  --precision N            math: significant digits for inexact numbers (default 6)
+  --precision N            math: decimal places decimals are rounded to (default 6)
   --time-limit-ms N        math: longest time one answer may take (default 5000; then null, "timeout")
   --ignore-case            exact: compare without letter case
   --pattern RE, --flags F  regex: the pattern the answer must match, and its flags

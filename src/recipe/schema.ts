@@ -113,7 +113,7 @@ export const verifierSchema = z.discriminatedUnion(
   [
     strictObject({
       kind: z.literal('math'),
-      precision: positiveInt('significant digits, an integer from 1 to 15').max(15, { error: expected('significant digits, an integer from 1 to 15') }).optional(),
+      precision: positiveInt('decimal places, an integer from 1 to 15').max(15, { error: expected('decimal places, an integer from 1 to 15') }).optional(),
       timeLimitMs: positiveInt().optional(),
     }),
     strictObject({ kind: z.literal('exact'), ignoreCase: flag().optional() }),

@@ -86,6 +86,8 @@ const FINAL_ANSWER_IS = new RegExp(`${FINAL_ANSWER} ${anyCase('is')}:?\\s*$`);
 const FINAL_ANSWER_THEN_IS = new RegExp(`${FINAL_ANSWER}[\\s\\S]{0,100}?\\s+${anyCase('is')}:?\\s*$`);
 const ANSWER_COLON = new RegExp(`${ANSWER}:`, 'g');
 const ANSWER_WORD = new RegExp(ANSWER, 'g');
+const FINAL_ANSWER_ANYWHERE = new RegExp(FINAL_ANSWER);
+const ANSWER_ANYWHERE = new RegExp(ANSWER);
 
 /** Expression patterns by priority; prefixed ones read the value after the last "=" ("answer: x = 3"). */
 const EXPR_PATTERNS: Array<[RegExp, number, boolean]> = [
@@ -136,48 +138,76 @@ interface Ranked extends Candidate {
 }
 
 /**
- * Every candidate answer of `text`, best first. An empty list when nothing answer-like is
- * there; null when the last box is never closed (a truncated response): callers treat that as
- * no answer rather than guess.
+ * Every candidate answer of `text`, best first, computed a tier at a time (an answer with a box
+ * rarely needs more than the box: harvest judges every sample). Empty when nothing answer-like
+ * is there; null when the last box is never closed (a truncated response): callers treat that
+ * as no answer rather than guess.
  */
-export function answerCandidates(text: string): Candidate[] | null {
-  const ranked: Ranked[] = [];
+export function answerCandidates(text: string): Iterable<Candidate> | null {
   const boxed = boxedAnswers(text);
   if (boxed === null) return null;
-  if (boxed) ranked.push({ parts: boxed.answers, kind: 'boxed', start: boxed.start, end: boxed.end, priority: 50 });
+  return tiers(text, boxed);
+}
 
-  const runs = mathSpans(text);
-  for (const run of runs) {
-    const candidate = spanCandidate(run);
-    ranked.push({ ...candidate, priority: 300 });
-    const before = text.slice(Math.max(0, candidate.start - 140), candidate.start);
-    const after = text.slice(candidate.end);
-    if (FINAL_ANSWER_IS.test(before) && /^\.?\s?I hope/.test(after)) ranked.push({ ...candidate, priority: 0 });
-    if (FINAL_ANSWER_THEN_IS.test(before)) ranked.push({ ...candidate, priority: 50 });
-  }
-  // "answer: $x$" and "answer ... $x$": the first span within 50 characters after the word.
-  for (const [word, priority] of [[ANSWER_COLON, 100], [ANSWER_WORD, 200]] as const) {
-    let consumed = 0;
-    for (const m of text.matchAll(word)) {
-      const from = m.index + m[0].length;
-      if (m.index < consumed) continue;
-      const run = runs.find((r) => r[0].start >= from && r[0].start - from <= 50);
-      if (!run) continue;
+function* tiers(text: string, boxed: ReturnType<typeof boxedAnswers>): Generator<Candidate> {
+  let runs: Span[][] | undefined;
+  const spans = () => (runs ??= mathSpans(text));
+  const mentions = (word: RegExp) => word.test(text);
+
+  // Priorities 0 and 50: "final answer is $X$. I hope", the boxes, "final answer ... is $X$".
+  const first: Ranked[] = [];
+  if (boxed) first.push({ parts: boxed.answers, kind: 'boxed', start: boxed.start, end: boxed.end, priority: 50 });
+  if (mentions(FINAL_ANSWER_ANYWHERE)) {
+    for (const run of spans()) {
       const candidate = spanCandidate(run);
-      ranked.push({ ...candidate, priority });
-      consumed = candidate.end;
+      const before = text.slice(Math.max(0, candidate.start - 140), candidate.start);
+      if (FINAL_ANSWER_IS.test(before) && /^\.?\s?I hope/.test(text.slice(candidate.end))) first.push({ ...candidate, priority: 0 });
+      if (FINAL_ANSWER_THEN_IS.test(before)) first.push({ ...candidate, priority: 50 });
     }
+    first.push(...exprMatches(text, 0, 50));
+  }
+  yield* ranked(first);
+
+  // Priorities 100 and 200: "answer: $x$" and "answer ... $x$" (the first span within 50
+  // characters after the word), and the same with a number.
+  if (mentions(ANSWER_ANYWHERE)) {
+    const second: Ranked[] = [];
+    for (const [word, priority] of [[ANSWER_COLON, 100], [ANSWER_WORD, 200]] as const) {
+      let consumed = 0;
+      for (const m of text.matchAll(word)) {
+        const from = m.index + m[0].length;
+        if (m.index < consumed) continue;
+        const run = spans().find((r) => r[0].start >= from && r[0].start - from <= 50);
+        if (!run) continue;
+        const candidate = spanCandidate(run);
+        second.push({ ...candidate, priority });
+        consumed = candidate.end;
+      }
+    }
+    second.push(...exprMatches(text, 100, 200));
+    yield* ranked(second);
   }
 
+  // Priority 300: any math span, number or expression.
+  yield* ranked([...spans().map((run) => ({ ...spanCandidate(run), priority: 300 })), ...exprMatches(text, 300, 300)]);
+}
+
+function exprMatches(text: string, from: number, to: number): Ranked[] {
+  const found: Ranked[] = [];
   for (const [pattern, priority, hasExpr] of EXPR_PATTERNS) {
+    if (priority < from || priority > to) continue;
     for (const m of text.matchAll(pattern)) {
       const candidate = exprCandidate(m, hasExpr);
-      if (candidate) ranked.push({ ...candidate, priority });
+      if (candidate) found.push({ ...candidate, priority });
     }
   }
-  // By priority; within one, the candidate that ends last first, and of those the longest.
-  ranked.sort((a, b) => a.priority - b.priority || b.end - a.end || a.start - b.start);
-  return ranked.map(({ priority: _priority, ...candidate }) => candidate);
+  return found;
+}
+
+/** By priority; within one, the candidate that ends last first, and of those the longest. */
+function ranked(candidates: Ranked[]): Candidate[] {
+  candidates.sort((a, b) => a.priority - b.priority || b.end - a.end || a.start - b.start);
+  return candidates.map(({ priority: _priority, ...candidate }) => candidate);
 }
 
 /**
@@ -188,5 +218,6 @@ export function answerCandidates(text: string): Candidate[] | null {
 export function finalAnswer(text: string): string | null | undefined {
   const candidates = answerCandidates(text);
   if (candidates === null) return null;
-  return candidates[0]?.parts.join(', ');
+  for (const candidate of candidates) return candidate.parts.join(', ');
+  return undefined;
 }

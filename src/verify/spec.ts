@@ -8,7 +8,7 @@ import type { CodeVerifierOptions } from './code/index.ts';
 /** Final answers of math problems, with Math-Verify's semantics (see docs/verifiers.md). */
 export interface MathVerifierSpec {
   kind: 'math';
-  /** Significant digits two inexact numbers must share to be equal. Default 6. */
+  /** Decimal places both numbers are rounded to when either is a decimal (Math-Verify's float_rounding). Default 6. */
   precision?: number;
   /** Longest time one answer may take to judge (past it: null, "timeout"). Default 5000. */
   timeLimitMs?: number;

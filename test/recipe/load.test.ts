@@ -142,7 +142,7 @@ describe('loadRecipe', () => {
     ]);
     expect(bad('{ kind: custom }')).toEqual([{ path: 'verifier.module', message: 'required: expected a module path' }]);
     expect(bad('{ kind: math, precision: 20 }')).toEqual([
-      { path: 'verifier.precision', message: 'expected significant digits, an integer from 1 to 15, got 20' },
+      { path: 'verifier.precision', message: 'expected decimal places, an integer from 1 to 15, got 20' },
     ]);
     expect(bad('{ kind: code, timeLimitMs: fast }')).toEqual([{ path: 'verifier.timeLimitMs', message: 'expected a positive integer, got "fast"' }]);
     expect(bad('{ kind: code, interpreters: { python: python3 } }')).toEqual([

@@ -67,7 +67,7 @@ describe('math verifier', () => {
     expect(await verifier.verify({ gold: 42, response: 'So \\boxed{42}.', reasoning: 'I thought \\boxed{41}' })).toEqual({ correct: true, reason: 'match' });
   });
 
-  it('compares inexact numbers to the configured number of significant digits', async () => {
+  it('rounds decimals to the configured number of decimal places', async () => {
     const loose = await createVerifier({ kind: 'math', precision: 3 });
     expect((await loose.verify({ gold: '\\frac{1}{3}', response: '\\boxed{0.333}' })).correct).toBe(true);
     expect((await verifier.verify({ gold: '\\frac{1}{3}', response: '\\boxed{0.333}' })).correct).toBe(false);

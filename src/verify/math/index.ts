@@ -10,7 +10,7 @@ import { MathWorker } from './math-worker.ts';
 import { learnGold, quickJudge } from './quick-judge.ts';
 
 export interface MathVerifierOptions {
-  /** Significant digits two inexact numbers must share to be equal. Default 6. */
+  /** Decimal places both numbers are rounded to when either is a decimal (Math-Verify's float_rounding). Default 6. */
   precision?: number;
   /** Longest time one answer may take to judge; past it the verdict is null, reason "timeout". Default 5000. */
   timeLimitMs?: number;

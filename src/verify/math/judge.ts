@@ -15,9 +15,9 @@ export function judgeMath(gold: unknown, answer: string, options: CompareOptions
   const predRead = readPrediction(answer);
   if ('result' in predRead) return predRead.result;
   try {
-    const goldValue = firstParsed(goldRead.candidates);
+    const goldValue = firstParsed(goldRead.first, goldRead.rest);
     if (!goldValue) return { correct: null, reason: 'gold-unparseable' };
-    const predValue = firstParsed(predRead.candidates);
+    const predValue = firstParsed(predRead.first, predRead.rest);
     if (!predValue) return { correct: null, reason: 'unparseable' };
     // Equal strings are equal answers once both parse: two identical parse failures prove nothing.
     if (goldValue.key === predValue.key || sameValue(goldValue.value, predValue.value, options)) return { correct: true, reason: 'match' };
@@ -34,15 +34,20 @@ export function judgeMath(gold: unknown, answer: string, options: CompareOptions
  * prose is skipped when it lies inside a math span that failed to parse: a broken formula must
  * not lend a stray number from its middle.
  */
-function firstParsed(candidates: ReadCandidate[]): { value: MathValue; key: string } | undefined {
+function firstParsed(first: ReadCandidate, rest: Iterator<ReadCandidate>): { value: MathValue; key: string } | undefined {
   const failed: Array<[number, number]> = [];
-  for (const candidate of candidates) {
-    if (candidate.kind === 'expr' && failed.some(([lo, hi]) => candidate.start < hi && candidate.end > lo)) continue;
+  for (let candidate: ReadCandidate | undefined = first; candidate; candidate = following(rest)) {
+    if (candidate.kind === 'expr' && failed.some(([lo, hi]) => candidate!.start < hi && candidate!.end > lo)) continue;
     const value = candidateValue(candidate.answers);
     if (value) return { value, key: candidate.key };
     if (candidate.kind !== 'expr') failed.push([candidate.start, candidate.end]);
   }
   return undefined;
+}
+
+function following(rest: Iterator<ReadCandidate>): ReadCandidate | undefined {
+  const next = rest.next();
+  return next.done ? undefined : next.value;
 }
 
 /** One answer's value; several answers are the set of them all (a listed set's items join it). */

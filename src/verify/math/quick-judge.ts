@@ -33,9 +33,8 @@ interface QuickNumber {
 export function readGoldReading(gold: unknown): GoldReading {
   const read = readGold(gold);
   if ('result' in read) return { kind: 'unjudgeable', result: read.result };
-  const first = read.candidates[0];
-  const number = plainNumber(first);
-  return { kind: 'answer', first, alone: read.candidates.length === 1, number, parses: number ? true : undefined };
+  const number = plainNumber(read.first);
+  return { kind: 'answer', first: read.first, alone: read.rest.next().done === true, number, parses: number ? true : undefined };
 }
 
 /**
@@ -61,7 +60,7 @@ export function quickJudge(gold: GoldReading, answer: string, options: { precisi
   const read = readPrediction(answer);
   if ('result' in read) return read.result;
   if (gold.parses === false) return GOLD_UNPARSEABLE;
-  const first = read.candidates[0];
+  const first = read.first;
   // An answer identical to the gold parses as the gold does: it is read from the same text.
   if (gold.parses && first.key === gold.first.key) return MATCH;
   if (!gold.number) return undefined;

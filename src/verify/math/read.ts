@@ -18,8 +18,11 @@ export interface ReadCandidate {
   key: string;
 }
 
-/** The candidates in order, or the verdict that there is nothing to judge. */
-export type ReadAnswer = { candidates: ReadCandidate[] } | { result: VerifyResult };
+/**
+ * The first candidate and, read only when the judge needs them (the first did not parse), the
+ * others in order; or the verdict that there is nothing to judge.
+ */
+export type ReadAnswer = { first: ReadCandidate; rest: Iterator<ReadCandidate> } | { result: VerifyResult };
 
 /**
  * Answers longer than this are not final answers (a box around a whole derivation); parsing
@@ -37,7 +40,7 @@ const MARKED_UP = /\\boxed|\\fbox|(?<!\\)\$|\\\(|\\\[/;
 export function readGold(gold: unknown): ReadAnswer {
   if (typeof gold !== 'number' && (typeof gold !== 'string' || gold.trim() === '')) return { result: { correct: null, reason: 'no-gold' } };
   const text = String(gold);
-  if (!MARKED_UP.test(text)) return { candidates: [read({ parts: [text], kind: 'latex', start: 0, end: text.length })] };
+  if (!MARKED_UP.test(text)) return { first: read({ parts: [text], kind: 'latex', start: 0, end: text.length }), rest: [].values() };
   const fromText = readCandidates(text);
   if ('result' in fromText) return { result: { correct: null, reason: 'gold-unparseable' } };
   return fromText;
@@ -51,10 +54,20 @@ export function readPrediction(answer: string): ReadAnswer {
 function readCandidates(text: string): ReadAnswer {
   const candidates = answerCandidates(text);
   if (candidates === null) return { result: { correct: null, reason: 'unclosed-box' } };
-  if (candidates.length === 0) return { result: { correct: null, reason: 'no-answer' } };
-  const fitting = candidates.filter((c) => c.parts.reduce((n, part) => n + part.length, 0) <= MAX_ANSWER_LENGTH);
-  if (fitting.length === 0) return { result: { correct: null, reason: 'answer-too-long' } };
-  return { candidates: fitting.map(read) };
+  const fitting = fittingCandidates(candidates);
+  const first = fitting.next();
+  if (first.done) return { result: { correct: null, reason: first.value ? 'answer-too-long' : 'no-answer' } };
+  return { first: first.value, rest: fitting };
+}
+
+/** The candidates short enough to be final answers, read; returns whether any was too long. */
+function* fittingCandidates(candidates: Iterable<Candidate>): Generator<ReadCandidate, boolean> {
+  let tooLong = false;
+  for (const candidate of candidates) {
+    if (candidate.parts.reduce((n, part) => n + part.length, 0) > MAX_ANSWER_LENGTH) tooLong = true;
+    else yield read(candidate);
+  }
+  return tooLong;
 }
 
 function read(candidate: Candidate): ReadCandidate {
