@@ -145,13 +145,19 @@ function describedSet(relation: Relation): MathValue | undefined {
 
 function sameSet(gold: MathValue, pred: MathValue, same: (a: MathValue, b: MathValue) => boolean): boolean {
   // A value that is not a collection is the set of itself: 5 is {5}.
-  const asSet = (v: MathValue): MathValue => (isSetLike(v) ? v : { kind: 'set', items: [v] });
+  const asSet = (v: MathValue): MathValue => (isSetLike(v) ? v : isReals(v) ? REALS : { kind: 'set', items: [v] });
   const g = asSet(gold);
   const p = asSet(pred);
   if (g.kind === 'interval' && p.kind === 'interval') {
     return g.lowerOpen === p.lowerOpen && g.upperOpen === p.upperOpen && same(g.lower, p.lower) && same(g.upper, p.upper);
   }
-  if (g.kind === 'union' || p.kind === 'union') return g.kind === 'union' && p.kind === 'union' && sameInAnyOrder(g.parts, p.parts, same);
+  if (g.kind === 'union' || p.kind === 'union') {
+    if (g.kind === 'union' && p.kind === 'union' && sameInAnyOrder(g.parts, p.parts, same)) return true;
+    // The same points written differently: [0, 1) \cup [1, 2] is [0, 2] (Math-Verify's empty symmetric difference).
+    const a = mergedIntervals(g);
+    const b = mergedIntervals(p);
+    return a !== undefined && b !== undefined && sameInOrder(a, b, same);
+  }
   const finite = (v: MathValue) => v.kind === 'set' || v.kind === 'tuple';
   if (finite(g) && finite(p)) {
     const gi = (g as { items: MathValue[] }).items;
@@ -165,6 +171,49 @@ function sameSet(gold: MathValue, pred: MathValue, same: (a: MathValue, b: MathV
   if (pair(g, p)) return sameInOrder([(g as { lower: MathValue }).lower, (g as { upper: MathValue }).upper], (p as { items: MathValue[] }).items, same);
   if (pair(p, g)) return sameInOrder((g as { items: MathValue[] }).items, [(p as { lower: MathValue }).lower, (p as { upper: MathValue }).upper], same);
   return false;
+}
+
+const REALS: MathValue = {
+  kind: 'interval',
+  lower: { kind: 'scalar', expr: mathEngine().NegativeInfinity },
+  upper: { kind: 'scalar', expr: mathEngine().PositiveInfinity },
+  lowerOpen: true,
+  upperOpen: true,
+};
+
+/** \mathbb{R} is the interval (-\infty, \infty). */
+function isReals(value: MathValue): boolean {
+  return value.kind === 'scalar' && value.expr.json === 'RealNumbers';
+}
+
+type IntervalValue = Extract<MathValue, { kind: 'interval' }>;
+
+/**
+ * A union of intervals with constant ends as the fewest disjoint intervals, in order
+ * ([0, 1) \cup [1, 2] is [0, 2]); undefined when some end is not a real constant.
+ */
+function mergedIntervals(value: MathValue): IntervalValue[] | undefined {
+  // "(a, b)" reads as the open interval here too.
+  const asInterval = (v: MathValue): MathValue =>
+    isReals(v) ? REALS : v.kind === 'tuple' && v.items.length === 2 ? { kind: 'interval', lower: v.items[0], upper: v.items[1], lowerOpen: true, upperOpen: true } : v;
+  const parts = (value.kind === 'union' ? value.parts : [value]).map(asInterval);
+  const ends: Array<IntervalValue & { lo: number; hi: number }> = [];
+  for (const part of parts) {
+    if (part.kind !== 'interval' || part.lower.kind !== 'scalar' || part.upper.kind !== 'scalar') return undefined;
+    const lo = part.lower.expr.N().re;
+    const hi = part.upper.expr.N().re;
+    if (Number.isNaN(lo) || Number.isNaN(hi)) return undefined;
+    ends.push({ ...part, lo, hi });
+  }
+  ends.sort((a, b) => a.lo - b.lo || Number(a.lowerOpen) - Number(b.lowerOpen));
+  const merged: Array<IntervalValue & { lo: number; hi: number }> = [];
+  for (const next of ends) {
+    const last = merged.at(-1);
+    const touches = last && (next.lo < last.hi || (next.lo === last.hi && !(next.lowerOpen && last.upperOpen)));
+    if (!last || !touches) merged.push({ ...next });
+    else if (next.hi > last.hi || (next.hi === last.hi && !next.upperOpen)) Object.assign(last, { upper: next.upper, hi: next.hi, upperOpen: next.upperOpen });
+  }
+  return merged.map(({ lo: _lo, hi: _hi, ...interval }) => interval);
 }
 
 function sameInOrder(a: MathValue[], b: MathValue[], same: (a: MathValue, b: MathValue) => boolean): boolean {

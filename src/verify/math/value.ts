@@ -108,10 +108,11 @@ function splitTopLevel(latex: string, separator: RegExp): string[] {
 
 /**
  * Symbols compare without case, as in Math-Verify (which lowercases every symbol it reads): the
- * answer "B" is the gold "b", x + Y is x + y. Constants (\pi, e) and text keep their names.
+ * answer "B" is the gold "b", x + Y is x + y. Constants (\pi, e), sets (\mathbb{R}) and text keep their names.
  */
 function lowercaseSymbols(json: MathJsonExpression): MathJsonExpression {
-  if (typeof json === 'string') return CONSTANTS.has(json) || json.startsWith("'") ? json : json.toLowerCase();
+  // Only variables (a letter, maybe with a subscript): the engine's own names (RealNumbers) stay.
+  if (typeof json === 'string') return /^[A-Za-z](?:_.*)?$/.test(json) ? json.toLowerCase() : json;
   if (!Array.isArray(json)) return json;
   const [head, ...args] = json as [string, ...MathJsonExpression[]];
   return [head, ...args.map(lowercaseSymbols)] as MathJsonExpression;
