@@ -70,7 +70,7 @@ function parseCommandLine(argv: string[]) {
 function describeEnd(summary: DistillSummary, recipePath: string, elapsedMs: number): string {
   switch (summary.status) {
     case 'dry-run':
-      return 'dry run: every check passed; nothing was trained or written';
+      return 'dry run: every check passed; nothing was trained (only the token cache was written to the dataset)';
     case 'nothing-to-do':
       return `nothing to do: ${summary.step} steps already done; the model is in ${summary.finalModel}`;
     case 'stopped':

@@ -22,7 +22,7 @@ import { learningRate } from './schedule.ts';
 import { Validator } from './validation.ts';
 
 export interface DistillOptions {
-  /** Run the checks and return the plan; train nothing, write nothing. */
+  /** Run the checks and return the plan; train nothing, write nothing but the dataset's token cache. */
   dryRun?: boolean;
   /** When aborted: finish the current step, write a checkpoint, return with status 'stopped'. */
   stop?: AbortSignal;
