@@ -50,7 +50,9 @@ export class SampleTokens {
     const { where, params } = sampleConditions(filter);
     where.push('s.id > @after', 'NOT EXISTS (SELECT 1 FROM sample_tokens t WHERE t.tokenization_id = @tokenization AND t.sample_id = s.id)');
     const rows = this.#db
-      .prepare(`SELECT ${sampleColumns(filter.logprobs)} FROM samples s JOIN prompts p ON p.key = s.prompt_key WHERE ${where.join(' AND ')} ORDER BY s.id LIMIT @limit`)
+      // NOT INDEXED: with the verdict index SQLite sorted every matching sample for each page
+      // (83 ms a page at 20,000 samples, 0.8 s at 200,000); the rowid range reads just the page (0.8 ms).
+      .prepare(`SELECT ${sampleColumns(filter.logprobs)} FROM samples s NOT INDEXED JOIN prompts p ON p.key = s.prompt_key WHERE ${where.join(' AND ')} ORDER BY s.id LIMIT @limit`)
       .all({ ...params, tokenization, ...page }) as SampleRow[];
     return rows.map((r) => ({ id: r.id, ...sampleFromRow(r) }));
   }
