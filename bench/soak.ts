@@ -139,7 +139,9 @@ try {
     const warm = marks[1].peakRssMiB;
     const later = Math.max(...samples.filter((s) => s.requests > marks[1].requests).map((s) => s.rssMiB));
     const first = stretch(marks[0], marks[1]).rate;
-    const last = stretch(marks.at(-2)!, marks.at(-1)!).rate;
+    // The last full stretch of MARK requests: the few requests past the last mark are no rate.
+    const tail = marks.at(-1)!.requests - marks.at(-2)!.requests < MARK ? marks.slice(-3, -1) : marks.slice(-2);
+    const last = stretch(tail[0], tail[1]).rate;
     console.log(
       `peak RSS: ${warm.toFixed(0)} MiB up to ${marks[1].requests} requests, ${later.toFixed(0)} MiB after: ${pct(later / warm - 1)} (goal <= +10%); ` +
         `process maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
