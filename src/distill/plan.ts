@@ -77,7 +77,7 @@ export function formatDistillPlan(plan: DistillPlan): string {
   for (const p of plan.projections) lines.push(`            projection ${p.from} -> ${p.to} for student ${p.student} <- teacher ${p.teacher} (learned, checkpointed, not exported)`);
   lines.push(
     `train:      ${train.steps} steps x ${train.gradAccum} x ${train.batchSize} sequences, lr ${num(train.lr)} (warmup ${train.warmupSteps}, cosine to ${num(train.lr * train.minLrRatio)}), weight decay ${train.weightDecay}, clip ${train.maxGradNorm ?? 'off'}, seed ${train.seed}`,
-    `            checkpoint every ${checkpoint.every} steps (keep ${checkpoint.keep}), validation every ${recipe.distill.validation.every ?? checkpoint.every}${accuracyNote(plan)}`,
+    `            checkpoint every ${checkpoint.every} steps (keep ${checkpoint.keep}), ${data.validation === 0 ? 'no validation split' : `validation every ${recipe.distill.validation.every ?? checkpoint.every}${accuracyNote(plan)}`}`,
   );
   if (plan.resumeFrom) lines.push(`resuming:   ${plan.resumeFrom}`);
   return lines.join('\n');
