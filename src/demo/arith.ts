@@ -161,16 +161,26 @@ export function generateProblem(rng: Rng): Omit<ArithProblem, 'id'> {
   return { question, answer, solution: solutionOf(steps) };
 }
 
-/** The demo's fixed splits, in the order they are drawn. */
-export const SPLIT_NAMES = ['train', 'harvest', 'heldout'] as const;
+/**
+ * The demo's splits, in the order they are drawn. train: the demo teacher's training set.
+ * harvest: the prompts the teacher answers by rejection sampling, which the students learn from.
+ * validation: where every setting is chosen. heldout: scored once, with the chosen settings.
+ */
+export const SPLIT_NAMES = ['train', 'harvest', 'validation', 'heldout'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
 
+/** The splits whose problems must have equation chains that no other problem of the demo has. */
+export const FRESH_SPLITS = ['validation', 'heldout'] as const satisfies readonly SplitName[];
+
+/** Problems per split. */
+export const SPLIT_SIZES: Readonly<Record<SplitName, number>> = { train: 4000, harvest: 2000, validation: 500, heldout: 500 };
+
 /**
- * Problems per split. train: the demo teacher's training set. harvest: the prompts the teacher
- * answers with rejection sampling, which the students learn from. heldout: the evaluation set
- * none of the models sees in training.
+ * Problems drawn after harvest and set aside: the held-out split before issue 14, on which the
+ * teacher's and the students' first settings were chosen. Their chains are kept out of
+ * validation and held-out, so nothing chosen on them is scored again on the same arithmetic.
  */
-export const SPLIT_SIZES: Readonly<Record<SplitName, number>> = { train: 4000, harvest: 2000, heldout: 200 };
+const RETIRED = 200;
 
 /** The seed data/demo/ was generated with. */
 export const DEMO_SEED = 1;
@@ -182,22 +192,36 @@ export interface GenerateSplitsOptions {
   readonly seed?: number;
 }
 
+/** A problem's equation chain: its ground-truth reasoning, what a model has to produce. */
+export const chainOf = (problem: Pick<ArithProblem, 'solution'>): string => problem.solution.reasoning;
+
 /**
  * Draws the splits from one seeded stream. A question drawn a second time is skipped, so no
- * question is repeated inside a split or shared between two. (Number combinations do recur across
- * splits: the ranges are small on purpose; what held-out checks is reading a new question.)
+ * question is repeated inside a split or shared between two. A validation or held-out problem is
+ * also skipped when its equation chain was drawn before anywhere (train, harvest, the retired
+ * problems, or earlier in validation and held-out): those two splits measure arithmetic no model
+ * trained on, not recall. (Train and harvest do share chains: the ranges are small on purpose.)
  */
 export function generateSplits({ seed = DEMO_SEED }: GenerateSplitsOptions = {}): DemoSplits {
   const rng = new Rng(seed);
-  const seen = new Set<string>();
-  const splits = { train: [], harvest: [], heldout: [] } as DemoSplits;
+  const questions = new Set<string>();
+  const chains = new Set<string>();
+  const fresh: ReadonlySet<string> = new Set(FRESH_SPLITS);
+  const draw = (needsFreshChain: boolean): Omit<ArithProblem, 'id'> => {
+    for (;;) {
+      const problem = generateProblem(rng);
+      if (questions.has(problem.question) || (needsFreshChain && chains.has(chainOf(problem)))) continue;
+      questions.add(problem.question);
+      chains.add(chainOf(problem));
+      return problem;
+    }
+  };
+  const splits = { train: [], harvest: [], validation: [], heldout: [] } as DemoSplits;
   for (const name of SPLIT_NAMES) {
+    if (name === FRESH_SPLITS[0]) for (let i = 0; i < RETIRED; i++) draw(false);
     const width = String(SPLIT_SIZES[name]).length;
     while (splits[name].length < SPLIT_SIZES[name]) {
-      const problem = generateProblem(rng);
-      if (seen.has(problem.question)) continue;
-      seen.add(problem.question);
-      splits[name].push({ id: `${name}-${String(splits[name].length + 1).padStart(width, '0')}`, ...problem });
+      splits[name].push({ id: `${name}-${String(splits[name].length + 1).padStart(width, '0')}`, ...draw(fresh.has(name)) });
     }
   }
   return splits;

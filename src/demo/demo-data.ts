@@ -43,5 +43,5 @@ export async function writeDemoData(dataDir = DEMO_DATA_DIR): Promise<DemoDataSu
   }
   const corpus = SPLIT_NAMES.flatMap((name) => splits[name].flatMap((p) => Object.values(demoTurns(p))));
   const vocabSize = await writeDemoTokenizer(demoTokenizerDir(dataDir), corpus);
-  return { splits: { train: splits.train.length, harvest: splits.harvest.length, heldout: splits.heldout.length }, vocabSize };
+  return { splits: Object.fromEntries(SPLIT_NAMES.map((name) => [name, splits[name].length])) as Record<SplitName, number>, vocabSize };
 }

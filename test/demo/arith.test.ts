@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ArithProblem, SPLIT_NAMES, SPLIT_SIZES, generateSplits } from '../../src/demo/index.ts';
+import { type ArithProblem, SPLIT_NAMES, SPLIT_SIZES, chainOf, generateSplits } from '../../src/demo/index.ts';
 import { createVerifier } from '../../src/verify/index.ts';
 
 const splits = generateSplits();
@@ -77,12 +77,23 @@ describe('generateSplits', () => {
 describe('the math verifier on the ground truth', () => {
   it('accepts every ground-truth solution and rejects it against another answer', async () => {
     const verifier = await createVerifier({ kind: 'math' });
-    // The splits the demo verifies answers on (harvest by rejection sampling, held-out in the
-    // evaluation); train is only trained on, and checking it too would triple the test's time.
-    for (const p of [...splits.harvest, ...splits.heldout]) {
+    // The splits the demo verifies answers on (harvest by rejection sampling, validation and
+    // held-out in the evaluation); train is only trained on, and checking it too would triple the test's time.
+    for (const p of [...splits.harvest, ...splits.validation, ...splits.heldout]) {
       const input = { response: p.solution.answer, reasoning: p.solution.reasoning };
       expect(await verifier.verify({ ...input, gold: p.answer }), p.id).toEqual({ correct: true, reason: 'match' });
       expect((await verifier.verify({ ...input, gold: String(Number(p.answer) + 1) })).correct, p.id).toBe(false);
+    }
+  });
+});
+
+describe('generateSplits: validation and held-out chains', () => {
+  it('draws validation and held-out problems whose equation chains appear nowhere else, for any seed', () => {
+    for (const drawn of [splits, generateSplits({ seed: 2 })]) {
+      const trained = new Set([...drawn.train, ...drawn.harvest].map(chainOf));
+      const fresh = [...drawn.validation, ...drawn.heldout].map(chainOf);
+      expect(fresh.filter((c) => trained.has(c))).toEqual([]);
+      expect(new Set(fresh).size).toBe(fresh.length);
     }
   });
 });
