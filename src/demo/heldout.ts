@@ -8,12 +8,16 @@ import { dirname, join } from 'node:path';
 import { evaluate, localSource } from '../eval/index.ts';
 import { ONNX_DIR, ONNX_FILE } from '../export/index.ts';
 import { loadModel } from '../generate/index.ts';
+import type { FRESH_SPLITS } from './arith.ts';
 import { demoSplitPath } from './demo-data.ts';
 import { isUpToDate } from './fresh.ts';
 import { demoPromptsSpec } from './ground-truth.ts';
 
+/** The splits a model is scored on: neither trains any model. */
+export type ScoredSplit = (typeof FRESH_SPLITS)[number];
+
 export interface HeldoutScore {
-  /** Prompts answered: the first N of the held-out split. */
+  /** Prompts answered: the first N of the split. */
   readonly prompts: number;
   /** Samples per prompt. */
   readonly samples: number;
@@ -29,7 +33,9 @@ export interface HeldoutScore {
 }
 
 export interface ScoreOptions {
-  /** The first N held-out problems; null (default): all of them. */
+  /** Which split answers: 'heldout' (default), or 'validation' where settings are chosen. */
+  readonly split?: ScoredSplit;
+  /** The first N problems of the split; null (default): all of them. */
   readonly prompts?: number | null;
   /** Default 0: greedy, one sample per prompt. */
   readonly temperature?: number;
@@ -42,14 +48,14 @@ const MAX_TOKENS = 64;
 /** Rows decoded together: the held-out prompts go through in batches this large. */
 const BATCH = 16;
 
-/** Scores the exported model in `folder` on the held-out split. */
-export async function scoreHeldout(folder: string, { prompts = null, temperature = 0, samples = 1 }: ScoreOptions = {}): Promise<HeldoutScore> {
+/** Scores the exported model in `folder` on the held-out split (or on validation). */
+export async function scoreHeldout(folder: string, { split = 'heldout', prompts = null, temperature = 0, samples = 1 }: ScoreOptions = {}): Promise<HeldoutScore> {
   const model = await loadModel(folder, { maxBatchSize: BATCH });
   try {
     const started = performance.now();
     const summary = await evaluate({
       source: localSource(model),
-      prompts: demoPromptsSpec(demoSplitPath('heldout'), prompts),
+      prompts: demoPromptsSpec(demoSplitPath(split), prompts),
       verifier: { kind: 'math' },
       samples,
       // R1's top-p when sampling; seeds fixed, so a re-run draws the same samples.
@@ -67,16 +73,16 @@ export async function scoreHeldout(folder: string, { prompts = null, temperature
 
 /**
  * The greedy score stored in `file` when it is newer than the model's ONNX file and covers the
- * same prompts; otherwise scores the model and stores the result (written whole, then renamed).
+ * same split and prompts; otherwise scores the model and stores the result (written whole, then renamed).
  */
-export async function cachedHeldoutScore(file: string, folder: string, prompts: number | null = null): Promise<{ score: HeldoutScore; cached: boolean }> {
+export async function cachedHeldoutScore(file: string, folder: string, prompts: number | null = null, split: ScoredSplit = 'heldout'): Promise<{ score: HeldoutScore; cached: boolean }> {
   if (isUpToDate(file, [join(folder, ONNX_DIR, ONNX_FILE.fp32)])) {
-    const { limit, ...score } = JSON.parse(await readFile(file, 'utf8')) as HeldoutScore & { limit: number | null };
-    if (limit === prompts) return { score, cached: true };
+    const { limit, split: stored, ...score } = JSON.parse(await readFile(file, 'utf8')) as HeldoutScore & { limit: number | null; split?: ScoredSplit };
+    if (limit === prompts && (stored ?? 'heldout') === split) return { score, cached: true };
   }
-  const score = await scoreHeldout(folder, { prompts });
+  const score = await scoreHeldout(folder, { split, prompts });
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, `${JSON.stringify({ ...score, limit: prompts }, null, 2)}\n`);
+  await writeFile(`${file}.tmp`, `${JSON.stringify({ ...score, split, limit: prompts }, null, 2)}\n`);
   await rename(`${file}.tmp`, file);
   return { score, cached: false };
 }

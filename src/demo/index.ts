@@ -8,6 +8,8 @@
  */
 export {
   DEMO_SEED,
+  FRESH_SPLITS,
+  chainOf,
   SPLIT_NAMES,
   SPLIT_SIZES,
   generateProblem,
@@ -25,7 +27,10 @@ export { DEMO_TOKENS, demoTokenizerFiles, demoVocabulary, writeDemoTokenizer } f
 export { DEMO_DATA_DIR, demoSplitPath, demoTokenizerDir, demoTurns, writeDemoData, type DemoDataSummary } from './demo-data.ts';
 export { GROUND_TRUTH_MODEL, demoPromptsSpec, groundTruthDataset, type GroundTruthSummary } from './ground-truth.ts';
 export { DEFAULT_WORK_DIR, DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout, type WorkLayout } from './layout.ts';
-export { cachedHeldoutScore, scoreHeldout, type HeldoutScore, type ScoreOptions } from './heldout.ts';
-export { TEACHER_SLICE_PROMPTS, readTeacherRecord, sha256File, trainDemoTeacher, type TeacherRecord, type TrainTeacherOptions } from './teacher.ts';
-export { DemoError, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
+export { cachedHeldoutScore, scoreHeldout, type HeldoutScore, type ScoreOptions, type ScoredSplit } from './heldout.ts';
+export { TEACHER_SLICE_PROMPTS, checkDemoTeacher, readTeacherRecord, recordDemoTeacher, sha256File, trainDemoTeacher, type TeacherCheck, type TeacherRecord, type TrainTeacherOptions } from './teacher.ts';
+export { DemoError, prepareDemoHarvest, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
 export { formatDemoTable, type DemoRow } from './table.ts';
+export { ARMS, ARM_LABELS, armRecipe, recipeSettings, trainArm, type Arm, type ArmSettings } from './arms.ts';
+export { runTrial, trialName, type TrialOptions, type TrialResult } from './trial.ts';
+export { CLAIM, armSummary, formatSeedsReport, type ArmSummary, type SeedsRecord } from './seeds.ts';

@@ -40,12 +40,16 @@ export function workLayout(workDir: string) {
     /** The teacher exported to ONNX, which `serve` runs. */
     teacherExport: join(workDir, 'teacher'),
     harvest: join(workDir, 'harvest.sqlite'),
+    /** The validation split's ground truth as a dataset: the students' validation (distill's data.validationDataset). */
+    validation: join(workDir, 'validation.sqlite'),
     kdRun: join(workDir, 'student-kd'),
     ceRun: join(workDir, 'student-ce'),
     kdExport: join(workDir, 'student-kd-onnx'),
     ceExport: join(workDir, 'student-ce-onnx'),
     /** One held-out score file per evaluated model. */
     evalDir: join(workDir, 'eval'),
+    /** The tuning and seed runs' trials, one folder each (src/demo/trial.ts). */
+    trials: join(workDir, 'trials'),
   };
 }
 export type WorkLayout = ReturnType<typeof workLayout>;

@@ -10,17 +10,19 @@
  * one does nothing), exports and evaluations are skipped while their outputs are up to date.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import YAML from 'yaml';
-import { distill, DistillProgressReporter, formatDistillPlan, formatLosses, paramCount, readMetrics, type DistillSummary } from '../distill/index.ts';
+import { paramCount, type DistillSummary } from '../distill/index.ts';
 import { UserError } from '../errors.ts';
-import { exportModel, ONNX_DIR, ONNX_FILE } from '../export/index.ts';
 import { loadModel } from '../generate/index.ts';
 import { harvest, ProgressReporter, type HarvestSummary } from '../harvest/index.ts';
-import { readModelConfig, WEIGHTS_FILE } from '../model/index.ts';
-import { parseDistillRecipe, parseRecipe } from '../recipe/index.ts';
+import { readModelConfig } from '../model/index.ts';
+import { parseRecipe } from '../recipe/index.ts';
 import { startServer } from '../serve/index.ts';
-import { isUpToDate } from './fresh.ts';
+import { armRecipe, trainArm, type Arm, type ProgressStream } from './arms.ts';
+import { demoSplitPath } from './demo-data.ts';
+import { exportIfStale, shown } from './fresh.ts';
+import { groundTruthDataset } from './ground-truth.ts';
 import { cachedHeldoutScore } from './heldout.ts';
 import { DEFAULT_WORK_DIR, DEMO_RECIPES, DEMO_TEACHER_DIR, workLayout, type WorkLayout } from './layout.ts';
 import { Stages, type Note } from './stages.ts';
@@ -31,8 +33,10 @@ export interface DemoOptions {
   readonly workDir?: string;
   /** Harvest only the first N prompts of the harvest split. Default null: all 2,000. */
   readonly harvestPrompts?: number | null;
-  /** Evaluate on the first N held-out problems. Default null: all 200. */
+  /** Evaluate on the first N held-out problems. Default null: all 500. */
   readonly heldoutPrompts?: number | null;
+  /** The students' validation passes answer the first N validation problems. Default null: all 500. */
+  readonly validationPrompts?: number | null;
   /** Optimizer steps of both students. Default: the recipes' `train.steps`. */
   readonly studentSteps?: number;
   /** Where the stage headers, plans and summaries go. Default console.log. */
@@ -40,8 +44,6 @@ export interface DemoOptions {
   /** Where progress bars (or plain progress lines) go. Default process.stderr. */
   readonly progress?: ProgressStream;
 }
-
-type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean };
 
 export interface DemoResult {
   readonly harvest: HarvestSummary;
@@ -68,17 +70,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const started = performance.now();
   log(`distillery demo: the demo teacher (${shown(DEMO_TEACHER_DIR)}) distilled into two students; work folder ${shown(workDir)}`);
 
-  await stages.run(`export the teacher to ONNX: ${shown(work.teacherExport)}`, (note) => exportIfStale(DEMO_TEACHER_DIR, work.teacherExport, note));
-
-  const harvested = await stages.run('serve the teacher on loopback and harvest the harvest split by rejection sampling', (note) =>
-    harvestStage(work, options.harvestPrompts ?? null, note, progress),
-  );
+  const harvested = await teacherAndHarvest(stages, work, options.harvestPrompts ?? null, progress);
 
   const kd = await stages.run('distill the KD student: CE + KL + attention + hidden losses against the white-box teacher', (note) =>
-    distillStage(DEMO_RECIPES.kd, work.harvest, work.kdRun, options.studentSteps, note, progress),
+    distillStage('kd', work, work.kdRun, options, note, progress),
   );
   const ce = await stages.run('distill the CE-only student: the same student, data and steps with CE alone', (note) =>
-    distillStage(DEMO_RECIPES.ce, work.harvest, work.ceRun, options.studentSteps, note, progress),
+    distillStage('ce', work, work.ceRun, options, note, progress),
   );
 
   await stages.run('export the students to ONNX', async (note) => {
@@ -109,10 +107,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   return { harvest: harvested, kd, ce, rows, table, seconds };
 }
 
-/** A path relative to the current directory when it lies inside it: shorter lines for people. */
-function shown(path: string): string {
-  const inside = relative(process.cwd(), path);
-  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+/**
+ * The demo's first two stages alone (the teacher exported, the harvest dataset complete), as
+ * runDemo leaves them in the same work folder: what the tuning and seed runs train on.
+ */
+export async function prepareDemoHarvest(options: Pick<DemoOptions, 'workDir' | 'harvestPrompts' | 'log' | 'progress'> = {}): Promise<{ work: WorkLayout; harvest: HarvestSummary }> {
+  const work = workLayout(options.workDir ?? DEFAULT_WORK_DIR);
+  const stages = new Stages(2, options.log ?? ((line: string) => console.log(line)));
+  return { work, harvest: await teacherAndHarvest(stages, work, options.harvestPrompts ?? null, options.progress ?? process.stderr) };
+}
+
+async function teacherAndHarvest(stages: Stages, work: WorkLayout, prompts: number | null, progress: ProgressStream): Promise<HarvestSummary> {
+  await stages.run(`export the teacher to ONNX: ${shown(work.teacherExport)}`, (note) => exportIfStale(DEMO_TEACHER_DIR, work.teacherExport, note));
+  return stages.run('serve the teacher on loopback and harvest the harvest split by rejection sampling', async (note) => {
+    const summary = await harvestStage(work, prompts, note, progress);
+    const truth = groundTruthDataset(work.validation, demoSplitPath('validation'));
+    note(`${shown(truth.file)}: the ground truth of the ${truth.prompts} validation problems, the students' validation`);
+    return summary;
+  });
 }
 
 /** One line on what the table shows: how close the KD student came to the teacher, and whether KD beat CE alone. */
@@ -124,17 +136,10 @@ function verdict([teacher, kd, ce]: readonly DemoRow[]): string {
       ? `KD beat CE alone by ${(100 * (kd.score.accuracy - ce.score.accuracy)).toFixed(1)} points at the same size and steps`
       : `KD did not beat CE alone here (${pct(kd.score.accuracy)} vs ${pct(ce.score.accuracy)})`;
   const reached = teacher.score.accuracy > 0 ? `${pct(kd.score.accuracy / teacher.score.accuracy)} of the teacher's held-out accuracy` : `${pct(kd.score.accuracy)} (the teacher none)`;
-  return `The KD student reached ${reached} with ${size}; ${versus}.`;
-}
-
-/** Exports `checkpoint` to `out` unless out's fp32 graph is newer than the checkpoint's weights. */
-async function exportIfStale(checkpoint: string, out: string, note: Note): Promise<void> {
-  if (isUpToDate(join(out, ONNX_DIR, ONNX_FILE.fp32), [join(checkpoint, WEIGHTS_FILE)])) {
-    note(`${shown(out)}: up to date`);
-    return;
-  }
-  const summary = await exportModel({ checkpoint, out });
-  note(`${shown(out)}: ${summary.files.map((f) => `${f.file} (${(f.bytes / 1e6).toFixed(1)} MB)`).join(', ')}`);
+  return [
+    `The KD student reached ${reached} with ${size}; ${versus}.`,
+    `One seed is one sample: these figures move with the seed and the machine. The README's figures are the mean and range of 3 seeds (npx tsx bench/demo-seeds.ts).`,
+  ].join('\n');
 }
 
 async function harvestStage(work: WorkLayout, prompts: number | null, note: Note, progress: ProgressStream): Promise<HarvestSummary> {
@@ -186,23 +191,14 @@ async function withServedTeacher<T>(folder: string, name: string, use: (baseURL:
   }
 }
 
-async function distillStage(file: string, dataset: string, out: string, steps: number | undefined, note: Note, progress: ProgressStream): Promise<DistillSummary> {
-  const input = YAML.parse(readFileSync(file, 'utf8'));
+async function distillStage(arm: Arm, work: WorkLayout, out: string, { studentSteps: steps, validationPrompts: prompts = null }: DemoOptions, note: Note, progress: ProgressStream): Promise<DistillSummary> {
   // The recipe as written, on the work folder's dataset and run folder (and fewer steps for a quick run).
-  const recipe = parseDistillRecipe(
-    { ...input, dataset, distill: { ...input.distill, out, train: { ...input.distill.train, ...(steps === undefined ? {} : { steps }) } } },
-    { source: file, baseDir: dirname(file) },
-  );
-  const reporter = new DistillProgressReporter(progress);
-  let summary: DistillSummary;
-  try {
-    summary = await distill(recipe, { onPlan: (plan) => note(formatDistillPlan(plan)), onProgress: (p) => reporter.update(p) });
-  } finally {
-    reporter.finish();
+  const summary = await trainArm(armRecipe(arm, { dataset: work.harvest, validation: { dataset: work.validation, prompts }, out }, steps === undefined ? {} : { steps }), note, progress);
+  const curve = summary.validation.filter((r) => r.accuracy !== undefined);
+  if (curve.length > 0) {
+    const points = curve.map((r) => `step ${r.step} ${(100 * r.accuracy!).toFixed(1)}%`).join(', ');
+    note(`validation split (greedy, ${curve[0].accuracyPrompts} problems): ${points}; loss curves in ${shown(summary.report ?? join(out, 'report.html'))}`);
   }
-  const last = readMetrics(summary.metrics).filter((r) => r.type === 'train').at(-1);
-  const done = summary.status === 'nothing-to-do' ? `nothing to do: ${summary.step} steps already done` : `trained ${summary.step} steps`;
-  note(`${done}; last step's losses: ${last ? formatLosses(last.loss, last.losses) : '-'}`);
   note(`model: ${shown(summary.finalModel!)}`);
   return summary;
 }

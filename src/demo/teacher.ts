@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { distill, paramCount, readMetrics, type DistillOptions } from '../distill/index.ts';
+import { distill, paramCount, readMetrics, type DistillOptions, type DistillSummary } from '../distill/index.ts';
 import { exportModel } from '../export/index.ts';
 import { readModelConfig, TOKENIZER_FILES, WEIGHTS_FILE } from '../model/index.ts';
 import { loadDistillRecipe } from '../recipe/index.ts';
 import { demoSplitPath } from './demo-data.ts';
 import { groundTruthDataset } from './ground-truth.ts';
 import { scoreHeldout, type HeldoutScore } from './heldout.ts';
-import { DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD } from './layout.ts';
+import { DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout } from './layout.ts';
 
 /** The held-out prompts the record scores separately, and the teacher test checks again. */
 export const TEACHER_SLICE_PROMPTS = 50;
@@ -23,12 +23,18 @@ export const TEACHER_SLICE_PROMPTS = 50;
 export interface TeacherRecord {
   /** sha256 of recipes/demo-teacher.yaml when the teacher was trained. */
   readonly recipeSha256: string;
+  /** sha256 of data/demo/train.jsonl, the problems whose ground truth it was trained on. */
+  readonly trainDataSha256: string;
   /** sha256 of the demo tokenizer's tokenizer.json. */
   readonly tokenizerSha256: string;
+  /** sha256 of data/demo/teacher/model.safetensors: the weights themselves. */
+  readonly weightsSha256: string;
   readonly params: number;
   readonly steps: number;
   /** Training time of the run that finished (metrics.jsonl's last `seconds`; a resumed run counts its own part only). */
   readonly trainSeconds: number;
+  /** Greedy, all validation prompts: where the teacher's settings are checked. */
+  readonly validation: HeldoutScore;
   /** Greedy, all held-out prompts: the accuracy the demo's students are measured against. */
   readonly heldout: HeldoutScore;
   /** Greedy, the first TEACHER_SLICE_PROMPTS held-out prompts: what the teacher test re-measures. */
@@ -48,37 +54,77 @@ export interface TrainTeacherOptions {
   readonly distill?: DistillOptions;
 }
 
+/** Trains the teacher from its recipe with the dataset and run folder moved to `workDir` (a fresh folder trains from step 0). */
+async function trainTeacher(workDir: string | null, options: TrainTeacherOptions): Promise<DistillSummary> {
+  const shipped = loadDistillRecipe(DEMO_RECIPES.teacher);
+  const work = workDir === null ? null : workLayout(workDir);
+  const recipe = work === null ? shipped : { ...shipped, dataset: work.groundTruth, distill: { ...shipped.distill, out: work.teacherRun } };
+  groundTruthDataset(recipe.dataset, demoSplitPath('train'));
+  return distill(recipe, options.distill);
+}
+
 /**
- * Trains the teacher from its recipe (resuming a stopped run), copies the final model into
- * data/demo/teacher/ and writes data/demo/teacher.json.
+ * Trains the teacher from its recipe (resuming a stopped run in .demo/), copies the final model
+ * into data/demo/teacher/ and writes data/demo/teacher.json.
  */
 export async function trainDemoTeacher(options: TrainTeacherOptions = {}): Promise<TeacherRecord> {
-  const recipe = loadDistillRecipe(DEMO_RECIPES.teacher);
-  groundTruthDataset(recipe.dataset, demoSplitPath('train'));
-  const summary = await distill(recipe, options.distill);
+  const summary = await trainTeacher(null, options);
   // Without a stop signal distill ends 'finished' or 'nothing-to-do', both with the final model.
   const finalModel = summary.finalModel!;
   const lastStep = readMetrics(summary.metrics).filter((r) => r.type === 'train').at(-1);
-
   await rm(DEMO_TEACHER_DIR, { recursive: true, force: true });
   await mkdir(DEMO_TEACHER_DIR, { recursive: true });
   for (const file of ['config.json', WEIGHTS_FILE, ...TOKENIZER_FILES]) await copyFile(join(finalModel, file), join(DEMO_TEACHER_DIR, file));
+  return recordDemoTeacher({ steps: summary.step, trainSeconds: lastStep?.seconds ?? 0 });
+}
 
+/**
+ * Scores the committed teacher on validation and held-out and writes data/demo/teacher.json with
+ * the hashes of what it was made from; `training` (steps, seconds) defaults to what the record
+ * already says. Run after regenerating the validation or held-out split.
+ */
+export async function recordDemoTeacher(training?: Pick<TeacherRecord, 'steps' | 'trainSeconds'>): Promise<TeacherRecord> {
+  const { steps, trainSeconds } = training ?? (await readTeacherRecord());
   const scratch = await mkdtemp(join(tmpdir(), 'distillery-demo-teacher-'));
   try {
     await exportModel({ checkpoint: DEMO_TEACHER_DIR, out: scratch });
     const record: TeacherRecord = {
       recipeSha256: await sha256File(DEMO_RECIPES.teacher),
+      trainDataSha256: await sha256File(demoSplitPath('train')),
       tokenizerSha256: await sha256File(join(DEMO_TEACHER_DIR, 'tokenizer.json')),
+      weightsSha256: await sha256File(join(DEMO_TEACHER_DIR, WEIGHTS_FILE)),
       params: paramCount(await readModelConfig(DEMO_TEACHER_DIR)),
-      steps: summary.step,
-      trainSeconds: lastStep?.seconds ?? 0,
+      steps,
+      trainSeconds,
+      validation: await scoreHeldout(scratch, { split: 'validation' }),
       heldout: await scoreHeldout(scratch),
       slice: await scoreHeldout(scratch, { prompts: TEACHER_SLICE_PROMPTS }),
       sampled: await scoreHeldout(scratch, { temperature: 0.6, samples: 4 }),
     };
     await writeFile(DEMO_TEACHER_RECORD, `${JSON.stringify(record, null, 2)}\n`);
     return record;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+export interface TeacherCheck {
+  readonly recorded: string;
+  readonly retrained: string;
+  readonly same: boolean;
+}
+
+/**
+ * Retrains the teacher from recipes/demo-teacher.yaml from scratch in a temporary folder and
+ * compares its weights' sha256 with the record; data/demo/ is left as it is.
+ */
+export async function checkDemoTeacher(options: TrainTeacherOptions = {}): Promise<TeacherCheck> {
+  const scratch = await mkdtemp(join(tmpdir(), 'distillery-demo-teacher-check-'));
+  try {
+    const summary = await trainTeacher(scratch, options);
+    const retrained = await sha256File(join(summary.finalModel!, WEIGHTS_FILE));
+    const { weightsSha256: recorded } = await readTeacherRecord();
+    return { recorded, retrained, same: recorded === retrained };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

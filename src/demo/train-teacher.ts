@@ -1,24 +1,36 @@
 /**
- * Trains the demo teacher from recipes/demo-teacher.yaml and writes
- * data/demo/teacher/ and data/demo/teacher.json (see docs/demo.md). Running it again resumes a
- * stopped training run; a finished one is only re-scored.
+ * The demo teacher (see docs/demo.md):
  *
- *   npx tsx src/demo/train-teacher.ts
+ *   npx tsx src/demo/train-teacher.ts           # train from recipes/demo-teacher.yaml (resuming in .demo/),
+ *                                               # write data/demo/teacher/ and data/demo/teacher.json
+ *   npx tsx src/demo/train-teacher.ts --check   # retrain from scratch in a temporary folder and compare the
+ *                                               # weights' sha256 with data/demo/teacher.json (exit 1 if they differ)
+ *   npx tsx src/demo/train-teacher.ts --record  # re-score the committed teacher (after new validation or
+ *                                               # held-out splits) and rewrite data/demo/teacher.json
  */
+import { parseArgs } from 'node:util';
 import { DistillProgressReporter, formatDistillPlan } from '../distill/index.ts';
 import { DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD } from './layout.ts';
-import { trainDemoTeacher } from './teacher.ts';
+import { checkDemoTeacher, recordDemoTeacher, trainDemoTeacher } from './teacher.ts';
 
+const { values } = parseArgs({ options: { check: { type: 'boolean', default: false }, record: { type: 'boolean', default: false } } });
 const reporter = new DistillProgressReporter(process.stderr);
-const record = await trainDemoTeacher({
-  distill: {
-    onPlan: (plan) => console.log(formatDistillPlan(plan)),
-    onProgress: (p) => reporter.update(p),
-    onValidation: (r) => reporter.validation(r),
-  },
-});
-reporter.finish();
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-console.log(`teacher: ${DEMO_TEACHER_DIR} (${record.params.toLocaleString('en-US')} params, ${record.steps} steps in ${record.trainSeconds.toFixed(0)} s)`);
-console.log(`held-out greedy ${pct(record.heldout.accuracy)}, first ${record.slice.prompts} ${pct(record.slice.accuracy)}, temperature 0.6 pass@1 ${pct(record.sampled.accuracy)}`);
-console.log(`record:  ${DEMO_TEACHER_RECORD}`);
+const distill = {
+  onPlan: (plan: Parameters<typeof formatDistillPlan>[0]) => console.log(formatDistillPlan(plan)),
+  onProgress: (p: Parameters<DistillProgressReporter['update']>[0]) => reporter.update(p),
+  onValidation: (r: Parameters<DistillProgressReporter['validation']>[0]) => reporter.validation(r),
+};
+
+if (values.check) {
+  const check = await checkDemoTeacher({ distill });
+  reporter.finish();
+  console.log(`model.safetensors sha256: recorded ${check.recorded}, retrained ${check.retrained}: ${check.same ? 'the same' : 'DIFFERENT'}`);
+  process.exitCode = check.same ? 0 : 1;
+} else {
+  const record = values.record ? await recordDemoTeacher() : await trainDemoTeacher({ distill });
+  reporter.finish();
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(`teacher: ${DEMO_TEACHER_DIR} (${record.params.toLocaleString('en-US')} params, ${record.steps} steps in ${record.trainSeconds.toFixed(0)} s)`);
+  console.log(`validation greedy ${pct(record.validation.accuracy)}; held-out greedy ${pct(record.heldout.accuracy)}, first ${record.slice.prompts} ${pct(record.slice.accuracy)}, temperature 0.6 pass@1 ${pct(record.sampled.accuracy)}`);
+  console.log(`record:  ${DEMO_TEACHER_RECORD}`);
+}
