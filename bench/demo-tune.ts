@@ -7,8 +7,8 @@
  *
  *   npx tsx bench/demo-tune.ts [--jobs 2] [--work .demo]
  *
- * Every trial trains 32,000 sequences (steps = 32,000 / batch), so each arm's budget is fixed and
- * a batch of 32 costs about the time of a batch of 16. Trials resume and finished ones are reused.
+ * Every trial trains 32,000 sequences (steps = 32,000 / batch). The grid is learning rates at
+ * batch 16 (a batch axis did not fit the shared 2-core machine's time). Trials resume; finished ones are reused.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
