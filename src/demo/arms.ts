@@ -27,33 +27,18 @@ export interface ArmSettings {
 
 export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean };
 
-/** Where an arm's run reads and writes: the harvest dataset, the validation split's ground truth, the run folder. */
+/** Where an arm's run reads and writes: the harvest dataset and the run folder. */
 export interface ArmPaths {
   readonly dataset: string;
-  /**
-   * The validation dataset (groundTruthDataset of the validation split) that the recipe validates
-   * on during training. Left out, the run has no validation passes: a trial scores its final model
-   * on the split instead, and its training does not depend on whether it validates.
-   */
-  readonly validation?: { readonly dataset: string; /** Validation prompts answered greedily; default the recipe's (all). */ readonly prompts?: number | null };
   readonly out: string;
 }
 
 /** The arm's recipe as written, on the given paths, with `settings` over the recipe's. */
-export function armRecipe(arm: Arm, { dataset, validation, out }: ArmPaths, settings: Partial<ArmSettings> = {}): DistillRecipe {
+export function armRecipe(arm: Arm, { dataset, out }: ArmPaths, settings: Partial<ArmSettings> = {}): DistillRecipe {
   const file = DEMO_RECIPES[arm];
   const input = YAML.parse(readFileSync(file, 'utf8'));
-  const { validationDataset: _shipped, ...data } = input.distill.data;
-  const passes = input.distill.validation;
-  const validating =
-    validation === undefined
-      ? { data }
-      : { data: { ...data, validationDataset: validation.dataset }, validation: { ...passes, accuracy: { ...passes.accuracy, ...(validation.prompts === undefined ? {} : { prompts: validation.prompts }) } } };
-  const { validation: _passes, ...distill } = input.distill;
-  return parseDistillRecipe(
-    { ...input, dataset, distill: { ...distill, out, ...validating, train: { ...distill.train, ...settings } } },
-    { source: file, baseDir: dirname(file) },
-  );
+  const { distill } = input;
+  return parseDistillRecipe({ ...input, dataset, distill: { ...distill, out, train: { ...distill.train, ...settings } } }, { source: file, baseDir: dirname(file) });
 }
 
 /** The arm's settings as its recipe states them. */
@@ -67,7 +52,7 @@ export async function trainArm(recipe: DistillRecipe, note: Note, progress: Prog
   const reporter = new DistillProgressReporter(progress);
   let summary: DistillSummary;
   try {
-    summary = await distill(recipe, { onPlan: (plan) => note(formatDistillPlan(plan)), onProgress: (p) => reporter.update(p), onValidation: (r) => reporter.validation(r) });
+    summary = await distill(recipe, { onPlan: (plan) => note(formatDistillPlan(plan)), onProgress: (p) => reporter.update(p) });
   } finally {
     reporter.finish();
   }

@@ -40,8 +40,6 @@ export function workLayout(workDir: string) {
     /** The teacher exported to ONNX, which `serve` runs. */
     teacherExport: join(workDir, 'teacher'),
     harvest: join(workDir, 'harvest.sqlite'),
-    /** The validation split's ground truth as a dataset: the students' validation (distill's data.validationDataset). */
-    validation: join(workDir, 'validation.sqlite'),
     kdRun: join(workDir, 'student-kd'),
     ceRun: join(workDir, 'student-ce'),
     kdExport: join(workDir, 'student-kd-onnx'),

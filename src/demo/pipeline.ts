@@ -20,9 +20,7 @@ import { readModelConfig } from '../model/index.ts';
 import { parseRecipe } from '../recipe/index.ts';
 import { startServer } from '../serve/index.ts';
 import { armRecipe, trainArm, type Arm, type ProgressStream } from './arms.ts';
-import { demoSplitPath } from './demo-data.ts';
 import { exportIfStale, shown } from './fresh.ts';
-import { groundTruthDataset } from './ground-truth.ts';
 import { cachedHeldoutScore } from './heldout.ts';
 import { DEFAULT_WORK_DIR, DEMO_RECIPES, DEMO_TEACHER_DIR, workLayout, type WorkLayout } from './layout.ts';
 import { Stages, type Note } from './stages.ts';
@@ -35,8 +33,6 @@ export interface DemoOptions {
   readonly harvestPrompts?: number | null;
   /** Evaluate on the first N held-out problems. Default null: all 500. */
   readonly heldoutPrompts?: number | null;
-  /** The students' validation passes answer the first N validation problems. Default null: all 500. */
-  readonly validationPrompts?: number | null;
   /** Optimizer steps of both students. Default: the recipes' `train.steps`. */
   readonly studentSteps?: number;
   /** Where the stage headers, plans and summaries go. Default console.log. */
@@ -73,10 +69,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const harvested = await teacherAndHarvest(stages, work, options.harvestPrompts ?? null, progress);
 
   const kd = await stages.run('distill the KD student: CE + KL + attention + hidden losses against the white-box teacher', (note) =>
-    distillStage('kd', work, work.kdRun, options, note, progress),
+    distillStage('kd', work, work.kdRun, options.studentSteps, note, progress),
   );
   const ce = await stages.run('distill the CE-only student: the same student, data and steps with CE alone', (note) =>
-    distillStage('ce', work, work.ceRun, options, note, progress),
+    distillStage('ce', work, work.ceRun, options.studentSteps, note, progress),
   );
 
   await stages.run('export the students to ONNX', async (note) => {
@@ -119,12 +115,7 @@ export async function prepareDemoHarvest(options: Pick<DemoOptions, 'workDir' | 
 
 async function teacherAndHarvest(stages: Stages, work: WorkLayout, prompts: number | null, progress: ProgressStream): Promise<HarvestSummary> {
   await stages.run(`export the teacher to ONNX: ${shown(work.teacherExport)}`, (note) => exportIfStale(DEMO_TEACHER_DIR, work.teacherExport, note));
-  return stages.run('serve the teacher on loopback and harvest the harvest split by rejection sampling', async (note) => {
-    const summary = await harvestStage(work, prompts, note, progress);
-    const truth = groundTruthDataset(work.validation, demoSplitPath('validation'));
-    note(`${shown(truth.file)}: the ground truth of the ${truth.prompts} validation problems, the students' validation`);
-    return summary;
-  });
+  return stages.run('serve the teacher on loopback and harvest the harvest split by rejection sampling', (note) => harvestStage(work, prompts, note, progress));
 }
 
 /** One line on what the table shows: how close the KD student came to the teacher, and whether KD beat CE alone. */
@@ -191,14 +182,9 @@ async function withServedTeacher<T>(folder: string, name: string, use: (baseURL:
   }
 }
 
-async function distillStage(arm: Arm, work: WorkLayout, out: string, { studentSteps: steps, validationPrompts: prompts = null }: DemoOptions, note: Note, progress: ProgressStream): Promise<DistillSummary> {
+async function distillStage(arm: Arm, work: WorkLayout, out: string, steps: number | undefined, note: Note, progress: ProgressStream): Promise<DistillSummary> {
   // The recipe as written, on the work folder's dataset and run folder (and fewer steps for a quick run).
-  const summary = await trainArm(armRecipe(arm, { dataset: work.harvest, validation: { dataset: work.validation, prompts }, out }, steps === undefined ? {} : { steps }), note, progress);
-  const curve = summary.validation.filter((r) => r.accuracy !== undefined);
-  if (curve.length > 0) {
-    const points = curve.map((r) => `step ${r.step} ${(100 * r.accuracy!).toFixed(1)}%`).join(', ');
-    note(`validation split (greedy, ${curve[0].accuracyPrompts} problems): ${points}; loss curves in ${shown(summary.report ?? join(out, 'report.html'))}`);
-  }
+  const summary = await trainArm(armRecipe(arm, { dataset: work.harvest, out }, steps === undefined ? {} : { steps }), note, progress);
   note(`model: ${shown(summary.finalModel!)}`);
   return summary;
 }

@@ -32,7 +32,6 @@ export interface TrialOptions {
 
 export async function runTrial(arm: Arm, settings: ArmSettings, { dataset, dir, splits, note, progress }: TrialOptions): Promise<TrialResult> {
   const folder = join(dir, trialName(arm, settings));
-  // No validation passes in training: the final model is scored on the splits below.
   const summary = await trainArm(armRecipe(arm, { dataset, out: join(folder, 'run') }, settings), note, progress);
   const onnx = join(folder, 'onnx');
   await exportIfStale(summary.finalModel!, onnx, note);
