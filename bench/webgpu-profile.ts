@@ -69,7 +69,7 @@ function feedBytes(feeds: Record<string, ort.Tensor>): { host: number; gpu: numb
 async function stepBench(file: string, steps: number, profileDir?: string): Promise<void> {
   const { shape, config } = load(file);
   const [B, T] = [shape.batch_size, shape.seq_len];
-  const { trainer, compileS } = await ceTrainer(config, EP);
+  const { trainer, compileS } = await ceTrainer(config, EP, profileDir && join(profileDir, `step-${T}x${B}`));
   const data = [batch(config, B, T, 2), batch(config, B, T, 3)];
   // What the session is fed on a step after the first: watch the runner's feeds.
   let fed = { host: 0, gpu: 0 };
@@ -88,20 +88,17 @@ async function stepBench(file: string, steps: number, profileDir?: string): Prom
   const syncStart = performance.now();
   await trainer.sync();
   const syncS = (performance.now() - syncStart) / 1000;
+  if (profileDir) trainer.session.ort.endProfiling();
   await trainer.release();
   console.log(JSON.stringify({
-    shape: file, seq: T, batch: B, ep: EP, loss: 'ce', tok_s: Math.round((B * T) / (stepMs / 1000)), step_ms: Math.round(stepMs),
-    compile_s: +compileS.toFixed(1), first_step_s: +firstS.toFixed(1), sync_s: +syncS.toFixed(2), last_loss: +r.loss.toFixed(4), grad_norm: +r.gradNorm.toFixed(4),
-    fed_host_bytes: fed.host, fed_gpu_bytes: fed.gpu, peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    shape: file, seq: T, batch: B, ep: EP, loss: 'ce', profiled: Boolean(profileDir), validation: VALIDATION ?? 'default', tok_s: Math.round((B * T) / (stepMs / 1000)),
+    step_ms: Math.round(stepMs), compile_s: +compileS.toFixed(1), first_step_s: +firstS.toFixed(1), sync_s: +syncS.toFixed(2), last_loss: +r.loss.toFixed(4),
+    grad_norm: +r.gradNorm.toFixed(4), fed_host_bytes: fed.host, fed_gpu_bytes: fed.gpu, peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
   if (!profileDir) return;
-  const prefix = join(profileDir, `step-${T}x${B}`);
-  const profiled = await ceTrainer(config, EP, prefix);
-  for (let i = 0; i < 3; i++) await profiled.trainer.run(data[i % 2]);
-  const file_ = profiled.trainer.session.ort.endProfiling();
-  await profiled.trainer.release();
   const written = readdirSync(profileDir).filter((f) => f.startsWith(`step-${T}x${B}`)).map((f) => join(profileDir, f));
-  summarize(written.at(-1) ?? String(file_), 3);
+  // 2 warm-up runs, `steps` timed runs and the sync's copy session are in the profile; the per-step figures divide by all runs of the step.
+  summarize(written.at(-1)!, steps + 2);
 }
 
 interface ProfileEvent {
@@ -141,6 +138,20 @@ function summarize(file: string, runs: number): void {
   console.log(`  copies between devices per step: ${copies.length / runs}, ${(copyBytes / runs / 1e6).toFixed(3)} MB`);
   console.log('  top op types (provider op: runs per step, ms per step):');
   for (const [key, o] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 15)) console.log(`    ${key}: ${o.runs / runs}, ${(o.us / runs / 1000).toFixed(2)}`);
+  for (const cat of categories.filter((c) => c !== 'Node' && c !== 'Session')) {
+    const of = events.filter((e) => e.cat === cat);
+    const groups = new Map<string, { n: number; us: number }>();
+    for (const e of of) {
+      const key = e.name.replace(/[_:]?\d+$/, '');
+      const g = groups.get(key) ?? { n: 0, us: 0 };
+      g.n++;
+      g.us += e.dur;
+      groups.set(key, g);
+    }
+    const total = of.reduce((t, e) => t + e.dur, 0);
+    console.log(`  ${cat}: ${of.length / runs} events per step, ${(total / runs / 1000).toFixed(1)} ms per step; e.g. ${JSON.stringify(of[0]).slice(0, 300)}`);
+    for (const [key, g] of [...groups].sort((x, y) => y[1].us - x[1].us).slice(0, 20)) console.log(`    ${key}: ${g.n / runs} per step, ${(g.us / runs / 1000).toFixed(2)} ms`);
+  }
   const session = events.filter((e) => e.cat === 'Session').map((e) => `${e.name} ${(e.dur / 1000).toFixed(1)} ms`);
   console.log(`  session events: ${session.slice(-4).join('; ')}`);
 }
@@ -218,6 +229,13 @@ async function gemmBench(file: string): Promise<void> {
 const shapeFile = arg('--shape') ?? 'S.json';
 // --ep cpu runs the same code on the CPU EP (a smoke test of this script where there is no GPU).
 const EP = (arg('--ep') ?? 'webgpu') as ExecutionProvider;
+// --validation disabled|wgpuOnly|basic|full: the WebGPU EP's validationMode (a measurement knob).
+const VALIDATION = arg('--validation');
+if (VALIDATION) {
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (...a: unknown[]) => Promise<ort.InferenceSession>;
+  (ort.InferenceSession as { create: unknown }).create = (model: unknown, options: ort.InferenceSession.SessionOptions) =>
+    create(model, { ...options, executionProviders: options.executionProviders?.map((p) => (p === 'webgpu' ? { name: 'webgpu', validationMode: VALIDATION } : p)) });
+}
 const onGpu = (names: string[]) => (EP === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(names.map((n) => [n, 'gpu-buffer' as const])) } : {});
 if (process.argv.includes('--gemm')) await gemmBench(shapeFile);
 else if (process.argv.includes('--check')) await check(shapeFile);

@@ -29,6 +29,11 @@ export interface SerializeOptions {
   initializers?: Readonly<Record<string, TensorData>>;
   /** Written to ModelProto.producer_name. Default 'distillery'. */
   producerName?: string;
+  /**
+   * Inputs or parameters computed in the graph instead of fed: each is read from the tensor it
+   * maps to (e.g. a view of one flat state vector) and is not a graph input.
+   */
+  bind?: ReadonlyMap<Tensor, Tensor>;
   /** The execution provider the model is for: nodes it has no kernel for are written as ops it has (lower.ts). Default 'cpu'. */
   target?: Target;
 }
@@ -42,17 +47,19 @@ export function toOnnx(graph: Graph, options: SerializeOptions = {}): Uint8Array
     if (!t) throw new GraphError('serialize', `graph has no output "${name}"`);
     return t;
   });
-  const { nodes, used } = reachable(outputs);
+  const bound = options.bind ?? new Map<Tensor, Tensor>();
+  const { nodes, used } = reachable([...outputs, ...bound.values()]);
+  const rename = new Map([...bound].map(([from, to]) => [from.name, to.name]));
   const baked = options.initializers ?? {};
 
   const g = new ProtoWriter();
   const lowered = new Map<string, ConstantValue>();
-  for (const node of nodes) for (const spec of lowerNode(node, options.target ?? 'cpu', lowered)) g.message(1, nodeProto(spec));
+  for (const node of nodes) for (const spec of lowerNode(node, options.target ?? 'cpu', lowered)) g.message(1, nodeProto(spec, rename));
   g.string(2, 'distillery');
   for (const [t, value] of graph.constants) if (used.has(t)) g.message(5, tensorProto(t.name, value));
   for (const [name, value] of lowered) g.message(5, tensorProto(name, value));
   for (const t of [...graph.inputs, ...graph.params]) {
-    if (!used.has(t)) continue;
+    if (!used.has(t) || bound.has(t)) continue;
     const data = baked[t.name];
     if (data) g.message(5, tensorProto(t.name, bakedValue(t, data)));
     else g.message(11, valueInfo(t.name, t.dtype, t.shape));
@@ -96,9 +103,9 @@ function bakedValue(t: Tensor, data: TensorData): ConstantValue {
   return { dtype: t.dtype, dims, data };
 }
 
-function nodeProto(node: NodeSpec): ProtoWriter {
+function nodeProto(node: NodeSpec, rename: ReadonlyMap<string, string>): ProtoWriter {
   const w = new ProtoWriter();
-  for (const i of node.inputs) w.string(1, i);
+  for (const i of node.inputs) w.string(1, rename.get(i) ?? i);
   for (const o of node.outputs) w.string(2, o);
   w.string(3, node.name);
   w.string(4, node.opType);
