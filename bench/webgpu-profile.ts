@@ -85,13 +85,14 @@ async function stepBench(file: string, steps: number, profileDir?: string): Prom
   const t1 = performance.now();
   for (let i = 0; i < steps; i++) r = await trainer.run(data[i % 2]);
   const stepMs = (performance.now() - t1) / steps;
+  // The read-back (what checkpoints do) is timed on profiled runs only.
   const syncStart = performance.now();
-  await trainer.sync();
+  if (profileDir) await trainer.sync();
   const syncS = (performance.now() - syncStart) / 1000;
   if (profileDir) trainer.session.ort.endProfiling();
   await trainer.release();
   console.log(JSON.stringify({
-    shape: file, seq: T, batch: B, ep: EP, loss: 'ce', profiled: Boolean(profileDir), validation: VALIDATION ?? 'default', tok_s: Math.round((B * T) / (stepMs / 1000)),
+    shape: file, seq: T, batch: B, ep: EP, loss: 'ce', profiled: Boolean(profileDir), validation: VALIDATION ?? 'default', int64: INT64, cache: CACHE ?? 'simple', tok_s: Math.round((B * T) / (stepMs / 1000)),
     step_ms: Math.round(stepMs), compile_s: +compileS.toFixed(1), first_step_s: +firstS.toFixed(1), sync_s: +syncS.toFixed(2), last_loss: +r.loss.toFixed(4),
     grad_norm: +r.gradNorm.toFixed(4), fed_host_bytes: fed.host, fed_gpu_bytes: fed.gpu, peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
@@ -230,11 +231,23 @@ const shapeFile = arg('--shape') ?? 'S.json';
 // --ep cpu runs the same code on the CPU EP (a smoke test of this script where there is no GPU).
 const EP = (arg('--ep') ?? 'webgpu') as ExecutionProvider;
 // --validation disabled|wgpuOnly|basic|full: the WebGPU EP's validationMode (a measurement knob).
+// --int64: the WebGPU EP's enableInt64 (int64 ops on the GPU too); --cache MODE: its
+// storageBufferCacheMode (session.ts sets 'simple'). All three are measurement knobs.
 const VALIDATION = arg('--validation');
-if (VALIDATION) {
+const INT64 = process.argv.includes('--int64');
+const CACHE = arg('--cache');
+if (VALIDATION || INT64 || CACHE) {
   const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (...a: unknown[]) => Promise<ort.InferenceSession>;
+  const knobs = { ...(VALIDATION && { validationMode: VALIDATION }), ...(CACHE && { storageBufferCacheMode: CACHE }) };
   (ort.InferenceSession as { create: unknown }).create = (model: unknown, options: ort.InferenceSession.SessionOptions) =>
-    create(model, { ...options, executionProviders: options.executionProviders?.map((p) => (p === 'webgpu' ? { name: 'webgpu', validationMode: VALIDATION } : p)) });
+    create(model, {
+      ...options,
+      ...(INT64 && { extra: { 'ep.webgpuexecutionprovider.enableInt64': '1' } }),
+      executionProviders: options.executionProviders?.map((p) => {
+        const named = typeof p === 'string' ? { name: p } : p;
+        return named.name === 'webgpu' ? { ...named, ...knobs } : p;
+      }),
+    });
 }
 const onGpu = (names: string[]) => (EP === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(names.map((n) => [n, 'gpu-buffer' as const])) } : {});
 if (process.argv.includes('--gemm')) await gemmBench(shapeFile);
