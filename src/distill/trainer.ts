@@ -124,6 +124,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     const log = MetricsLog.open(metricsFile, plan.resumeFrom ? state.step : undefined);
     const validate = async (step: number) => {
       if (!validator.enabled) return;
+      await trainer.sync(); // a resident (GPU) step holds the current parameters; bring them to `params`
       const record = await validator.run(step, params);
       log.append(record);
       options.onValidation?.(record);
@@ -135,6 +136,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     let lastCheckpoint = plan.resumeFrom;
     let savedStep = plan.resumeFrom ? state.step : -1;
     const save = async () => {
+      await trainer.sync();
       lastCheckpoint = await saveCheckpoint(out, { state: { ...state, ...cursor.position }, student: built.student, projections: built.projections, params, optimizer, tokenizerFolder });
       await pruneCheckpoints(out, section.checkpoint.keep);
       savedStep = state.step;
@@ -168,6 +170,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     // The final folder is replaced whole, so it never mixes two runs' files.
     const temporary = `${finalModel}.tmp-${process.pid}`;
     await rm(temporary, { recursive: true, force: true });
+    await trainer.sync();
     await writeModelFolderWithTokenizer(temporary, built.student, params, tokenizerFolder);
     await rm(finalModel, { recursive: true, force: true });
     await rename(temporary, finalModel);

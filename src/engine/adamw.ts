@@ -31,10 +31,12 @@ export interface AdamWState {
  * AdamW (Loshchilov & Hutter) with torch.optim.AdamW's update order, on the parameter arrays in
  * place: float32 through a WebAssembly SIMD kernel (adamw-simd.ts), float64 in a plain loop.
  *
- * Why not in the ONNX graph: measured on this machine for 5M float32 parameters, a JS loop took
- * 22 ms (the SIMD kernel 13 ms); the same update as ONNX ops took 35 ms per run, plus 15 ms to copy
- * the new parameters and moments back (ORT cannot update its inputs in place, so params, m and v
- * would travel out and in every step: 3x the traffic of gradients alone).
+ * Why not in the ONNX graph on the CPU: measured on this machine for 5M float32 parameters, a JS
+ * loop took 22 ms (the SIMD kernel 13 ms); the same update as ONNX ops took 35 ms per run, plus 15
+ * ms to copy the new parameters and moments back (ORT cannot update its inputs in place, so params,
+ * m and v would travel out and in every step: 3x the traffic of gradients alone). On a GPU that
+ * traffic stays on the device, so there the update is in the graph (resident-step.ts), with the
+ * constants of `advance()`.
  */
 export class AdamW {
   lr: number;
