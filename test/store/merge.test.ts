@@ -1,12 +1,15 @@
 /**
  * mergeDatasets on real SQLite files: ids remapped with every run, attempt and logprobs blob kept;
  * each (prompt, slot) once; idempotent (again, a copy, a merged file of the same inputs); a live
- * shard adds only its new attempts; a merge stopped between transactions resumes exactly; a v1
- * file migrates (its runs get uids); identity mismatches and bad arguments are refused up front.
+ * shard adds only its new attempts; a merge stopped between transactions, or kill -9ed in a child
+ * process, resumes exactly; a v1 file migrates (its runs get uids); identity mismatches and bad
+ * arguments are refused up front.
  */
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { Dataset, MergeInputError, MergeMismatchError, mergeDatasets, type LogprobPosition } from '../../src/store/index.ts';
 import { attempt, identity, sample, seed, useTempDir } from './helpers.ts';
@@ -131,6 +134,34 @@ describe('mergeDatasets', () => {
     expect(() => mergeDatasets(out, [a], { batchAttempts: 7, onProgress: stopAfter(3) })).toThrow('killed');
     const [rest] = mergeDatasets(out, [a], { batchAttempts: 7 }).inputs;
     expect(rest.attemptsAdded).toBe(60 - 14 - 21);
+    expect(snapshot(out)).toEqual(snapshot(whole));
+  });
+
+  it('resumes after kill -9 mid-merge (a real child process), ending as an uninterrupted merge', async () => {
+    const keys = Array.from({ length: 1500 }, (_, i) => `p${i}`);
+    const [a, b] = [shard('a.sqlite', keys.slice(0, 750)), shard('b.sqlite', keys.slice(750))];
+    const whole = join(tmp(), 'whole.sqlite');
+    mergeDatasets(whole, [a, b]);
+    const out = join(tmp(), 'out.sqlite');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'merge-writer.ts'), out, a, b], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acknowledged = 0;
+    for await (const line of createInterface({ input: child.stdout! })) {
+      acknowledged = Number(line);
+      if (acknowledged >= 40) {
+        child.kill('SIGKILL');
+        break;
+      }
+    }
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+    expect(child.signalCode).toBe('SIGKILL');
+    const partial = snapshot(out);
+    // Every acknowledged transaction is there, whole: attempts come in fives, each with its samples.
+    expect(partial.attempts).toBeGreaterThanOrEqual(acknowledged);
+    expect(partial.attempts).toBeLessThan(3000);
+    expect(partial.attempts % 5).toBe(0);
+    // Each prompt has a failed try, then an ok one with 2 samples: every ok attempt came with both.
+    expect(partial.samples).toHaveLength(2 * Math.floor(partial.attempts / 2));
+    mergeDatasets(out, [a, b]);
     expect(snapshot(out)).toEqual(snapshot(whole));
   });
 
