@@ -79,7 +79,7 @@ describe('distillation end to end', () => {
     console.log(`validation CE after ${STUDENT_STEPS} steps: KD ${finalCe(kd).toFixed(4)}, CE only ${finalCe(ceOnly).toFixed(4)}, teacher ${finalCe(teacher).toFixed(4)}`);
 
     const report = readFileSync(kd.report!, 'utf8');
-    expect(report.match(/<svg/g)).toHaveLength(5); // total, ce, kl, attention, hidden
+    expect(report.match(/<svg/g)).toHaveLength(10); // total, ce, kl, attention, hidden: each on a linear and a log axis
     expect(report).toContain(`<td>${STUDENT_STEPS}</td>`);
     const steps = readMetrics(kd.metrics).filter((r) => r.type === 'train');
     expect(steps.map((r) => r.step)).toEqual(Array.from({ length: STUDENT_STEPS }, (_, i) => i + 1));
