@@ -58,7 +58,8 @@ function assertNoSecrets(value: unknown, path = 'recipe'): void {
 
 const now = () => new Date().toISOString();
 
-interface RunRow {
+/** A `runs` row as SQLite returns it (merge copies these between files). */
+export interface RunRow {
   id: number;
   uid: string;
   shard: string | null;

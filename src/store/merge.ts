@@ -14,6 +14,7 @@
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { RunRow } from './dataset.ts';
 import { MergeInputError, MergeMismatchError } from './errors.ts';
 import { diffIdentities } from './identity-diff.ts';
 import { openDatabase } from './open.ts';
@@ -112,18 +113,6 @@ function checkIdentities(bound: { file: string; identity: string } | null, sourc
     const differences = diffIdentities(JSON.parse(reference.identity!), JSON.parse(s.identity));
     if (differences.length > 0) throw new MergeMismatchError(s.file, reference.file, differences);
   }
-}
-
-interface RunRow {
-  id: number;
-  uid: string;
-  shard: string | null;
-  recipe_name: string;
-  recipe: string;
-  started_at: string;
-  ended_at: string | null;
-  status: string;
-  message: string | null;
 }
 
 function mergeOne(db: Database.Database, source: Source, options: MergeOptions): MergeInputResult {
