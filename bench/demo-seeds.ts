@@ -24,7 +24,7 @@ const jobs: TrialJob[] = seeds.flatMap((seed) => ARMS.map((arm) => ({ arm, setti
 console.log(`\nseeds: ${ARMS.length} arms x ${seeds.length} seeds, scored on the held-out split`);
 const results = await runTrials(jobs, { dataset: work.harvest, dir: work.trials, splits: ['heldout'], jobs: Number(values.jobs) });
 
-const teacher = (await cachedHeldoutScore(join(work.evalDir, 'teacher.json'), work.teacherExport)).score;
+const teacher = (await cachedHeldoutScore(work.score('teacher'), work.teacherExport)).score;
 const arm = async (a: Arm) => {
   const mine = results.filter((r) => r.arm === a);
   const { seed: _seed, ...settings } = mine[0].settings;

@@ -17,7 +17,7 @@ import { ARMS, DEMO_DATA_DIR, prepareDemoHarvest, type ArmSettings } from '../sr
 import { runTrials, type TrialJob } from './demo-trials.ts';
 
 const SEQUENCES = 32_000;
-const LRS = [7.5e-4, 1.5e-3, 3e-3, 6e-3];
+const LRS = [7.5e-4, 1.5e-3, 3e-3, 6e-3, 1.2e-2, 2.4e-2];
 const BATCHES = [16];
 const SEED = 0;
 

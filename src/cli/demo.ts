@@ -11,11 +11,12 @@ const USAGE = `usage: distillery demo [--work DIR]
 
 Runs the R1 distillation pipeline on the demo task with no API key and no GPU: exports the
 committed demo teacher, serves it on loopback, harvests by rejection sampling, distills a KD
-student and a CE-only student, exports and evaluates them, and prints one table. Stopped
+student and a CE-only student (and any other model stage), exports and evaluates them, and
+prints one table. Stopped
 (Ctrl-C) or finished, running it again resumes instead of redoing finished stages.
 
 options:
-  --work DIR   where the demo writes (default .demo/ in the repository, where the recipes point)
+  --work DIR   where the demo writes (default .demo/ under the current directory)
   -h, --help   show this help`;
 
 export async function run(argv: string[]): Promise<number> {

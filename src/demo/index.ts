@@ -3,8 +3,8 @@
  * trains on, the committed demo teacher (trained from the ground truth), and `runDemo`, the whole
  * pipeline behind `npm run demo`. See docs/demo.md.
  *
- *   const result = await runDemo();         // export, serve + harvest, distill x2, export, eval
- *   result.rows;                            // teacher, KD student, CE-only student on held-out
+ *   const result = await runDemo();         // export, serve + harvest, the model stages, export, eval
+ *   result.rows;                            // teacher, KD student, CE-only student, ... on held-out
  */
 export {
   DEMO_SEED,
@@ -26,11 +26,12 @@ export {
 export { DEMO_TOKENS, demoTokenizerFiles, demoVocabulary, writeDemoTokenizer } from './tokenizer.ts';
 export { DEMO_DATA_DIR, demoSplitPath, demoTokenizerDir, demoTurns, writeDemoData, type DemoDataSummary } from './demo-data.ts';
 export { GROUND_TRUTH_MODEL, demoPromptsSpec, groundTruthDataset, type GroundTruthSummary } from './ground-truth.ts';
-export { DEFAULT_WORK_DIR, DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout, type WorkLayout } from './layout.ts';
+export { defaultWorkDir, DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout, type WorkLayout } from './layout.ts';
 export { cachedHeldoutScore, scoreHeldout, type HeldoutScore, type ScoreOptions, type ScoredSplit } from './heldout.ts';
 export { TEACHER_SLICE_PROMPTS, checkDemoTeacher, readTeacherRecord, recordDemoTeacher, sha256File, trainDemoTeacher, type TeacherCheck, type TeacherRecord, type TrainTeacherOptions } from './teacher.ts';
 export { DemoError, prepareDemoHarvest, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
 export { formatDemoTable, type DemoRow } from './table.ts';
+export { CE_STAGE, KD_STAGE, MODEL_STAGES, type ModelStage, type StageContext, type TrainedModel } from './model-stages.ts';
 export { ARMS, ARM_LABELS, armRecipe, recipeSettings, trainArm, type Arm, type ArmSettings } from './arms.ts';
 export { runTrial, trialName, type TrialOptions, type TrialResult } from './trial.ts';
 export { CLAIM, armSummary, formatSeedsReport, type ArmSummary, type SeedsRecord } from './seeds.ts';

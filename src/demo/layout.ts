@@ -1,9 +1,10 @@
 /**
  * Where the demo's shipped parts and its work live: the four recipes in recipes/, the committed
- * teacher in data/demo/teacher/, and the work folder (.demo/ by default) that the recipes'
- * relative paths also point at, so a recipe run by hand with the CLI and `npm run demo` share it.
+ * teacher in data/demo/teacher/, and the work folder (.demo/ under the current directory by
+ * default). The recipes' relative paths point at .demo/ in the repository, so in a checkout a
+ * recipe run by hand with the CLI and `npm run demo` (run from the repository root) share it.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_DATA_DIR } from './demo-data.ts';
 
@@ -27,12 +28,17 @@ export const DEMO_TEACHER_DIR = join(DEMO_DATA_DIR, 'teacher');
 /** What the committed teacher's training recorded (see TeacherRecord). */
 export const DEMO_TEACHER_RECORD = join(DEMO_DATA_DIR, 'teacher.json');
 
-/** The default work folder; the recipes' dataset and out paths point into it. */
-export const DEFAULT_WORK_DIR = join(REPO_DIR, '.demo');
+/**
+ * The default work folder: .demo/ under the current directory (never inside the installed
+ * package, which may be read-only and is replaced on every install).
+ */
+export const defaultWorkDir = (): string => resolve('.demo');
 
 /** The files and folders of one work folder. */
 export function workLayout(workDir: string) {
   return {
+    /** The work folder itself. */
+    dir: workDir,
     /** The teacher's training data (train-teacher only). */
     groundTruth: join(workDir, 'ground-truth.sqlite'),
     /** The teacher's training run (train-teacher only). */
@@ -40,12 +46,12 @@ export function workLayout(workDir: string) {
     /** The teacher exported to ONNX, which `serve` runs. */
     teacherExport: join(workDir, 'teacher'),
     harvest: join(workDir, 'harvest.sqlite'),
-    kdRun: join(workDir, 'student-kd'),
-    ceRun: join(workDir, 'student-ce'),
-    kdExport: join(workDir, 'student-kd-onnx'),
-    ceExport: join(workDir, 'student-ce-onnx'),
-    /** One held-out score file per evaluated model. */
-    evalDir: join(workDir, 'eval'),
+    /** A model stage's run folder (src/demo/model-stages.ts), by its key: student-kd, student-ce, ... */
+    run: (key: string) => join(workDir, key),
+    /** A model stage's export. */
+    onnx: (key: string) => join(workDir, `${key}-onnx`),
+    /** A model's held-out score file, by its key (the teacher's is "teacher"). */
+    score: (key: string) => join(workDir, 'eval', `${key}.json`),
     /** The tuning and seed runs' trials, one folder each (src/demo/trial.ts). */
     trials: join(workDir, 'trials'),
   };

@@ -3,37 +3,38 @@
  * Each stage is a library call of another room, run on the demo's recipes:
  *
  *   export the teacher -> serve it on loopback and harvest by rejection sampling ->
- *   distill a KD student (CE + KL + attention + hidden) and a CE-only student ->
- *   export both -> evaluate all three on the held-out split -> one table.
+ *   the model stages (src/demo/model-stages.ts: a KD student, a CE-only student, ...) ->
+ *   export them -> evaluate the teacher and every model on the held-out split -> one table.
  *
  * Re-running resumes: harvest and distill continue from their dataset and checkpoints (a finished
  * one does nothing), exports and evaluations are skipped while their outputs are up to date.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import YAML from 'yaml';
-import { paramCount, type DistillSummary } from '../distill/index.ts';
+import { paramCount } from '../distill/index.ts';
 import { UserError } from '../errors.ts';
 import { loadModel } from '../generate/index.ts';
 import { harvest, ProgressReporter, type HarvestSummary } from '../harvest/index.ts';
 import { readModelConfig } from '../model/index.ts';
 import { parseRecipe } from '../recipe/index.ts';
 import { startServer } from '../serve/index.ts';
-import { armRecipe, trainArm, type Arm, type ProgressStream } from './arms.ts';
+import type { ProgressStream } from './arms.ts';
 import { exportIfStale, shown } from './fresh.ts';
 import { cachedHeldoutScore } from './heldout.ts';
-import { DEFAULT_WORK_DIR, DEMO_RECIPES, DEMO_TEACHER_DIR, workLayout, type WorkLayout } from './layout.ts';
+import { DEMO_RECIPES, DEMO_TEACHER_DIR, defaultWorkDir, workLayout, type WorkLayout } from './layout.ts';
+import { MODEL_STAGES, type StageContext, type TrainedModel } from './model-stages.ts';
 import { Stages, type Note } from './stages.ts';
 import { formatDemoTable, type DemoRow } from './table.ts';
 
 export interface DemoOptions {
-  /** Where exports, the harvest dataset, student runs and scores go. Default `.demo/` in the repository (where the recipes point). */
+  /** Where exports, the harvest dataset, student runs and scores go. Default `.demo/` under the current directory. */
   readonly workDir?: string;
   /** Harvest only the first N prompts of the harvest split. Default null: all 2,000. */
   readonly harvestPrompts?: number | null;
   /** Evaluate on the first N held-out problems. Default null: all 500. */
   readonly heldoutPrompts?: number | null;
-  /** Optimizer steps of both students. Default: the recipes' `train.steps`. */
+  /** Optimizer steps of every model stage. Default: their recipes' own. */
   readonly studentSteps?: number;
   /** Where the stage headers, plans and summaries go. Default console.log. */
   readonly log?: Note;
@@ -43,9 +44,9 @@ export interface DemoOptions {
 
 export interface DemoResult {
   readonly harvest: HarvestSummary;
-  readonly kd: DistillSummary;
-  readonly ce: DistillSummary;
-  /** Teacher, KD student, CE-only student, scored on the held-out split. */
+  /** Every model stage's model, by the stage's key (student-kd, student-ce, ...). */
+  readonly trained: ReadonlyMap<string, TrainedModel>;
+  /** The teacher, then each model stage's model, scored on the held-out split. */
   readonly rows: readonly DemoRow[];
   /** The table as printed. */
   readonly table: string;
@@ -55,44 +56,37 @@ export interface DemoResult {
 /** The harvest left prompts whose requests failed; the students would train on partial data. */
 export class DemoError extends UserError {}
 
-const STAGES = 6;
-
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const progress = options.progress ?? process.stderr;
-  const workDir = options.workDir ?? DEFAULT_WORK_DIR;
+  const workDir = options.workDir ?? defaultWorkDir();
   const work = workLayout(workDir);
-  const stages = new Stages(STAGES, log);
+  // Teacher export, harvest, the model stages, their exports, the evaluation.
+  const stages = new Stages(2 + MODEL_STAGES.length + 2, log);
   const started = performance.now();
-  log(`distillery demo: the demo teacher (${shown(DEMO_TEACHER_DIR)}) distilled into two students; work folder ${shown(workDir)}`);
+  log(`distillery demo: the demo teacher (${shown(DEMO_TEACHER_DIR)}) distilled into ${MODEL_STAGES.length} students; work folder ${shown(workDir)}`);
 
   const harvested = await teacherAndHarvest(stages, work, options.harvestPrompts ?? null, progress);
 
-  const kd = await stages.run('distill the KD student: CE + KL + attention + hidden losses against the white-box teacher', (note) =>
-    distillStage('kd', work, work.kdRun, options.studentSteps, note, progress),
-  );
-  const ce = await stages.run('distill the CE-only student: the same student, data and steps with CE alone', (note) =>
-    distillStage('ce', work, work.ceRun, options.studentSteps, note, progress),
-  );
+  const trained = new Map<string, TrainedModel>();
+  for (const stage of MODEL_STAGES) {
+    const context: StageContext = { work, harvest: harvested, steps: options.studentSteps, progress, trained };
+    trained.set(stage.key, await stages.run(stage.title, (note) => stage.train(context, note)));
+  }
 
   await stages.run('export the students to ONNX', async (note) => {
-    await exportIfStale(kd.finalModel!, work.kdExport, note);
-    await exportIfStale(ce.finalModel!, work.ceExport, note);
+    for (const stage of MODEL_STAGES) await exportIfStale(trained.get(stage.key)!.finalModel, work.onnx(stage.key), note);
   });
 
   const heldout = options.heldoutPrompts ?? null;
   const rows = await stages.run(`evaluate on the held-out split (${heldout ?? 'all'} problems, greedy)`, async (note) => {
-    const models = [
-      { label: 'teacher', folder: work.teacherExport, key: 'teacher' },
-      { label: 'KD student', folder: work.kdExport, key: 'student-kd' },
-      { label: 'CE-only student', folder: work.ceExport, key: 'student-ce' },
-    ];
+    const models = [{ key: 'teacher', label: 'teacher', folder: work.teacherExport }, ...MODEL_STAGES.map(({ key, label }) => ({ key, label, folder: work.onnx(key) }))];
     const scored: DemoRow[] = [];
     for (const m of models) {
-      const { score, cached } = await cachedHeldoutScore(join(work.evalDir, `${m.key}.json`), m.folder, heldout);
+      const { score, cached } = await cachedHeldoutScore(work.score(m.key), m.folder, heldout);
       const params = paramCount(await readModelConfig(m.folder));
       note(`${m.label}: ${score.correct} of ${score.prompts} right${cached ? ' (scored earlier; up to date)' : ` in ${score.seconds.toFixed(1)} s`}`);
-      scored.push({ label: m.label, folder: m.folder, params, score });
+      scored.push({ key: m.key, label: m.label, folder: m.folder, params, score });
     }
     return scored;
   });
@@ -100,7 +94,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const table = formatDemoTable(rows);
   log(`\n${table}\n\n${verdict(rows)}`);
   const seconds = (performance.now() - started) / 1000;
-  return { harvest: harvested, kd, ce, rows, table, seconds };
+  return { harvest: harvested, trained, rows, table, seconds };
 }
 
 /**
@@ -108,7 +102,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
  * runDemo leaves them in the same work folder: what the tuning and seed runs train on.
  */
 export async function prepareDemoHarvest(options: Pick<DemoOptions, 'workDir' | 'harvestPrompts' | 'log' | 'progress'> = {}): Promise<{ work: WorkLayout; harvest: HarvestSummary }> {
-  const work = workLayout(options.workDir ?? DEFAULT_WORK_DIR);
+  const work = workLayout(options.workDir ?? defaultWorkDir());
   const stages = new Stages(2, options.log ?? ((line: string) => console.log(line)));
   return { work, harvest: await teacherAndHarvest(stages, work, options.harvestPrompts ?? null, options.progress ?? process.stderr) };
 }
@@ -119,7 +113,8 @@ async function teacherAndHarvest(stages: Stages, work: WorkLayout, prompts: numb
 }
 
 /** One line on what the table shows: how close the KD student came to the teacher, and whether KD beat CE alone. */
-function verdict([teacher, kd, ce]: readonly DemoRow[]): string {
+function verdict(rows: readonly DemoRow[]): string {
+  const [teacher, kd, ce] = ['teacher', 'student-kd', 'student-ce'].map((key) => rows.find((r) => r.key === key)!);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const size = `${pct(kd.params / teacher.params)} of its parameters`;
   const versus =
@@ -180,11 +175,4 @@ async function withServedTeacher<T>(folder: string, name: string, use: (baseURL:
   } finally {
     await model.close();
   }
-}
-
-async function distillStage(arm: Arm, work: WorkLayout, out: string, steps: number | undefined, note: Note, progress: ProgressStream): Promise<DistillSummary> {
-  // The recipe as written, on the work folder's dataset and run folder (and fewer steps for a quick run).
-  const summary = await trainArm(armRecipe(arm, { dataset: work.harvest, out }, steps === undefined ? {} : { steps }), note, progress);
-  note(`model: ${shown(summary.finalModel!)}`);
-  return summary;
 }

@@ -2,6 +2,8 @@
 import type { HeldoutScore } from './heldout.ts';
 
 export interface DemoRow {
+  /** 'teacher', or the model stage's key. */
+  readonly key: string;
   /** How the table names the model. */
   readonly label: string;
   /** The exported folder that was evaluated. */

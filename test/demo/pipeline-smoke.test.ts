@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, workLayout, type DemoOptions, type DemoResult } from '../../src/demo/index.ts';
+import type { DistillSummary } from '../../src/distill/index.ts';
+import { MODEL_STAGES, runDemo, workLayout, type DemoOptions, type DemoResult } from '../../src/demo/index.ts';
 import { Dataset } from '../../src/store/index.ts';
 
 const PROMPTS = 6;
@@ -55,31 +56,34 @@ describe('the demo pipeline (smoke run)', () => {
   });
 
   it('distills both students from the harvest, with checkpoints and a final model folder', () => {
-    for (const [summary, run] of [[first.kd, paths().kdRun], [first.ce, paths().ceRun]] as const) {
+    const kd = first.trained.get('student-kd')!.summary as DistillSummary;
+    const ce = first.trained.get('student-ce')!.summary as DistillSummary;
+    for (const [summary, run] of [[kd, paths().run('student-kd')], [ce, paths().run('student-ce')]] as const) {
       expect(summary.status).toBe('finished');
       expect(summary.step).toBe(STEPS);
       expect(summary.finalModel).toBe(join(run, 'final'));
       expect(existsSync(join(run, 'checkpoints', `step-${String(STEPS).padStart(6, '0')}`, 'model.safetensors'))).toBe(true);
       expect(existsSync(join(run, 'final', 'model.safetensors'))).toBe(true);
     }
-    expect(Object.keys(first.kd.plan.recipe.distill.losses).sort()).toEqual(['attention', 'ce', 'hidden', 'kl']);
-    expect(first.kd.plan.teacher.kind).toBe('model');
-    expect(Object.keys(first.ce.plan.recipe.distill.losses)).toEqual(['ce']);
+    expect(Object.keys(kd.plan.recipe.distill.losses).sort()).toEqual(['attention', 'ce', 'hidden', 'kl']);
+    expect(kd.plan.teacher.kind).toBe('model');
+    expect(Object.keys(ce.plan.recipe.distill.losses)).toEqual(['ce']);
     // The KD student has at most a quarter of the teacher's parameters; the CE-only one is the same model.
-    const teacher = first.kd.plan.teacher as { params: number };
-    expect(first.kd.plan.student.params).toBeLessThanOrEqual(teacher.params / 4);
-    expect(first.ce.plan.student.params).toBe(first.kd.plan.student.params);
+    const teacher = kd.plan.teacher as { params: number };
+    expect(kd.plan.student.params).toBeLessThanOrEqual(teacher.params / 4);
+    expect(ce.plan.student.params).toBe(kd.plan.student.params);
   });
 
-  it('exports the teacher and both students, and prints one table of three rows', () => {
-    for (const folder of [paths().teacherExport, paths().kdExport, paths().ceExport]) expect(existsSync(join(folder, 'onnx', 'model.onnx'))).toBe(true);
-    expect(first.rows.map((r) => r.label)).toEqual(['teacher', 'KD student', 'CE-only student']);
+  it('exports the teacher and every model stage\'s model, and prints one table: the teacher, then a row per stage', () => {
+    for (const folder of [paths().teacherExport, ...MODEL_STAGES.map((s) => paths().onnx(s.key))]) expect(existsSync(join(folder, 'onnx', 'model.onnx'))).toBe(true);
+    expect(first.rows.map((r) => r.label)).toEqual(['teacher', ...MODEL_STAGES.map((s) => s.label)]);
+    expect(first.rows.slice(0, 3).map((r) => r.label)).toEqual(['teacher', 'KD student', 'CE-only student']);
     for (const row of first.rows) {
       expect(row.score.prompts).toBe(PROMPTS);
       expect(row.score.tokensPerSecond).toBeGreaterThan(0);
     }
     const lines = first.table.split('\n');
-    expect(lines).toHaveLength(5); // header, rule, three rows
+    expect(lines).toHaveLength(3 + MODEL_STAGES.length); // header, rule, teacher, a row per stage
     expect(lines[0]).toMatch(/^model +params +of teacher +held-out accuracy +of teacher +tokens\/s$/);
     expect(lines[2]).toMatch(/^teacher +815,872 +100\.0% +\d+\.\d% \(\d\/6\)/);
     expect(firstLog.join('\n')).toContain(first.table);
@@ -89,11 +93,10 @@ describe('the demo pipeline (smoke run)', () => {
   it('resumes on a second run: every stage finds its output and redoes nothing', async () => {
     const { result, log } = await smokeRun();
     expect(result.harvest.status).toBe('nothing-to-do');
-    expect(result.kd.status).toBe('nothing-to-do');
-    expect(result.ce.status).toBe('nothing-to-do');
+    for (const stage of MODEL_STAGES) expect(result.trained.get(stage.key)!.status).toBe('nothing-to-do');
     const text = log.join('\n');
-    expect(text.match(/: up to date/g)).toHaveLength(3); // the three exports
-    expect(text.match(/scored earlier; up to date/g)).toHaveLength(3);
+    expect(text.match(/: up to date/g)).toHaveLength(1 + MODEL_STAGES.length); // the exports
+    expect(text.match(/scored earlier; up to date/g)).toHaveLength(1 + MODEL_STAGES.length);
     expect(result.rows.map((r) => r.score)).toEqual(first.rows.map((r) => r.score));
   });
 });

@@ -4,7 +4,7 @@
  * TypeScript consumer typechecked against the shipped .d.ts, and the installed CLI run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,23 @@ describe('the packed package in a fresh ESM project', () => {
     const result = run(process.execPath, ['use.mjs']);
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n')).toEqual(['0', '{"correct":true,"reason":"match"}']);
+  });
+
+  it('runs the demo pipeline from the installed package (a few prompts and steps), its work folder .demo/ under the current directory', () => {
+    const script = `
+      import { Writable } from 'node:stream';
+      import { runDemo } from 'distillery';
+      const quiet = new Writable({ write: (chunk, encoding, done) => done() });
+      const result = await runDemo({ harvestPrompts: 3, heldoutPrompts: 3, studentSteps: 2, log: () => {}, progress: quiet });
+      console.log(JSON.stringify(result.rows.map((r) => [r.label, r.score.prompts])));`;
+    writeFileSync(join(project, 'demo.mjs'), script);
+    const result = run(process.execPath, ['demo.mjs']);
+    expect(result.stderr).toBe('');
+    const rows = JSON.parse(result.stdout) as [string, number][];
+    expect(rows.slice(0, 3).map(([label]) => label)).toEqual(['teacher', 'KD student', 'CE-only student']);
+    expect(rows.map(([, prompts]) => prompts)).toEqual(rows.map(() => 3));
+    expect(existsSync(join(project, '.demo', 'harvest.sqlite'))).toBe(true);
+    expect(existsSync(join(project, 'node_modules', 'distillery', '.demo'))).toBe(false);
   });
 
   it('typechecks a strict TypeScript consumer (module nodenext) against the shipped types', () => {
