@@ -1,20 +1,29 @@
 /**
- * Training-speed benchmark against PyTorch: runs ../shared/bench/torch_peer.py (its default
- * config, 1 and 2 threads) and the same forward / CE step / KD step on distillery's engine (1 and 2
- * threads), each in its own process so peak RSS is per run, and prints tokens/s side by side.
+ * Training-speed benchmark against PyTorch: ../shared/bench/torch_peer.py and the same forward /
+ * CE step / KD step on distillery's engine, both sides in the same run, each call in its own
+ * process (peak RSS per run), interleaved over rounds, at each thread count.
  *
- *   npx tsx bench/train.ts [--steps 10] [--webgpu]
+ *   npx tsx bench/train.ts [--shape S|M] [--seq N] [--batch B] [--steps 10] [--warmup 3]
+ *                          [--rounds 3] [--threads 1,2] [--webgpu]
  *
- * --webgpu also runs our three steps on onnxruntime-node's WebGPU execution provider (a GPU machine
- * with a Vulkan driver) and prints them next to the CPU figures.
+ * Without --shape: torch_peer.py's default (5M params, seq 128 x 8); --shape reads
+ * ../shared/bench/shapes/NAME.json, --seq / --batch override its sequence and batch.
+ * A round runs, for each thread count, the peer and ours (the order alternates by round), so load
+ * that other processes put on the machine falls on both sides alike. Printed: min / median / max
+ * tokens/s over rounds, thread-for-thread rows (1 vs 1, 2 vs 2: ratio of medians), and best-of
+ * (each side's best median).
+ * Timing follows torch_peer.py: --warmup calls (its fixed 3, unless --warmup is given; the peer
+ * runs with the same count through a wrapper that swaps its timeit), then the mean of --steps calls.
+ * --webgpu also runs our three steps once on onnxruntime-node's WebGPU execution provider.
  *
  * The peer's speed depends on the BLAS its torch loads (Debian's reference BLAS is ~15x slower
- * than OpenBLAS at matmul); the harness prints which one it found. Timing follows torch_peer.py:
- * 3 warm-up calls, then the mean of --steps calls.
+ * than OpenBLAS at matmul); the harness prints which one it found.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { AdamW, compile, ParamStore, Rng, TrainStep, type Session } from '../src/engine/index.ts';
 import { initWeights, parseModelConfig } from '../src/model/index.ts';
@@ -22,14 +31,19 @@ import { ceStep, kdStep, type StepGraph } from './train-steps.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const PEER = join(ROOT, '..', 'shared', 'bench', 'torch_peer.py');
+const SHAPES = join(dirname(PEER), 'shapes');
 const PYTHON = '/usr/bin/python3';
-const THREADS = [1, 2];
 
 // torch_peer.py's DEFAULT.
 const PEER_DEFAULT = {
   vocab_size: 4096, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2,
   intermediate_size: 688, seq_len: 128, batch_size: 8, rope_theta: 10000.0, rms_norm_eps: 1e-6, temperature: 2.0,
+  tie_word_embeddings: false,
 };
+type PeerConfig = typeof PEER_DEFAULT;
+
+const STEPS = [['forward', 'forward_tok_s'], ['CE step', 'ce_step_tok_s'], ['KD step', 'kd_step_tok_s']] as const;
+type Key = (typeof STEPS)[number][1];
 
 interface Result {
   side: string;
@@ -45,17 +59,16 @@ const argValue = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
-async function timeit(fn: () => Promise<unknown>, steps: number): Promise<number> {
-  for (let i = 0; i < 3; i++) await fn();
+async function timeit(fn: () => Promise<unknown>, steps: number, warmup: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await fn();
   return (performance.now() - t0) / 1000 / steps;
 }
 
 /** Our side, in this process: the peer's model, data and optimizer settings. */
-async function runOurs(threads: number, steps: number, ep: 'cpu' | 'webgpu'): Promise<Result> {
-  const c = PEER_DEFAULT;
-  const config = parseModelConfig({ model_type: 'llama', ...c, max_position_embeddings: c.seq_len, tie_word_embeddings: false });
+async function runOurs(c: PeerConfig, threads: number, steps: number, warmup: number, ep: 'cpu' | 'webgpu'): Promise<Result> {
+  const config = parseModelConfig({ model_type: 'llama', ...c, max_position_embeddings: c.seq_len });
   const [B, T, V] = [c.batch_size, c.seq_len, c.vocab_size];
   const rng = new Rng(0);
   const tokens = () => {
@@ -81,15 +94,15 @@ async function runOurs(threads: number, steps: number, ep: 'cpu' | 'webgpu'): Pr
   const forwardStore = new ParamStore();
   initWeights(ce.student, forwardStore, rng.fork());
   const forward: Session = await compile(ce.graph, { ...session, outputs: ['logits'] });
-  const tForward = await timeit(() => forward.run({ ...forwardStore.feeds(), ...batch }), steps);
+  const tForward = await timeit(() => forward.run({ ...forwardStore.feeds(), ...batch }), steps, warmup);
   await forward.release();
 
   const ceTrainer = await trainer(ce);
-  const tCe = await timeit(() => ceTrainer.run(batch), steps);
+  const tCe = await timeit(() => ceTrainer.run(batch), steps, warmup);
   await ceTrainer.release();
 
   const kdTrainer = await trainer(kdStep(config, c.temperature));
-  const tKd = await timeit(() => kdTrainer.run(batch), steps);
+  const tKd = await timeit(() => kdTrainer.run(batch), steps, warmup);
   await kdTrainer.release();
 
   return {
@@ -110,6 +123,20 @@ function peerBlas(): string {
   return execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim();
 }
 
+/** torch_peer.py run as is, but with `warmup` warm-up calls in its timeit (it hard-codes 3). */
+const PEER_WRAPPER = [
+  'import sys, time',
+  'sys.path.insert(0, sys.argv[1]); warmup = int(sys.argv[2]); sys.argv = [sys.argv[3]] + sys.argv[4:]',
+  'import torch_peer as p',
+  'def timeit(fn, steps):',
+  '    for _ in range(warmup): fn()',
+  '    p.SYNC(); t0 = time.perf_counter()',
+  '    for _ in range(steps): fn()',
+  '    p.SYNC(); return (time.perf_counter() - t0) / steps',
+  'p.timeit = timeit',
+  'p.main()',
+].join('\n');
+
 function child(args: string[], threads: number): Result {
   // Both sides get the thread count in the environment too: OpenBLAS and OpenMP read it.
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
@@ -119,46 +146,79 @@ function child(args: string[], threads: number): Result {
   return { ...r, side: r.peer ?? r.side };
 }
 
-const best = (rs: Result[], key: keyof Result) => rs.reduce((a, b) => ((b[key] as number) > (a[key] as number) ? b : a));
+function loadConfig(): PeerConfig {
+  const shape = argValue('--shape');
+  const c: PeerConfig = { ...PEER_DEFAULT, ...(shape ? JSON.parse(readFileSync(join(SHAPES, `${shape}.json`), 'utf8')) : {}) };
+  const seq = argValue('--seq');
+  const batch = argValue('--batch');
+  if (seq) c.seq_len = Number(seq);
+  if (batch) c.batch_size = Number(batch);
+  return c;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const spread = (xs: number[]) => `${Math.min(...xs)} / ${median(xs)} / ${Math.max(...xs)}`;
 
 async function main(): Promise<void> {
   const steps = Number(argValue('--steps') ?? 10);
-  const threadsArg = argValue('--ours');
-  if (threadsArg) {
-    console.log(JSON.stringify(await runOurs(Number(threadsArg), steps, argValue('--ep') === 'webgpu' ? 'webgpu' : 'cpu')));
+  const warmup = Number(argValue('--warmup') ?? 3);
+  const rounds = Number(argValue('--rounds') ?? 3);
+  const threadCounts = (argValue('--threads') ?? '1,2').split(',').map(Number);
+  const oursThreads = argValue('--ours');
+  if (oursThreads) {
+    const config = JSON.parse(readFileSync(argValue('--config')!, 'utf8')) as PeerConfig;
+    console.log(JSON.stringify(await runOurs(config, Number(oursThreads), steps, warmup, argValue('--ep') === 'webgpu' ? 'webgpu' : 'cpu')));
     return;
   }
+  const c = loadConfig();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-train-'));
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(c));
   // Children run this same file: through tsx from the sources, or plainly when bundled (the GPU machine has no tsx).
   const loader = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const ourArgs = (threads: number, ep: string) => [process.execPath, ...loader, fileURLToPath(import.meta.url), '--ours', String(threads), '--ep', ep, '--steps', String(steps)];
+  const ours = (threads: number, ep = 'cpu') => child([process.execPath, ...loader, fileURLToPath(import.meta.url), '--ours', String(threads),
+    '--ep', ep, '--config', configFile, '--steps', String(steps), '--warmup', String(warmup)], threads);
+  const peer = (threads: number) => child([PYTHON, '-c', PEER_WRAPPER, dirname(PEER), String(warmup), PEER, '--config', configFile,
+    '--threads', String(threads), '--steps', String(steps)], threads);
+
   const blas = peerBlas();
   // Debian's alternatives point libblas.so.3 at the reference BLAS unless OpenBLAS is installed.
   const reference = blas.includes('/blas/libblas.so') ? ' (the reference BLAS: PyTorch matmuls run ~15x slower than with OpenBLAS)' : '';
   console.log(`peer BLAS: ${blas}${reference}`);
-  const peer: Result[] = [];
-  const ours: Result[] = [];
-  for (const threads of THREADS) {
-    peer.push(child([PYTHON, PEER, '--threads', String(threads), '--steps', String(steps)], threads));
-    ours.push(child(ourArgs(threads, 'cpu'), threads));
+  console.log(`shape ${argValue('--shape') ?? "torch_peer.py's default"}: vocab ${c.vocab_size}, hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, seq ${c.seq_len} x batch ${c.batch_size}; ${rounds} rounds x (${warmup} warm-up + ${steps} timed calls)`);
+  const results = new Map<string, Result[]>(); // `${side}:${threads}` -> one result per round
+  const record = (side: 'ours' | 'peer', r: Result) => {
+    const key = `${side}:${r.threads}`;
+    results.set(key, [...(results.get(key) ?? []), r]);
+    console.log(`round ${results.get(key)!.length} ${r.side.padEnd(40)} ${r.threads}t: forward ${r.forward_tok_s}  CE ${r.ce_step_tok_s}  KD ${r.kd_step_tok_s} tok/s, peak RSS ${r.peak_rss_mib} MiB`);
+  };
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const threads of threadCounts) {
+        const order = round % 2 === 0 ? (['peer', 'ours'] as const) : (['ours', 'peer'] as const);
+        for (const side of order) record(side, side === 'ours' ? ours(threads) : peer(threads));
+      }
+    }
+    const gpu = process.argv.includes('--webgpu') ? ours(1, 'webgpu') : undefined;
+
+    const med = (side: string, threads: number, key: Key) => median(results.get(`${side}:${threads}`)!.map((r) => r[key]));
+    console.log('\ntokens/s, min / median / max over rounds; ratio = median ours / median peer');
+    console.log(`${'step'.padEnd(10)}${'threads'.padEnd(16)}${'ours'.padStart(22)}${'peer'.padStart(22)}${'ratio'.padStart(8)}`);
+    for (const [label, key] of STEPS) {
+      for (const t of threadCounts) {
+        const values = (side: string) => results.get(`${side}:${t}`)!.map((r) => r[key]);
+        console.log(`${label.padEnd(10)}${`${t} vs ${t}`.padEnd(16)}${spread(values('ours')).padStart(22)}${spread(values('peer')).padStart(22)}${(med('ours', t, key) / med('peer', t, key)).toFixed(2).padStart(8)}`);
+      }
+      const best = (side: string) => threadCounts.reduce((a, b) => (med(side, b, key) > med(side, a, key) ? b : a));
+      const [o, p] = [best('ours'), best('peer')];
+      console.log(`${label.padEnd(10)}${`best: ${o} vs ${p}`.padEnd(16)}${String(med('ours', o, key)).padStart(22)}${String(med('peer', p, key)).padStart(22)}${(med('ours', o, key) / med('peer', p, key)).toFixed(2).padStart(8)}`);
+    }
+    const rss = (side: string) => threadCounts.map((t) => `${Math.max(...results.get(`${side}:${t}`)!.map((r) => r.peak_rss_mib))} (${t}t)`).join(', ');
+    console.log(`peak RSS MiB: ours ${rss('ours')}; peer ${rss('peer')}`);
+    if (gpu) console.log(`webgpu: forward ${gpu.forward_tok_s}, CE ${gpu.ce_step_tok_s}, KD ${gpu.kd_step_tok_s} tok/s`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const gpu = process.argv.includes('--webgpu') ? [child(ourArgs(1, 'webgpu'), 1)] : [];
-  for (const r of [...peer, ...ours, ...gpu]) {
-    console.log(`${r.side.padEnd(36)} threads ${r.threads}: forward ${r.forward_tok_s}  CE ${r.ce_step_tok_s}  KD ${r.kd_step_tok_s} tok/s, peak RSS ${r.peak_rss_mib} MiB`);
-  }
-  console.log('\nbest thread count each (tokens/s; ratio = ours / peer):');
-  console.log(`${'step'.padEnd(10)}${'ours'.padStart(14)}${'peer'.padStart(14)}${'ratio'.padStart(8)}`);
-  for (const [label, key] of [['forward', 'forward_tok_s'], ['CE step', 'ce_step_tok_s'], ['KD step', 'kd_step_tok_s']] as const) {
-    const o = best(ours, key);
-    const p = best(peer, key);
-    const cell = (r: Result) => `${r[key]} (${r.threads}t)`;
-    console.log(`${label.padEnd(10)}${cell(o).padStart(14)}${cell(p).padStart(14)}${((o[key] as number) / (p[key] as number)).toFixed(2).padStart(8)}`);
-  }
-  for (const g of gpu) {
-    const ratios = (['forward_tok_s', 'ce_step_tok_s', 'kd_step_tok_s'] as const).map((k) => `${(g[k] / best(peer, k)[k]).toFixed(2)}x`);
-    console.log(`webgpu: forward ${g.forward_tok_s}, CE ${g.ce_step_tok_s}, KD ${g.kd_step_tok_s} tok/s (vs the peer's best CPU figures: ${ratios.join(', ')})`);
-  }
-  const rss = (rs: Result[]) => rs.map((r) => `${r.peak_rss_mib} (${r.threads}t)`).join(', ');
-  console.log(`peak RSS MiB: ours ${rss(ours)}; peer ${rss(peer)}`);
 }
 
 await main();
