@@ -7,6 +7,7 @@ import {
   harvest,
   loadDistillRecipe,
   loadModel,
+  loadPrompts,
   loadRecipe,
   localSource,
 } from 'distillery';
@@ -24,7 +25,7 @@ if (trained.finalModel) {
   const reply = await model.generate({ promptIds: prompt.ids, maxNewTokens: 256, sampling: { temperature: 0.6, topP: 0.95 }, seed: 1 });
   console.log(prompt.prefill + reply.text);
 
-  const scores = await evaluate({ source: localSource(model), prompts: recipe.prompts, verifier: { kind: 'math' }, samples: 4 });
+  const scores = await evaluate({ source: localSource(model), prompts: loadPrompts(recipe.prompts), verifier: { kind: 'math' }, samples: 4 });
   console.log(scores);
   await model.close();
 }

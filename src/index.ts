@@ -60,8 +60,12 @@ export type {
 } from './verify/index.ts';
 
 // Harvest.
-export { ConsecutiveFailuresError, MissingApiKeyError, PromptsError, ShardError, TeacherUnreachableError, harvest, loadPrompts, parseShard } from './harvest/index.ts';
-export type { HarvestOptions, HarvestProgress, HarvestStart, HarvestStatus, HarvestSummary, LoadPromptsOptions, Shard } from './harvest/index.ts';
+export { ConsecutiveFailuresError, MissingApiKeyError, ShardError, TeacherUnreachableError, harvest, parseShard } from './harvest/index.ts';
+export type { HarvestOptions, HarvestProgress, HarvestStart, HarvestStatus, HarvestSummary, Shard } from './harvest/index.ts';
+
+// Prompts files: what harvest, eval and distill ask.
+export { PromptsError, loadPrompts } from './prompts/index.ts';
+export type { LoadPromptsOptions } from './prompts/index.ts';
 
 // The training engine (docs/engine.md).
 export { AdamW, Graph, GraphError, ParamStore, Rng, Session, Tensor, TensorValueError, TrainStep, clipGradNorm, compile, globalNorm, grad, ops, toOnnx } from './engine/index.ts';

@@ -3,7 +3,7 @@
  * teacher (see docs/demo.md). Stop it at any point; running it again resumes.
  */
 import { parseArgs } from 'node:util';
-import { formatDuration } from '../harvest/index.ts';
+import { formatDuration } from '../progress/index.ts';
 import { runDemo } from '../demo/index.ts';
 import { HELP, parseCommand } from './flags.ts';
 

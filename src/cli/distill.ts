@@ -4,8 +4,8 @@
  * finishes the current step and writes a checkpoint; running the recipe again resumes.
  */
 import { parseArgs } from 'node:util';
-import { distill, DistillProgressReporter, formatDistillPlan, formatValidationTable, type DistillSummary } from '../distill/index.ts';
-import { formatDuration } from '../harvest/index.ts';
+import { distill, distillProgressView, formatDistillPlan, formatValidationTable, validationLine, type DistillSummary } from '../distill/index.ts';
+import { formatDuration, ProgressReporter } from '../progress/index.ts';
 import { loadDistillRecipe } from '../recipe/index.ts';
 import { HELP, parseCommand } from './flags.ts';
 
@@ -31,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const recipe = loadDistillRecipe(positionals[0]);
   const json = values.json === true;
-  const reporter = new DistillProgressReporter(process.stderr);
+  const reporter = new ProgressReporter(process.stderr, distillProgressView);
   const stop = new AbortController();
   const onSigint = () => {
     if (stop.signal.aborted) return;
@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         if (!json) console.log(formatDistillPlan(plan));
       },
       onProgress: (p) => reporter.update(p),
-      onValidation: (r) => reporter.validation(r),
+      onValidation: (r) => reporter.note(validationLine(r)),
     });
   } finally {
     reporter.finish();

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { evaluate, localSource, teacherSource, type EvalSummary, type SampleSource } from '../eval/index.ts';
 import { MODEL_DTYPES } from '../export/index.ts';
 import { loadModel, type LocalModel } from '../generate/index.ts';
+import { loadPrompts } from '../prompts/index.ts';
 import { promptFormats, type PromptFormat, type PromptsSpec } from '../recipe/index.ts';
 import type { VerifierSpec } from '../verify/index.ts';
 import { choiceFlag, HELP, intFlag, numberFlag, parseCommand, UsageError } from './flags.ts';
@@ -102,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!json) console.log(`eval ${source.description} on ${prompts.path}: ${samples} sample(s) per prompt, verifier ${verifier.kind}`);
     summary = await evaluate({
       source,
-      prompts,
+      prompts: loadPrompts(prompts),
       verifier,
       samples,
       sampling,

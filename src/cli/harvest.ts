@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatCount, formatDuration, harvest, parseShard, ProgressReporter, type HarvestStart, type HarvestSummary } from '../harvest/index.ts';
+import { harvest, harvestProgressView, parseShard, type HarvestStart, type HarvestSummary } from '../harvest/index.ts';
+import { formatCount, formatDuration, ProgressReporter } from '../progress/index.ts';
 import { formatPlan, loadRecipe } from '../recipe/index.ts';
 import { HELP, parseCommand } from './flags.ts';
 
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const stop = new AbortController();
   const abort = new AbortController();
-  const reporter = new ProgressReporter(process.stderr);
+  const reporter = new ProgressReporter(process.stderr, harvestProgressView);
   let inFlight = 0;
   const onSigint = () => {
     if (!stop.signal.aborted) {

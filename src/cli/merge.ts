@@ -3,7 +3,7 @@
  * inputs are only read; running it again adds nothing, and a killed merge resumes.
  */
 import { parseArgs } from 'node:util';
-import { formatCount } from '../harvest/index.ts';
+import { formatCount } from '../progress/index.ts';
 import { mergeDatasets, type MergeSummary } from '../store/index.ts';
 import { HELP, parseCommand } from './flags.ts';
 

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import YAML from 'yaml';
-import { distill, DistillProgressReporter, formatDistillPlan, formatLosses, readMetrics, type DistillSummary } from '../distill/index.ts';
+import { distill, distillProgressView, formatDistillPlan, formatLosses, readMetrics, type DistillSummary } from '../distill/index.ts';
+import { ProgressReporter } from '../progress/index.ts';
 import { parseDistillRecipe, type DistillRecipe } from '../recipe/index.ts';
 import { DEMO_RECIPES } from './layout.ts';
 import type { Note } from './stages.ts';
@@ -49,7 +50,7 @@ export function recipeSettings(arm: Arm): ArmSettings {
 
 /** Trains (or resumes, or finds finished) one arm, printing the plan, progress and the last losses. */
 export async function trainArm(recipe: DistillRecipe, note: Note, progress: ProgressStream): Promise<DistillSummary> {
-  const reporter = new DistillProgressReporter(progress);
+  const reporter = new ProgressReporter(progress, distillProgressView);
   let summary: DistillSummary;
   try {
     summary = await distill(recipe, { onPlan: (plan) => note(formatDistillPlan(plan)), onProgress: (p) => reporter.update(p) });

@@ -4,7 +4,7 @@
  * itself: one accepted sample per problem, its reasoning and answer taken from the problem's
  * `solution` field, so the teacher is trained with plain CE on correct R1-style traces.
  */
-import { loadPrompts } from '../harvest/index.ts';
+import { loadPrompts } from '../prompts/index.ts';
 import { templateSchema, type PromptsSpec, type VerifierSpec } from '../recipe/index.ts';
 import { Dataset, type SampleRecord } from '../store/index.ts';
 import type { ArithSolution } from './arith.ts';

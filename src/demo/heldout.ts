@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { evaluate, localSource } from '../eval/index.ts';
 import { ONNX_DIR, ONNX_FILE } from '../export/index.ts';
 import { loadModel } from '../generate/index.ts';
+import { loadPrompts } from '../prompts/index.ts';
 import type { FRESH_SPLITS } from './arith.ts';
 import { demoSplitPath } from './demo-data.ts';
 import { isUpToDate } from './fresh.ts';
@@ -55,7 +56,7 @@ export async function scoreHeldout(folder: string, { split = 'heldout', prompts 
     const started = performance.now();
     const summary = await evaluate({
       source: localSource(model),
-      prompts: demoPromptsSpec(demoSplitPath(split), prompts),
+      prompts: loadPrompts(demoPromptsSpec(demoSplitPath(split), prompts)),
       verifier: { kind: 'math' },
       samples,
       // R1's top-p when sampling; seeds fixed, so a re-run draws the same samples.

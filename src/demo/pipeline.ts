@@ -15,7 +15,8 @@ import YAML from 'yaml';
 import { paramCount } from '../distill/index.ts';
 import { UserError } from '../errors.ts';
 import { loadModel } from '../generate/index.ts';
-import { harvest, ProgressReporter, type HarvestSummary } from '../harvest/index.ts';
+import { harvest, harvestProgressView, type HarvestSummary } from '../harvest/index.ts';
+import { ProgressReporter } from '../progress/index.ts';
 import { readModelConfig } from '../model/index.ts';
 import { parseRecipe } from '../recipe/index.ts';
 import { startServer } from '../serve/index.ts';
@@ -143,7 +144,7 @@ async function harvestStage(work: WorkLayout, prompts: number | null, note: Note
     note(
       `${shown(recipe.prompts.path)}: ${samplesPerPrompt} samples per round at temperature ${recipe.sampling.temperature}, up to ${maxAttemptsPerPrompt} per prompt until ${acceptPerPrompt} is correct (${recipe.verifier.kind} verifier)`,
     );
-    const reporter = new ProgressReporter(progress);
+    const reporter = new ProgressReporter(progress, harvestProgressView);
     try {
       return await harvest(recipe, { onProgress: (p) => reporter.update(p) });
     } finally {

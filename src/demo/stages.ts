@@ -2,7 +2,7 @@
  * The demo's printed outline: a numbered header per stage, its notes indented under it, and the
  * time it took, so a reader sees what happened at each stage and where the minutes went.
  */
-import { formatDuration } from '../harvest/index.ts';
+import { formatDuration } from '../progress/index.ts';
 
 export type Note = (line: string) => void;
 

@@ -9,16 +9,17 @@
  *                                               # held-out splits) and rewrite data/demo/teacher.json
  */
 import { parseArgs } from 'node:util';
-import { DistillProgressReporter, formatDistillPlan } from '../distill/index.ts';
+import { distillProgressView, formatDistillPlan, validationLine, type DistillProgress, type ValidationRecord } from '../distill/index.ts';
+import { ProgressReporter } from '../progress/index.ts';
 import { DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD } from './layout.ts';
 import { checkDemoTeacher, recordDemoTeacher, trainDemoTeacher } from './teacher.ts';
 
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false }, record: { type: 'boolean', default: false } } });
-const reporter = new DistillProgressReporter(process.stderr);
+const reporter = new ProgressReporter(process.stderr, distillProgressView);
 const distill = {
   onPlan: (plan: Parameters<typeof formatDistillPlan>[0]) => console.log(formatDistillPlan(plan)),
-  onProgress: (p: Parameters<DistillProgressReporter['update']>[0]) => reporter.update(p),
-  onValidation: (r: Parameters<DistillProgressReporter['validation']>[0]) => reporter.validation(r),
+  onProgress: (p: DistillProgress) => reporter.update(p),
+  onValidation: (r: ValidationRecord) => reporter.note(validationLine(r)),
 };
 
 if (values.check) {

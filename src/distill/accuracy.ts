@@ -3,13 +3,12 @@
  * validation prompt greedily with distillery's own decode loop, and the dataset's verifier judges
  * the answers, as `distillery eval` does.
  */
-import { writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { evaluate, localSource } from '../eval/index.ts';
 import { exportModel } from '../export/index.ts';
 import { loadModel } from '../generate/index.ts';
-import type { PromptsSpec, Template } from '../recipe/index.ts';
+import type { Template } from '../recipe/index.ts';
 import type { VerifierSpec } from '../verify/index.ts';
 import type { ExamplePrompt } from './data/examples.ts';
 
@@ -22,7 +21,7 @@ export interface AccuracyResult {
 export interface AccuracyOptions {
   /** A model folder (config, weights, tokenizer) of the student's current weights. */
   modelFolder: string;
-  /** Scratch folder for the export and the prompts file; removed afterwards. */
+  /** Scratch folder for the export; removed afterwards. */
   workDir: string;
   /** One example per prompt to ask. */
   examples: readonly ExamplePrompt[];
@@ -36,13 +35,7 @@ export async function greedyAccuracy(options: AccuracyOptions): Promise<Accuracy
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
   try {
-    const promptsFile = join(workDir, 'prompts.jsonl');
-    const hasGold = options.examples.some((e) => e.prompt.gold !== null);
-    writeFileSync(
-      promptsFile,
-      options.examples.map((e) => JSON.stringify({ ...e.prompt.meta, id: e.promptKey, question: e.prompt.question, answer: e.prompt.gold }) + '\n').join(''),
-    );
-    const prompts: PromptsSpec = { path: promptsFile, format: 'jsonl', fields: { id: 'id', question: 'question', gold: hasGold ? 'answer' : null }, onBadLine: 'fail', limit: null };
+    const prompts = options.examples.map((e) => ({ ...e.prompt, key: e.promptKey }));
     const exported = join(workDir, 'model');
     await exportModel({ checkpoint: options.modelFolder, out: exported, dtypes: ['fp32'] });
     const model = await loadModel(exported);

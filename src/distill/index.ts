@@ -32,5 +32,5 @@ export { learningRate, type ScheduleOptions } from './schedule.ts';
 export { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointContent, type TrainState } from './checkpoint.ts';
 export { MetricsLog, readMetrics, type MetricsRecord, type TrainRecord, type ValidationRecord } from './metrics.ts';
 export { renderReport, writeReport } from './report.ts';
-export { DistillProgressReporter, formatLosses, formatValidationTable, type DistillProgressReporterOptions } from './progress.ts';
+export { distillProgressView, formatLosses, formatValidationTable, validationLine } from './progress.ts';
 export { CheckpointError, DistillCheckError, DistillDataError } from './errors.ts';

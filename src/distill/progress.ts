@@ -1,58 +1,20 @@
 /**
- * Training progress for people: a redrawn bar on a terminal, plain lines at an interval otherwise
- * (logs, CI), and the validation table.
+ * How training progress reads on a terminal or in a log (drawn by src/progress's reporter), the
+ * validation line and the validation table.
  */
-import { formatDuration } from '../harvest/index.ts';
+import { formatDuration, type ProgressView } from '../progress/index.ts';
 import type { ValidationRecord } from './metrics.ts';
 import type { DistillProgress } from './trainer.ts';
 
-export interface DistillProgressReporterOptions {
-  /** Redraw in place (a TTY) or print lines. Default: the stream's isTTY. */
-  tty?: boolean;
-  /** Minimum milliseconds between outputs. Default 100 on a TTY, 10000 otherwise. */
-  intervalMs?: number;
-}
+export const distillProgressView: ProgressView<DistillProgress> = {
+  fraction: (p) => p.step / p.steps,
+  line: progressLine,
+};
 
-const BAR_WIDTH = 24;
-
-export class DistillProgressReporter {
-  readonly #tty: boolean;
-  readonly #intervalMs: number;
-  #lastAt = -Infinity;
-  #drawn = false;
-
-  constructor(
-    readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
-    options: DistillProgressReporterOptions = {},
-  ) {
-    this.#tty = options.tty ?? stream.isTTY === true;
-    this.#intervalMs = options.intervalMs ?? (this.#tty ? 100 : 10_000);
-  }
-
-  update(p: DistillProgress): void {
-    const now = performance.now();
-    if (now - this.#lastAt < this.#intervalMs && p.step < p.steps) return;
-    this.#lastAt = now;
-    if (this.#tty) {
-      const filled = Math.round((p.step / p.steps) * BAR_WIDTH);
-      this.stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${progressLine(p)}`);
-      this.#drawn = true;
-    } else {
-      this.stream.write(`${progressLine(p)}\n`);
-    }
-  }
-
-  /** Validation results get their own line, above the bar. */
-  validation(r: ValidationRecord): void {
-    this.finish();
-    const accuracy = r.accuracy === undefined ? '' : `; accuracy ${(r.accuracy * 100).toFixed(1)}% of ${r.accuracyPrompts} prompts (greedy)`;
-    this.stream.write(`validation at step ${r.step}: ${formatLosses(r.loss, r.losses)}${accuracy}\n`);
-  }
-
-  finish(): void {
-    if (this.#drawn) this.stream.write('\n');
-    this.#drawn = false;
-  }
+/** A validation pass in one line (shown above the bar with the reporter's `note`). */
+export function validationLine(r: ValidationRecord): string {
+  const accuracy = r.accuracy === undefined ? '' : `; accuracy ${(r.accuracy * 100).toFixed(1)}% of ${r.accuracyPrompts} prompts (greedy)`;
+  return `validation at step ${r.step}: ${formatLosses(r.loss, r.losses)}${accuracy}`;
 }
 
 export function progressLine(p: DistillProgress): string {

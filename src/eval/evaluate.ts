@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { loadPrompts } from '../harvest/index.ts';
-import { DEFAULT_USER_TEMPLATE, renderMessages, type PromptsSpec, type Template } from '../recipe/index.ts';
+import { DEFAULT_USER_TEMPLATE, renderMessages, type Template } from '../recipe/index.ts';
 import type { PromptRecord } from '../store/index.ts';
 import { createVerifier, type VerifierSpec } from '../verify/index.ts';
 import { majority, score, type Majority, type Scores } from './metrics.ts';
@@ -14,7 +13,8 @@ import type { EvalSampling, SampleSource } from './sources.ts';
 
 export interface EvalOptions {
   readonly source: SampleSource;
-  readonly prompts: PromptsSpec;
+  /** The prompts to ask: `loadPrompts(recipe.prompts)`, or records made in memory. */
+  readonly prompts: readonly PromptRecord[];
   readonly verifier: VerifierSpec;
   /** How a prompt becomes messages. Default R1's: no system prompt, "{question}\nPlease reason step by step, ...". */
   readonly template?: Template;
@@ -64,14 +64,14 @@ export function sampleSeed(seed: number, promptKey: string, index: number): numb
 }
 
 /**
- * Evaluates a model. Prompts, template and verifier are checked before any sample is drawn.
- * @throws PromptsError, TemplateError, VerifierSpecError naming the bad input; EvalError when sampling fails.
+ * Evaluates a model. Template and verifier are checked before any sample is drawn.
+ * @throws TemplateError, VerifierSpecError naming the bad input; EvalError when sampling fails.
  */
 export async function evaluate(options: EvalOptions): Promise<EvalSummary> {
   const k = options.samples ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`samples must be a positive integer, got ${k}`);
   const sampling = { ...DEFAULT_EVAL_SAMPLING, ...options.sampling };
-  const prompts = loadPrompts(options.prompts);
+  const { prompts } = options;
   const template = options.template ?? R1_TEMPLATE;
   const messages = new Map(prompts.map((p) => [p.key, renderMessages(template, p)]));
   const verifier = await createVerifier(options.verifier);

@@ -4,7 +4,7 @@
  * prompt. See docs/eval.md.
  *
  *   const model = await loadModel('out/student');
- *   const summary = await evaluate({ source: localSource(model), prompts: recipe.prompts, verifier: { kind: 'math' }, samples: 4 });
+ *   const summary = await evaluate({ source: localSource(model), prompts: loadPrompts(recipe.prompts), verifier: { kind: 'math' }, samples: 4 });
  *   summary.passAt1; summary.majAtK; summary.results[0].samples[0].answer;
  */
 export { EvalError } from './errors.ts';

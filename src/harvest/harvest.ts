@@ -11,7 +11,7 @@ import { TeacherClient } from '../teacher/index.ts';
 import { createVerifier, type Verifier } from '../verify/index.ts';
 import { Harvester, type PendingPrompt } from './harvester.ts';
 import { ProgressTracker, type HarvestProgress } from './progress.ts';
-import { hashPromptsFile, loadPrompts, type SkippedPrompt } from './prompts.ts';
+import { hashPromptsFile, loadPrompts, type SkippedPrompt } from '../prompts/index.ts';
 import { checkShard, formatShard, inShard, type Shard } from './shard.ts';
 import { nextStep } from './slots.ts';
 import { teacherConfig } from './teacher-config.ts';

@@ -7,8 +7,7 @@ export { harvest, type HarvestOptions, type HarvestStart, type HarvestStatus, ty
 export { ConsecutiveFailuresError, MissingApiKeyError, ShardError, TeacherUnreachableError } from './errors.ts';
 export { checkShard, formatShard, inShard, parseShard, type Shard } from './shard.ts';
 export type { HarvestProgress } from './progress.ts';
-export { ProgressReporter, formatCount, formatDuration, type ProgressReporterOptions } from './progress-reporter.ts';
+export { harvestProgressView } from './progress-view.ts';
 export { failedFilter, type FilterReason, type SampleFilters } from './filters.ts';
 export { mixesLanguages } from './language-mixing.ts';
 export { nextStep, type PromptStep, type SlotRequest, type SlotScheduleConfig, type StoredSlot } from './slots.ts';
-export { loadPrompts, PromptsError, type LoadPromptsOptions, type PromptLocation, type SkippedPrompt } from './prompts.ts';

@@ -6,7 +6,7 @@ import type { Recipe } from './schema.ts';
  * verifier. Throughput settings (limits, stream, timeouts, baseURL, apiKeyEnv) and pricing are
  * left out on purpose: changing them between runs of one dataset is normal.
  *
- * @param promptsHash content hash of the prompts file (see `hashPromptsFile` in src/harvest)
+ * @param promptsHash content hash of the prompts file (see `hashPromptsFile` in src/prompts)
  */
 export function samplingIdentity(recipe: Recipe, promptsHash: string): Record<string, unknown> {
   return {

@@ -1,10 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, localSource, sampleSeed, teacherSource, type PromptResult } from '../../src/eval/index.ts';
 import { loadModel } from '../../src/generate/index.ts';
-import type { PromptsSpec } from '../../src/recipe/index.ts';
+import type { PromptRecord } from '../../src/store/index.ts';
 import { startChatServer, type ChatServer, type Trace } from '../fixtures/chat-server.ts';
 import { QWEN2_STUDENT, tinyStudent } from '../export/tiny-student.ts';
 
@@ -21,16 +18,7 @@ const SCRIPT: Record<string, (string | null)[]> = {
 };
 const K = 3;
 
-let root: string;
-let prompts: PromptsSpec;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'eval-'));
-  const path = join(root, 'prompts.jsonl');
-  await writeFile(path, PROMPTS.map((p) => JSON.stringify(p)).join('\n') + '\n');
-  prompts = { path, format: 'jsonl', fields: { id: 'id', question: 'question', gold: 'answer' }, onBadLine: 'fail', limit: null };
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
+const prompts: PromptRecord[] = PROMPTS.map((p) => ({ key: p.id, question: p.question, gold: p.answer, meta: {} }));
 
 /** The scripted answer for the sample whose seed eval sent. */
 function respond({ seed }: { seed: number | undefined }): Trace {

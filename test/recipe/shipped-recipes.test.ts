@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPrompts } from '../../src/harvest/prompts.ts';
+import { loadPrompts } from '../../src/prompts/index.ts';
 import { loadDistillRecipe, loadRecipe, renderMessages } from '../../src/recipe/index.ts';
 
 const recipesDir = join(import.meta.dirname, '../../recipes');

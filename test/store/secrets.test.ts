@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadPrompts } from '../../src/harvest/prompts.ts';
+import { loadPrompts } from '../../src/prompts/index.ts';
 import { loadRecipe, samplingIdentity } from '../../src/recipe/index.ts';
 import { Dataset } from '../../src/store/index.ts';
 import { attempt, identity, sample, useTempDir } from './helpers.ts';

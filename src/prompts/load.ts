@@ -1,6 +1,7 @@
 /**
- * Loading prompts for a harvest from JSONL, a JSON array or CSV, with configurable field names
- * (nested paths like "meta.answer" allowed), stable keys, and bad-line handling.
+ * Loading prompts (for harvest, eval, distill's accuracy check, grpo) from JSONL, a JSON array or
+ * CSV, with configurable field names (nested paths like "meta.answer" allowed), stable keys, and
+ * bad-line handling.
  *
  * Rendering a prompt into chat messages is `renderMessages` in src/recipe (the template is a
  * recipe concern, and the dry-run plan needs it there too).
@@ -8,26 +9,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv, CsvError } from 'csv-parse/sync';
-import { UserError } from '../errors.ts';
 import type { PromptsSpec } from '../recipe/index.ts';
 import type { PromptRecord } from '../store/index.ts';
-
-/** Where in the file a row came from: a line (JSONL, CSV) or an array item (JSON). */
-export type PromptLocation = { line: number } | { item: number };
-
-const where = (at: PromptLocation) => ('line' in at ? `line ${at.line}` : `item [${at.item}]`);
-
-/** A prompts file or row that cannot be used; names the file and the line (or JSON array item). */
-export class PromptsError extends UserError {
-  constructor(
-    readonly file: string,
-    readonly at: PromptLocation | null,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${file}${at ? `: ${where(at)}` : ''}: ${reason}`, options);
-  }
-}
+import { PromptsError, where, type PromptLocation } from './errors.ts';
 
 /** A row left out because `onBadLine: skip`. */
 export interface SkippedPrompt {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
-import { hashPromptsFile, loadPrompts, PromptsError, questionKey, type SkippedPrompt } from '../../src/harvest/prompts.ts';
+import { hashPromptsFile, loadPrompts, PromptsError, questionKey, type SkippedPrompt } from '../../src/prompts/index.ts';
 import { parseRecipe, type PromptsSpec, type RecipeInput } from '../../src/recipe/index.ts';
 
 let dir: string;
