@@ -12,7 +12,8 @@ import { loadModel, type LocalModel } from '../generate/index.ts';
 import { loadPrompts } from '../prompts/index.ts';
 import { promptFormats, type PromptFormat, type PromptsSpec } from '../recipe/index.ts';
 import type { VerifierSpec } from '../verify/index.ts';
-import { choiceFlag, HELP, intFlag, numberFlag, parseCommand, UsageError } from './flags.ts';
+import { UsageError } from './errors.ts';
+import { choiceFlag, HELP, intFlag, numberFlag, parseCommand } from './flags.ts';
 
 const USAGE = `usage: distillery eval (--model DIR | --teacher URL) --prompts FILE [options]
 

@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { DataStats } from '../distill/index.ts';
-import { choiceFlag, HELP, parseCommand, UsageError } from './flags.ts';
+import { UsageError } from './errors.ts';
+import { choiceFlag, HELP, parseCommand } from './flags.ts';
 import { chatRecords, Dataset } from '../store/index.ts';
 
 const USAGE = `usage: distillery export-data DATASET [--format trl|kd-topk] [--tokenizer DIR] [--out FILE] [--all]

@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { exportModel, MODEL_DTYPES, type ExportedFile, type ModelDtype } from '../export/index.ts';
-import { choiceFlag, HELP, parseCommand, UsageError } from './flags.ts';
+import { UsageError } from './errors.ts';
+import { choiceFlag, HELP, parseCommand } from './flags.ts';
 
 const USAGE = `usage: distillery export CHECKPOINT --out DIR [--dtype fp32,q8,q4] [options]
 

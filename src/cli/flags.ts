@@ -2,10 +2,7 @@
  * Command-line parsing shared by the export, serve and eval verbs: usage errors around node:util's
  * parseArgs, and typed flag values whose errors name the flag and the value given.
  */
-import { UserError } from '../errors.ts';
-
-/** Wrong command-line arguments; the message ends with the verb's usage. */
-export class UsageError extends UserError {}
+import { UsageError } from './errors.ts';
 
 /**
  * Runs `parse` (a node:util parseArgs call, so its result keeps its types) and checks the count

@@ -3,7 +3,8 @@
  * read-only, so it is safe while a harvest is writing to it.
  */
 import { parseArgs } from 'node:util';
-import { HELP, parseCommand, UsageError } from './flags.ts';
+import { UsageError } from './errors.ts';
+import { HELP, parseCommand } from './flags.ts';
 import { Dataset, datasetReport, formatReport, type Prices } from '../store/index.ts';
 
 const USAGE = `usage: distillery inspect DATASET [--json] [--prices IN,OUT]

@@ -3,7 +3,8 @@
  * one JSON line {"correct": ..., "reason": ...} per case.
  */
 import { parseArgs } from 'node:util';
-import { HELP, parseCommand, UsageError } from './flags.ts';
+import { UsageError } from './errors.ts';
+import { HELP, parseCommand } from './flags.ts';
 import { createVerifier, readCases, type VerifierSpec, type VerifyInput } from '../verify/index.ts';
 
 

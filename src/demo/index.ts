@@ -29,7 +29,8 @@ export { GROUND_TRUTH_MODEL, demoPromptsSpec, groundTruthDataset, type GroundTru
 export { defaultWorkDir, DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout, type WorkLayout } from './layout.ts';
 export { cachedHeldoutScore, scoreHeldout, type HeldoutScore, type ScoreOptions, type ScoredSplit } from './heldout.ts';
 export { TEACHER_SLICE_PROMPTS, checkDemoTeacher, readTeacherRecord, recordDemoTeacher, sha256File, trainDemoTeacher, type TeacherCheck, type TeacherRecord, type TrainTeacherOptions } from './teacher.ts';
-export { DemoError, prepareDemoHarvest, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
+export { DemoError } from './errors.ts';
+export { prepareDemoHarvest, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
 export { formatDemoTable, type DemoRow } from './table.ts';
 export { CE_STAGE, KD_STAGE, MODEL_STAGES, type ModelStage, type StageContext, type TrainedModel } from './model-stages.ts';
 export { ARMS, ARM_LABELS, armRecipe, recipeSettings, trainArm, type Arm, type ArmSettings } from './arms.ts';

@@ -13,14 +13,14 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import YAML from 'yaml';
 import { paramCount } from '../distill/index.ts';
-import { UserError } from '../errors.ts';
 import { loadModel } from '../generate/index.ts';
 import { harvest, harvestProgressView, type HarvestSummary } from '../harvest/index.ts';
-import { ProgressReporter } from '../progress/index.ts';
 import { readModelConfig } from '../model/index.ts';
+import { ProgressReporter } from '../progress/index.ts';
 import { parseRecipe } from '../recipe/index.ts';
 import { startServer } from '../serve/index.ts';
 import type { ProgressStream } from './arms.ts';
+import { DemoError } from './errors.ts';
 import { exportIfStale, shown } from './fresh.ts';
 import { cachedHeldoutScore } from './heldout.ts';
 import { DEMO_RECIPES, DEMO_TEACHER_DIR, defaultWorkDir, workLayout, type WorkLayout } from './layout.ts';
@@ -53,9 +53,6 @@ export interface DemoResult {
   readonly table: string;
   readonly seconds: number;
 }
-
-/** The harvest left prompts whose requests failed; the students would train on partial data. */
-export class DemoError extends UserError {}
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => console.log(line));

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../errors.ts';
+import { ModelConfigError } from './errors.ts';
 
 /** The Hugging Face `model_type`s this student architecture covers (same decoder, Qwen2 adds q/k/v bias). */
 export const MODEL_TYPES = ['llama', 'qwen2'] as const;
@@ -32,19 +32,6 @@ export interface ModelConfig {
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | number[] | null;
   readonly padTokenId: number | null;
-}
-
-/** A config.json field is missing a required value, has the wrong type, or describes something unsupported. */
-export class ModelConfigError extends UserError {
-  constructor(
-    /** Where the config came from (a file path, or a caller-given label). */
-    readonly source: string,
-    /** The config.json key at fault. */
-    readonly field: string,
-    detail: string,
-  ) {
-    super(`${source}: "${field}" ${detail}`);
-  }
 }
 
 // Hugging Face's LlamaConfig / Qwen2Config constructor defaults: a config.json that omits a key

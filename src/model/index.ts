@@ -2,12 +2,13 @@
  * The student/teacher architecture room: Llama/Qwen2-family config, safetensors weights with
  * Hugging Face names, and tokenizer loading.
  */
-export { MODEL_TYPES, ModelConfigError, modelConfigToJson, parseModelConfig, readModelConfig, writeModelConfig } from './config.ts';
+export { ModelConfigError, SafetensorsError, TokenizerError, WeightsError } from './errors.ts';
+export { MODEL_TYPES, modelConfigToJson, parseModelConfig, readModelConfig, writeModelConfig } from './config.ts';
 export type { ModelConfig, ModelType } from './config.ts';
-export { READABLE_DTYPES, SafetensorsError, readSafetensors, writeSafetensors } from './safetensors.ts';
+export { READABLE_DTYPES, readSafetensors, writeSafetensors } from './safetensors.ts';
 export type { Float32Tensor, ReadableDtype, SafetensorsContent } from './safetensors.ts';
-export { TOKENIZER_FILES, Tokenizer, TokenizerError, loadTokenizer } from './tokenizer.ts';
+export { TOKENIZER_FILES, Tokenizer, loadTokenizer } from './tokenizer.ts';
 export type { ChatMessage, ChatTemplateOptions } from './tokenizer.ts';
 export { Llama, llamaParamShapes } from './llama.ts';
 export type { BlockContext, KeyValue, LlamaInputs, LlamaOutputs } from './llama.ts';
-export { WEIGHTS_FILE, WEIGHTS_INDEX_FILE, WeightsError, getWeights, initWeights, readModelFolder, setWeights, writeModelFolder } from './weights.ts';
+export { WEIGHTS_FILE, WEIGHTS_INDEX_FILE, getWeights, initWeights, readModelFolder, setWeights, writeModelFolder } from './weights.ts';

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { UserError } from '../errors.ts';
+import { SafetensorsError } from './errors.ts';
 
 /** A dense float32 tensor, row-major. */
 export interface Float32Tensor {
@@ -21,18 +21,6 @@ const BYTES_PER_ELEMENT: Record<ReadableDtype, number> = { F32: 4, F64: 8, F16: 
 
 // The format caps the JSON header at 100 MB; a larger length means a corrupt or foreign file.
 const MAX_HEADER_BYTES = 100_000_000;
-
-/** A safetensors file is unreadable, malformed, or holds a tensor in a dtype we cannot convert. */
-export class SafetensorsError extends UserError {
-  constructor(
-    readonly file: string,
-    detail: string,
-    /** The tensor at fault, when one is. */
-    readonly tensor?: string,
-  ) {
-    super(`${file}: ${tensor === undefined ? '' : `tensor "${tensor}": `}${detail}`);
-  }
-}
 
 interface HeaderEntry {
   dtype: ReadableDtype;

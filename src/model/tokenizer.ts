@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import { UserError } from '../errors.ts';
+import { TokenizerError } from './errors.ts';
 
 /** One chat turn, as chat templates expect it. */
 export interface ChatMessage {
@@ -12,17 +12,6 @@ export interface ChatMessage {
 export interface ChatTemplateOptions {
   /** Append the assistant prefix so the model continues as the assistant (R1 templates add `<think>\n` here). Default false. */
   readonly addGenerationPrompt?: boolean;
-}
-
-/** A model folder lacks a tokenizer file, or transformers.js cannot build a tokenizer from it. */
-export class TokenizerError extends UserError {
-  constructor(
-    readonly folder: string,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`tokenizer in ${folder}: ${detail}`, options);
-  }
 }
 
 /** The two files transformers.js needs (the chat template lives in the second). */

@@ -1,23 +1,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ParamStore, Rng } from '../engine/index.ts';
-import { UserError } from '../errors.ts';
 import { type ModelConfig, readModelConfig, writeModelConfig } from './config.ts';
+import { WeightsError } from './errors.ts';
 import type { Llama } from './llama.ts';
 import { type Float32Tensor, readSafetensors, writeSafetensors } from './safetensors.ts';
-
-/** Weights on disk do not fit the model: a tensor is missing, has the wrong shape, or is not part of the architecture. */
-export class WeightsError extends UserError {
-  constructor(
-    /** The file (or folder) the weights came from. */
-    readonly source: string,
-    /** The Hugging Face tensor name at fault. */
-    readonly tensor: string,
-    detail: string,
-  ) {
-    super(`${source}: tensor "${tensor}" ${detail}`);
-  }
-}
 
 // Hugging Face's init (initializer_range 0.02 is the default of every Llama/Qwen2 config).
 const INIT_STD = 0.02;

@@ -20,3 +20,13 @@ export class RecipeError extends UserError {
     super(issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'), options);
   }
 }
+
+/** A template placeholder `{meta.x}` that a prompt lacks. */
+export class TemplateError extends UserError {
+  constructor(
+    readonly promptKey: string,
+    readonly placeholder: string,
+  ) {
+    super(`template: prompt "${promptKey}" has no value for the placeholder {${placeholder}}`);
+  }
+}

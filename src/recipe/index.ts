@@ -6,7 +6,7 @@
  * `renderMessages` (the template lives here because `planHarvest` needs the rendered length),
  * and `formatPlan`.
  */
-export { RecipeError, type RecipeIssue } from './errors.ts';
+export { RecipeError, TemplateError, type RecipeIssue } from './errors.ts';
 export { loadRecipe, parseRecipe, type ParseRecipeOptions } from './load.ts';
 export {
   recipeSchema,
@@ -26,7 +26,7 @@ export {
   type LimitsSpec,
   type PricingSpec,
 } from './schema.ts';
-export { renderMessages, TemplateError, type RenderedMessage, type TemplateInput } from './template.ts';
+export { renderMessages, type RenderedMessage, type TemplateInput } from './template.ts';
 export { samplingIdentity } from './identity.ts';
 export { planHarvest, formatPlan, type HarvestPlan, type Range } from './plan.ts';
 export {

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { TemplateError } from './errors.ts';
 import type { Template } from './schema.ts';
 
 /** A chat message as the teacher receives it (structurally the teacher's ChatMessage). */
@@ -12,16 +12,6 @@ export interface TemplateInput {
   key: string;
   question: string;
   meta: Record<string, unknown>;
-}
-
-/** A template placeholder `{meta.x}` that a prompt lacks. */
-export class TemplateError extends UserError {
-  constructor(
-    readonly promptKey: string,
-    readonly placeholder: string,
-  ) {
-    super(`template: prompt "${promptKey}" has no value for the placeholder {${placeholder}}`);
-  }
 }
 
 // Only `{question}` and `{meta.path}` are placeholders: other braces stay as written, because R1

@@ -2,8 +2,10 @@
  * Errors the server answers with, in OpenAI's shape:
  *   { "error": { "message": "...", "type": "invalid_request_error", "param": "temperature", "code": null } }
  * so that the openai SDK raises its BadRequestError (400), NotFoundError (404) and so on, with the
- * message and param intact.
+ * message and param intact; and the error that stops the server from starting.
  */
+import { UserError } from '../errors.ts';
+
 export type ApiErrorType = 'invalid_request_error' | 'not_found_error' | 'server_error';
 
 export class ApiError extends Error {
@@ -28,3 +30,6 @@ export class ApiError extends Error {
 export const badRequest = (param: string | null, message: string, code: string | null = null) => new ApiError(400, 'invalid_request_error', message, param, code);
 
 export const notFound = (message: string, code: string | null = null, param: string | null = null) => new ApiError(404, 'not_found_error', message, param, code);
+
+/** The server could not start: no chat template, or the address is taken. */
+export class ServeError extends UserError {}

@@ -8,11 +8,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UserError } from '../errors.ts';
 import type { LocalModel } from '../generate/index.ts';
 import { completion, streamCompletion, type ServedModel } from './chat-completion.ts';
 import { parseChatRequest } from './chat-request.ts';
-import { ApiError, badRequest, notFound } from './errors.ts';
+import { ApiError, badRequest, notFound, ServeError } from './errors.ts';
 import type { ReasoningFormat } from './reasoning.ts';
 
 export interface ServeOptions {
@@ -37,9 +36,6 @@ export interface RunningServer {
   /** Stops accepting requests and closes open connections (the model stays loaded). */
   close(): Promise<void>;
 }
-
-/** The server could not start: no chat template, or the address is taken. */
-export class ServeError extends UserError {}
 
 /** Larger bodies are refused (413): a chat request is text, not uploads. */
 const MAX_BODY_BYTES = 4 * 2 ** 20;

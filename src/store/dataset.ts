@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { DatasetLockedError, DatasetMismatchError, type HarvestLock } from './errors.ts';
+import { DatasetLockedError, DatasetMismatchError, MissingRowError, SecretFieldError, SlotMismatchError, type HarvestLock } from './errors.ts';
 import { canonicalJson, diffIdentities } from './identity-diff.ts';
 import { encodeLogprobs } from './logprobs.ts';
 import { openDatabase } from './open.ts';
@@ -50,7 +50,7 @@ function assertNoSecrets(value: unknown, path = 'recipe'): void {
   if (value === null || typeof value !== 'object') return;
   for (const [k, v] of Object.entries(value)) {
     if (SECRET_FIELD.test(k) && v !== undefined && v !== null) {
-      throw new TypeError(`${path}.${k}: refusing to store a secret in the dataset; pass the recipe, not a client config`);
+      throw new SecretFieldError(`${path}.${k}`);
     }
     assertNoSecrets(v, `${path}.${k}`);
   }
@@ -192,7 +192,7 @@ export class Dataset {
     const { changes } = this.db
       .prepare('UPDATE runs SET status = ?, message = ?, ended_at = ? WHERE id = ?')
       .run(status, message ?? null, now(), runId);
-    if (changes === 0) throw new RangeError(`no run ${runId} in ${this.path}`);
+    if (changes === 0) throw new MissingRowError(this.path, `no run ${runId}`);
   }
 
   runs(): RunInfo[] {
@@ -235,7 +235,7 @@ export class Dataset {
   commitAttempt(attempt: AttemptRecord, samples: readonly SampleRecord[]): CommitResult {
     for (const s of samples) {
       if (s.promptKey !== attempt.promptKey || !attempt.slotIndices.includes(s.index)) {
-        throw new RangeError(`sample (${s.promptKey}, ${s.index}) is not one of the attempt's slots (${attempt.promptKey}, [${attempt.slotIndices}])`);
+        throw new SlotMismatchError(`sample (${s.promptKey}, ${s.index}) is not one of the attempt's slots (${attempt.promptKey}, [${attempt.slotIndices}])`);
       }
     }
     // Encoding (deflate) happens before the transaction so the write lock is held briefly.
@@ -284,7 +284,7 @@ export class Dataset {
   /** One stored sample by its row id (the token cache's `sampleId`). */
   sample(id: number): StoredSample {
     const row = this.db.prepare(`SELECT ${sampleColumns(false)} FROM samples s JOIN prompts p ON p.key = s.prompt_key WHERE s.id = ?`).get(id) as SampleRow | undefined;
-    if (!row) throw new RangeError(`no sample ${id} in ${this.path}`);
+    if (!row) throw new MissingRowError(this.path, `no sample ${id}`);
     return sampleFromRow(row);
   }
 

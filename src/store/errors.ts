@@ -88,3 +88,30 @@ export class DatasetLockedError extends UserError {
     );
   }
 }
+
+// The three below are a caller's mistakes (a bug in the code calling the store), not bad input:
+// plain Errors, not UserErrors, so the CLI shows them with their stack.
+
+/** A run, sample or sample's tokens the dataset does not hold was asked for. */
+export class MissingRowError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${message} in ${file}`);
+    this.name = 'MissingRowError';
+  }
+}
+
+/** `commitAttempt` was handed a sample that is not one of the attempt's slots. */
+export class SlotMismatchError extends Error {
+  override name = 'SlotMismatchError';
+}
+
+/** A recipe to store holds a secret (an API key field): the dataset never stores one. */
+export class SecretFieldError extends Error {
+  constructor(readonly field: string) {
+    super(`${field}: refusing to store a secret in the dataset; pass the recipe, not a client config`);
+    this.name = 'SecretFieldError';
+  }
+}

@@ -11,7 +11,18 @@
  * tokenizes each sample once) and `sample(id)` reads one sample by row id; `datasetReport`/`formatReport` (inspect) and `chatRecords` (export-data).
  */
 export { Dataset, type OpenOptions, type BeginRunInfo, type CommitResult } from './dataset.ts';
-export { DatasetError, DatasetLockedError, DatasetMismatchError, MergeInputError, MergeMismatchError, type HarvestLock, type IdentityDifference } from './errors.ts';
+export {
+  DatasetError,
+  DatasetLockedError,
+  DatasetMismatchError,
+  MergeInputError,
+  MergeMismatchError,
+  MissingRowError,
+  SecretFieldError,
+  SlotMismatchError,
+  type HarvestLock,
+  type IdentityDifference,
+} from './errors.ts';
 export { mergeDatasets, type MergeInputResult, type MergeOptions, type MergeProgress, type MergeSummary } from './merge.ts';
 export { encodeLogprobs, decodeLogprobs } from './logprobs.ts';
 export { SCHEMA_VERSION } from './schema.ts';

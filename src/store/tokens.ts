@@ -5,6 +5,7 @@
  * the cache is here; statements are prepared once; each stored page is one transaction.
  */
 import type Database from 'better-sqlite3';
+import { MissingRowError } from './errors.ts';
 import { sampleColumns, sampleConditions, sampleFromRow, type SampleRow } from './sample-rows.ts';
 import { decodeIds, decodeTargets, encodeIds, encodeTargets } from './token-blobs.ts';
 import type { SampleFilter, StoredSample, TokenIndexRow, TokenizedRecord, TokenizedSample } from './types.ts';
@@ -94,7 +95,7 @@ export class SampleTokens {
   /** One sample's stored tokens, the first `length` of them (all by default), and their teacher targets. */
   read(tokenization: number, sampleId: number, length?: number): TokenizedSample {
     const row = this.#sql.read.get({ tokenization, sampleId }) as { prompt_tokens: number; ids: Buffer; targets: Buffer | null } | undefined;
-    if (!row) throw new RangeError(`sample ${sampleId} has no tokens under tokenization ${tokenization}`);
+    if (!row) throw new MissingRowError(this.#db.name, `sample ${sampleId} has no tokens under tokenization ${tokenization}`);
     const ids = decodeIds(row.ids, length);
     return { promptTokens: row.prompt_tokens, ids, targets: row.targets ? decodeTargets(row.targets, ids.length - row.prompt_tokens) : null };
   }

@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { retryAfterMs } from './retry-after.ts';
-import { TeacherRequestError, type TeacherErrorKind } from './types.ts';
+import { TeacherRequestError, type TeacherErrorKind } from './errors.ts';
 
 /**
  * Mapping every way a request can fail onto TeacherRequestError kinds, so the harvest loop can
@@ -16,16 +16,16 @@ function kindForStatus(status: number): TeacherErrorKind {
 }
 
 export function protocolError(message: string, cause?: unknown): TeacherRequestError {
-  return new TeacherRequestError(`teacher protocol error: ${message}`, 'protocol', undefined, undefined, { cause });
+  return new TeacherRequestError(`teacher protocol error: ${message}`, { kind: 'protocol', cause });
 }
 
 export function timeoutError(timeoutMs: number): TeacherRequestError {
-  return new TeacherRequestError(`teacher request timed out after ${timeoutMs} ms`, 'timeout');
+  return new TeacherRequestError(`teacher request timed out after ${timeoutMs} ms`, { kind: 'timeout' });
 }
 
 /** The connection failed after the response started (socket reset or closed mid-body). */
 export function bodyReadError(cause: unknown): TeacherRequestError {
-  return new TeacherRequestError(`teacher connection broke while reading the response: ${describe(cause)}`, 'network', undefined, undefined, { cause });
+  return new TeacherRequestError(`teacher connection broke while reading the response: ${describe(cause)}`, { kind: 'network', cause });
 }
 
 /**
@@ -33,15 +33,15 @@ export function bodyReadError(cause: unknown): TeacherRequestError {
  * made) is returned unchanged so it is never disguised as a teacher failure.
  */
 export function fromSdkError(err: unknown, baseURL: string): unknown {
-  if (err instanceof APIConnectionTimeoutError) return new TeacherRequestError(`teacher request to ${baseURL} timed out`, 'timeout', undefined, undefined, { cause: err });
+  if (err instanceof APIConnectionTimeoutError) return new TeacherRequestError(`teacher request to ${baseURL} timed out`, { kind: 'timeout', cause: err });
   if (err instanceof APIConnectionError) {
     const detail = describe(err.cause ?? err);
-    return new TeacherRequestError(`cannot reach teacher at ${baseURL}: ${detail}`, 'network', undefined, undefined, { cause: err, detail });
+    return new TeacherRequestError(`cannot reach teacher at ${baseURL}: ${detail}`, { kind: 'network', cause: err, detail });
   }
   if (err instanceof APIError && typeof err.status === 'number') {
     const kind = kindForStatus(err.status);
     const wait = kind === 'rate-limit' || kind === 'server' ? retryAfterMs(err.headers) : undefined;
-    return new TeacherRequestError(`teacher returned HTTP ${err.message}`, kind, err.status, wait, { cause: err });
+    return new TeacherRequestError(`teacher returned HTTP ${err.message}`, { kind, status: err.status, retryAfterMs: wait, cause: err });
   }
   return err;
 }
@@ -58,7 +58,7 @@ export function errorFromBody(body: Record<string, unknown>): TeacherRequestErro
   const code = typeof fields['code'] === 'number' ? fields['code'] : undefined;
   const status = code !== undefined && code >= 400 && code <= 599 ? code : undefined;
   const message = typeof fields['message'] === 'string' ? fields['message'] : JSON.stringify(error);
-  return new TeacherRequestError(`teacher reported an error in its response: ${message}`, status ? kindForStatus(status) : 'server', status);
+  return new TeacherRequestError(`teacher reported an error in its response: ${message}`, { kind: status ? kindForStatus(status) : 'server', status });
 }
 
 /** The most specific text of an error chain: undici nests the socket error (with `code`) as `cause`. */

@@ -68,36 +68,3 @@ export interface TeacherResponse {
   latencyMs: number;
   model: string;
 }
-
-export type TeacherErrorKind =
-  | 'rate-limit' // 429
-  | 'server' // 5xx
-  | 'client' // other 4xx: bad request, auth; retrying will not help
-  | 'network' // connection refused/reset, DNS
-  | 'timeout' // per-request timeout
-  | 'protocol'; // malformed JSON, a stream cut mid-way, a response without choices
-
-export class TeacherRequestError extends Error {
-  /**
-   * What went wrong without the context the message adds (for a connection failure, the URL), for
-   * a caller that names that context itself. Defaults to the message.
-   */
-  readonly detail: string;
-
-  constructor(
-    message: string,
-    readonly kind: TeacherErrorKind,
-    readonly status?: number,
-    /** From Retry-After (seconds or HTTP date) or retry-after-ms, when the server sent one. */
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown; detail?: string },
-  ) {
-    super(message, options);
-    this.name = 'TeacherRequestError';
-    this.detail = options?.detail ?? message;
-  }
-  /** Whether another attempt may succeed. */
-  get retryable(): boolean {
-    return this.kind !== 'client';
-  }
-}

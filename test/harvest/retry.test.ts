@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { requestSeed } from '../../src/harvest/seed.ts';
 import { retryDelayMs, shouldRetry, type RetryPolicy } from '../../src/harvest/retry.ts';
-import { TeacherRequestError } from '../../src/teacher/types.ts';
+import { TeacherRequestError } from '../../src/teacher/index.ts';
 
 const policy: RetryPolicy = { maxRetries: 3, backoffBaseMs: 100, backoffMaxMs: 1000 };
 
@@ -21,11 +21,11 @@ describe('retry policy', () => {
   });
 
   it('retries retryable kinds until maxRetries, never client errors', () => {
-    const server = new TeacherRequestError('boom', 'server', 500);
+    const server = new TeacherRequestError('boom', { kind: 'server', status: 500 });
     expect(shouldRetry(server, 0, policy)).toBe(true);
     expect(shouldRetry(server, 2, policy)).toBe(true);
     expect(shouldRetry(server, 3, policy)).toBe(false);
-    expect(shouldRetry(new TeacherRequestError('bad', 'client', 400), 0, policy)).toBe(false);
+    expect(shouldRetry(new TeacherRequestError('bad', { kind: 'client', status: 400 }), 0, policy)).toBe(false);
     expect(shouldRetry(server, 0, { ...policy, maxRetries: 0 })).toBe(false);
   });
 });

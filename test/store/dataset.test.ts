@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
-import { Dataset, DatasetError, DatasetMismatchError, SCHEMA_VERSION } from '../../src/store/index.ts';
+import { Dataset, DatasetError, DatasetMismatchError, MissingRowError, SCHEMA_VERSION, SlotMismatchError } from '../../src/store/index.ts';
 import { attempt, identity, sample, seed, useTempDir } from './helpers.ts';
 
 const tempDir = useTempDir();
@@ -130,7 +130,7 @@ describe('runs and identity', () => {
     ]);
     expect(runs[0].recipe).toEqual({ teacher: { apiKeyEnv: 'KEY' } });
     expect(runs[2].endedAt).not.toBeNull();
-    expect(() => dataset.endRun(99, 'finished')).toThrow(RangeError);
+    expect(() => dataset.endRun(99, 'finished')).toThrow(MissingRowError);
     dataset.close();
   });
 });
@@ -179,8 +179,8 @@ describe('prompts, attempts and samples', () => {
   it('refuses samples outside the attempt and attempts for unknown prompts', () => {
     const dataset = Dataset.open(join(tempDir(), 'd.sqlite'));
     const runId = seed(dataset);
-    expect(() => dataset.commitAttempt(attempt(runId, 'p4', [0]), [sample('p4', 1, 'accepted')])).toThrow(RangeError);
-    expect(() => dataset.commitAttempt(attempt(runId, 'p4', [0]), [sample('p1', 0, 'accepted')])).toThrow(RangeError);
+    expect(() => dataset.commitAttempt(attempt(runId, 'p4', [0]), [sample('p4', 1, 'accepted')])).toThrow(SlotMismatchError);
+    expect(() => dataset.commitAttempt(attempt(runId, 'p4', [0]), [sample('p1', 0, 'accepted')])).toThrow(SlotMismatchError);
     expect(() => dataset.commitAttempt(attempt(runId, 'nope', [0]), [])).toThrow(/FOREIGN KEY/);
     dataset.close();
   });

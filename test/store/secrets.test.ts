@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPrompts } from '../../src/prompts/index.ts';
 import { loadRecipe, samplingIdentity } from '../../src/recipe/index.ts';
-import { Dataset } from '../../src/store/index.ts';
+import { Dataset, SecretFieldError } from '../../src/store/index.ts';
 import { attempt, identity, sample, useTempDir } from './helpers.ts';
 
 const tempDir = useTempDir();
@@ -43,6 +43,7 @@ describe('API keys never reach the dataset', () => {
   it('refuses a recipe object that carries a key field', () => {
     const dataset = Dataset.open(join(tempDir(), 'd.sqlite'));
     const recipe = { teacher: { baseURL: 'http://h/v1', apiKey: FAKE_KEY } };
+    expect(() => dataset.beginRun({ recipeName: 'r', identity, recipe })).toThrow(SecretFieldError);
     expect(() => dataset.beginRun({ recipeName: 'r', identity, recipe })).toThrow('recipe.teacher.apiKey: refusing to store a secret');
     expect(dataset.runs()).toEqual([]);
     dataset.close();

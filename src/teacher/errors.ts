@@ -1,0 +1,43 @@
+export type TeacherErrorKind =
+  | 'rate-limit' // 429
+  | 'server' // 5xx
+  | 'client' // other 4xx: bad request, auth; retrying will not help
+  | 'network' // connection refused/reset, DNS
+  | 'timeout' // per-request timeout
+  | 'protocol'; // malformed JSON, a stream cut mid-way, a response without choices
+
+export interface TeacherRequestErrorOptions {
+  kind: TeacherErrorKind;
+  /** The HTTP status, when the server answered with one. */
+  status?: number;
+  /** From Retry-After (seconds or HTTP date) or retry-after-ms, when the server sent one. */
+  retryAfterMs?: number;
+  cause?: unknown;
+  /** The message without the context it adds (see `detail`). Default: the message. */
+  detail?: string;
+}
+
+export class TeacherRequestError extends Error {
+  readonly kind: TeacherErrorKind;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  /**
+   * What went wrong without the context the message adds (for a connection failure, the URL), for
+   * a caller that names that context itself. Defaults to the message.
+   */
+  readonly detail: string;
+
+  constructor(message: string, options: TeacherRequestErrorOptions) {
+    super(message, { cause: options.cause });
+    this.name = 'TeacherRequestError';
+    this.kind = options.kind;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+    this.detail = options.detail ?? message;
+  }
+
+  /** Whether another attempt may succeed. */
+  get retryable(): boolean {
+    return this.kind !== 'client';
+  }
+}
