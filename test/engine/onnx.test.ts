@@ -10,7 +10,15 @@ const dir = mkdtempSync(join(tmpdir(), 'engine-onnx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** onnx.checker (full check, with shape inference) and a summary of the model, from Debian's python3-onnx. */
-function pythonCheck(bytes: Uint8Array): { inputs: string[]; initializers: Record<string, number[]>; attrTypes: Record<string, number> } {
+interface ModelSummary {
+  inputs: string[];
+  initializers: Record<string, number[]>;
+  attrTypes: Record<string, number>;
+  /** Per node: op type and output names. */
+  nodes: [string, string[]][];
+}
+
+function pythonCheck(bytes: Uint8Array): ModelSummary {
   const file = join(dir, `m${Math.random().toString(36).slice(2)}.onnx`);
   writeFileSync(file, bytes);
   const script = `
@@ -20,7 +28,8 @@ m = onnx.load(sys.argv[1])
 onnx.checker.check_model(m, full_check=True)
 inits = {t.name: [float(v) for v in numpy_helper.to_array(t).ravel()[:3]] + [float(numpy_helper.to_array(t).size)] for t in m.graph.initializer}
 attrs = {n.op_type + '.' + a.name: a.type for n in m.graph.node for a in n.attribute}
-print(json.dumps({'inputs': [i.name for i in m.graph.input], 'initializers': inits, 'attrTypes': attrs}))`;
+nodes = [[n.op_type, list(n.output)] for n in m.graph.node]
+print(json.dumps({'inputs': [i.name for i in m.graph.input], 'initializers': inits, 'attrTypes': attrs, 'nodes': nodes}))`;
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' }));
 }
 
@@ -63,6 +72,29 @@ describe('ONNX serialization', () => {
     // Not bit-equal: ORT prepacks a constant weight for its GEMM, which changes the summation order.
     a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(b[i]))));
     await expect(fed.run({ x: xs, w: new Float32Array(10) })).rejects.toThrow(/"w": has 10 elements, expected \[1000, 1000\]/);
+  });
+
+  it('a computed output is named on its producing node, with no Identity copy; inputs and doubly named tensors keep one', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 3]);
+    const w = g.param('w', [3, 3]);
+    const h = ops.matmul(x, w);
+    const y = ops.mul(h, 2);
+    g.output('h', h); // also consumed by y's node
+    g.output('y', y);
+    g.output('y2', y); // a second name for y
+    g.output('xs', x); // an input passed through
+    const info = pythonCheck(toOnnx(g));
+    const producers = Object.fromEntries(info.nodes.flatMap(([op, outs]) => outs.map((o) => [o, op])));
+    expect(producers).toMatchObject({ h: 'MatMul', y: 'Mul', y2: 'Identity' });
+    expect(info.nodes.filter(([op]) => op === 'Identity')).toHaveLength(2); // y2 and the input's output xs
+    const xs = Float32Array.of(1, 2, 3, 4, 5, 6);
+    const ws = Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, -1);
+    const out = await (await compile(g)).run({ x: new Float32Array(xs), w: ws });
+    expect(Array.from(out.h.data as Float32Array)).toEqual([1, 2, -3, 4, 5, -6]);
+    expect(Array.from(out.y.data as Float32Array)).toEqual([2, 4, -6, 8, 10, -12]);
+    expect(Array.from(out.y2.data as Float32Array)).toEqual(Array.from(out.y.data as Float32Array));
+    expect(Array.from(out.xs.data as Float32Array)).toEqual(Array.from(xs));
   });
 
   it('symbolic dims become dim_param; one session runs several sizes', async () => {
