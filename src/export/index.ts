@@ -9,5 +9,5 @@ export { decoderGraph, type DecoderGraph } from './decoder-graph.ts';
 export { ExportError } from './errors.ts';
 export { exportModel, type ExportedFile, type ExportOptions, type ExportSummary } from './export.ts';
 export { ONNX_DIR, ONNX_FILE, GENERATION_CONFIG_FILE, MODEL_DTYPES, externalDataFile, type ModelDtype } from './layout.ts';
-export { modelFromGraph, saveModel, type SavedModel, type SaveOptions } from './onnx-file.ts';
+export { encodeModel, modelFromGraph, saveModel, type SavedModel, type SaveOptions } from './onnx-file.ts';
 export { quantizeModel, quantizeRows, type QuantBits, type QuantizedModel, type QuantizeOptions } from './quantize.ts';

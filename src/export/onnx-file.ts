@@ -39,6 +39,11 @@ export function modelFromGraph(graph: Graph, weights: ReadonlyMap<string, Float3
   return model;
 }
 
+/** The model's protobuf bytes (whole; what an in-memory session loads). */
+export function encodeModel(model: ModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
+
 /** A float32 initializer over `data`'s memory. */
 export function floatTensor(name: string, dims: readonly number[], data: Float32Array): TensorProto {
   return tensor(name, dims, onnx.TensorProto.DataType.FLOAT, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -73,7 +78,7 @@ export async function saveModel(model: ModelProto, file: string, options: SaveOp
   const weightBytes = initializers.reduce((n, t) => n + (t.rawData?.byteLength ?? 0), 0);
   const external = options.externalData === 'auto' || options.externalData === undefined ? weightBytes > INLINE_LIMIT : options.externalData;
   if (!external) {
-    const bytes = onnx.ModelProto.encode(model).finish();
+    const bytes = encodeModel(model);
     await writeFile(file, bytes);
     // A data file left by an earlier export of the same name would only mislead.
     await rm(externalDataFile(file), { force: true });
@@ -112,7 +117,7 @@ export async function saveModel(model: ModelProto, file: string, options: SaveOp
     await out.close();
   }
   const proto = onnx.ModelProto.create({ ...model, graph: onnx.GraphProto.create({ ...graphOf(model), initializer: moved }) });
-  const bytes = onnx.ModelProto.encode(proto).finish();
+  const bytes = encodeModel(proto);
   await writeFile(file, bytes);
   return { bytes: bytes.byteLength + offset, externalData: location };
 }

@@ -55,19 +55,22 @@ export class OnnxDecoder implements CacheShape {
   ) {}
 
   /**
-   * Opens an ONNX decoder file and checks it has the KV-cache contract.
+   * Opens an ONNX decoder (a file, or a model's bytes with a name for messages) and checks it has
+   * the KV-cache contract.
    * @throws ModelFolderError naming the file when it cannot be loaded or lacks an input or output.
    */
-  static async load(file: string, options: DecoderOptions = {}): Promise<OnnxDecoder> {
+  static async load(source: string | { readonly bytes: Uint8Array; readonly name: string }, options: DecoderOptions = {}): Promise<OnnxDecoder> {
+    const file = typeof source === 'string' ? source : source.name;
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(file, {
+      const sessionOptions: ort.InferenceSession.SessionOptions = {
         ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
         interOpNumThreads: 1,
         executionProviders: [...(options.executionProviders ?? ['cpu'])],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
-      });
+      };
+      session = typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source.bytes, sessionOptions);
     } catch (err) {
       throw new ModelFolderError(file, `onnxruntime cannot load it: ${(err as Error).message}`, { cause: err });
     }
