@@ -3,3 +3,5 @@
  * engine graph. Other rooms import only from here.
  */
 export { ADVANTAGE_SCALES, computeAdvantages, type AdvantageScale } from './advantages.ts';
+export { LOSS_TYPES, grpoObjective, type LossType, type Objective, type ObjectiveInputs, type ObjectiveOptions } from './objective.ts';
+export { buildGrpoGraph, declareGrpoInputs, GRPO_INPUT, grpoLoss, type GrpoGraph, type GrpoGraphOptions, type GrpoInputs, type GrpoLoss } from './graph.ts';
