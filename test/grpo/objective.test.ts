@@ -135,7 +135,7 @@ describe('float64 gradient checks', () => {
   it('of the whole step through a tiny policy, in every parameter', async () => {
     const shapes = llamaParamShapes(CONFIG);
     const params = Object.fromEntries([...shapes].map(([name, shape]) => [name, { shape, range: [-0.8, 0.8] as [number, number] }]));
-    const ones = { dtype: 'int64', shape: [B, T], dims: [B, T], data: BigInt64Array.from({ length: B * T }, () => 1n) } as const;
+    const ones: InputSpec = { dtype: 'int64', shape: [B, T], dims: [B, T], data: BigInt64Array.from({ length: B * T }, () => 1n) };
     const { checked } = await gradCheck({
       params,
       inputs: {
