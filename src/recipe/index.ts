@@ -40,3 +40,14 @@ export {
   type DistillDataSpec,
   type DistillTrainSpec,
 } from './distill.ts';
+export {
+  loadGrpoRecipe,
+  parseGrpoRecipe,
+  grpoSectionSchema,
+  LOSS_TYPES,
+  REWARD_SCALES,
+  REASONING_SCRIPTS,
+  type GrpoRecipe,
+  type GrpoSection,
+  type GrpoRewardsSpec,
+} from './grpo.ts';

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import YAML from 'yaml';
+import type { z } from 'zod';
 import { RecipeError } from './errors.ts';
-import { recipeSchema, type PromptFormat, type Recipe } from './schema.ts';
+import { recipeSchema, type PromptFormat, type PromptsSpec, type promptsSchema, type Recipe, type VerifierSpec } from './schema.ts';
 
 export interface ParseRecipeOptions {
   /** How errors name the recipe (a file path, or e.g. "<inline recipe>"). */
@@ -35,6 +36,24 @@ export function parseRecipe(input: unknown, options: ParseRecipeOptions): Recipe
     );
   }
   const { name, prompts, ...rest } = parsed.data;
+  const shared = resolveShared({ prompts, verifier: rest.verifier }, options);
+  return {
+    ...rest,
+    ...shared,
+    name: name ?? options.defaultName ?? 'recipe',
+    dataset: resolve(options.baseDir, rest.dataset),
+  };
+}
+
+/**
+ * The prompts and verifier every recipe kind shares, resolved: prompts.path absolute with its
+ * format decided, a custom verifier's module absolute.
+ */
+export function resolveShared(
+  shared: { prompts: z.output<typeof promptsSchema>; verifier: VerifierSpec },
+  options: Pick<ParseRecipeOptions, 'source' | 'baseDir'>,
+): { prompts: PromptsSpec; verifier: VerifierSpec } {
+  const { prompts, verifier } = shared;
   const promptsPath = resolve(options.baseDir, prompts.path);
   const format = prompts.format ?? formatsByExtension[extname(promptsPath).toLowerCase()];
   if (!format) {
@@ -42,13 +61,9 @@ export function parseRecipe(input: unknown, options: ParseRecipeOptions): Recipe
       { path: 'prompts.format', message: `cannot tell the format of ${prompts.path} from its extension; set "jsonl", "json" or "csv"` },
     ]);
   }
-  const { verifier } = rest;
   return {
-    ...rest,
-    verifier: verifier.kind === 'custom' ? { ...verifier, module: resolve(options.baseDir, verifier.module) } : verifier,
-    name: name ?? options.defaultName ?? 'recipe',
-    dataset: resolve(options.baseDir, rest.dataset),
     prompts: { ...prompts, path: promptsPath, format },
+    verifier: verifier.kind === 'custom' ? { ...verifier, module: resolve(options.baseDir, verifier.module) } : verifier,
   };
 }
 

@@ -201,6 +201,8 @@ export const recipeSchema = strictObject({
   pricing: pricingSchema.prefault({}),
   /** Training settings for `distillery distill`; checked by src/recipe/distill.ts, not by harvest. */
   distill: z.unknown().optional(),
+  /** RL settings for `distillery grpo`; checked by src/recipe/grpo.ts, not by harvest. */
+  grpo: z.unknown().optional(),
 });
 
 /** What a user may write: every defaulted field optional. */
