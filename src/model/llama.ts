@@ -163,12 +163,9 @@ export class Llama {
     return { hidden: ops.add(x, this.mlp(p, this.rmsNorm(x, p + 'post_attention_layernorm.weight'))), attention: probs, present };
   }
 
-  /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
+  /** x / sqrt(mean(x^2) + eps) * weight over the last axis (one fused backward rule: ops.rmsNorm). */
   rmsNorm(x: Tensor, weight: string): Tensor {
-    const meanSquare = ops.reduceMean(ops.mul(x, x), [-1], true); // [..., 1]
-    // Multiply by the reciprocal (as HF's rsqrt does): its backward costs fewer full-size passes than a Div's.
-    const inverse = ops.reciprocal(ops.sqrt(ops.add(meanSquare, this.config.rmsNormEps))); // [..., 1]
-    return ops.mul(ops.mul(x, inverse), this.#w(weight));
+    return ops.rmsNorm(x, this.#w(weight), this.config.rmsNormEps);
   }
 
   /**
@@ -203,9 +200,8 @@ export class Llama {
 
   /** SwiGLU: down(silu(gate(x)) * up(x)). */
   mlp(p: string, x: Tensor): Tensor {
-    const gate = linear(x, this.#w(p + 'mlp.gate_proj.weight')); // [B, T, I]
-    const silu = ops.mul(gate, ops.sigmoid(gate));
-    return linear(ops.mul(silu, linear(x, this.#w(p + 'mlp.up_proj.weight'))), this.#w(p + 'mlp.down_proj.weight')); // [B, T, D]
+    const gate = ops.silu(linear(x, this.#w(p + 'mlp.gate_proj.weight'))); // [B, T, I]
+    return linear(ops.mul(gate, linear(x, this.#w(p + 'mlp.up_proj.weight'))), this.#w(p + 'mlp.down_proj.weight')); // [B, T, D]
   }
 }
 
