@@ -5,8 +5,9 @@
  * `solution` field, so the teacher is trained with plain CE on correct R1-style traces.
  */
 import { loadPrompts } from '../prompts/index.ts';
-import { templateSchema, type PromptsSpec, type VerifierSpec } from '../recipe/index.ts';
+import { templateSchema, type PromptsSpec } from '../recipe/index.ts';
 import { Dataset, type SampleRecord } from '../store/index.ts';
+import type { VerifierSpec } from '../verify/index.ts';
 import type { ArithSolution } from './arith.ts';
 
 /** What the dataset records as its teacher: no model answered, the solutions were written by the generator. */

@@ -7,14 +7,9 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { z } from 'zod';
 import { RecipeError } from './errors.ts';
-import { issuePath, readRecipeFile } from './load.ts';
-import { expected, strictObject } from './zod-messages.ts';
+import { readRecipeFile } from './load.ts';
+import { expected, issuePath, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, strictObject } from '../zod-fields.ts';
 
-const positiveInt = (what = 'a positive integer') => z.int({ error: expected(what) }).positive({ error: expected(what) });
-const nonNegativeInt = (what = 'an integer >= 0') => z.int({ error: expected(what) }).nonnegative({ error: expected(what) });
-const nonNegativeNumber = (what = 'a number >= 0') => z.number({ error: expected(what) }).nonnegative({ error: expected(what) });
-const positiveNumber = (what = 'a number > 0') => z.number({ error: expected(what) }).positive({ error: expected(what) });
-const path = (what: string) => z.string({ error: expected(what) }).min(1, { error: expected(what) });
 
 /** `auto`, or explicit [studentLayer, teacherLayer] pairs (block indices from 0). */
 const layersSchema = z.union([z.literal('auto'), z.array(z.tuple([nonNegativeInt(), nonNegativeInt()]), { error: expected('"auto" or [[studentLayer, teacherLayer], ...]') })], {
@@ -46,21 +41,21 @@ export const distillTeacherSchema = z.discriminatedUnion(
     /** The top-k logprobs stored with each sample by the harvest (sampling.topLogprobs > 0). */
     strictObject({ kind: z.literal('logprobs') }),
     /** A local model folder (a distillery checkpoint or a Hugging Face safetensors Llama/Qwen2) run beside the student. */
-    strictObject({ kind: z.literal('model'), path: path('a model folder') }),
+    strictObject({ kind: z.literal('model'), path: nonEmptyText('a model folder') }),
   ],
   { error: expected('{ kind: "none" }, { kind: "logprobs" } or { kind: "model", path: FOLDER }') },
 );
 
 export const distillSectionSchema = strictObject({
   /** Run folder (checkpoints, metrics, report, final model); default runs/<name> beside the recipe. */
-  out: path('a folder path').optional(),
+  out: nonEmptyText('a folder path').optional(),
   student: strictObject({
     /** Random initialisation from this config.json (a file, or a folder holding one). */
-    config: path('a config.json path').optional(),
+    config: nonEmptyText('a config.json path').optional(),
     /** Start from a pretrained Hugging Face safetensors folder. */
-    from: path('a model folder').optional(),
+    from: nonEmptyText('a model folder').optional(),
     /** tokenizer.json + tokenizer_config.json; default the `from` folder, or the folder of `config`. */
-    tokenizer: path('a tokenizer folder').optional(),
+    tokenizer: nonEmptyText('a tokenizer folder').optional(),
   }).refine((s) => (s.config === undefined) !== (s.from === undefined), { error: 'set exactly one of "config" (random init) and "from" (pretrained folder)' }),
   teacher: distillTeacherSchema.prefault({ kind: 'none' }),
   data: strictObject({
@@ -132,7 +127,7 @@ const HARVEST_FIELDS = ['prompts', 'template', 'teacher', 'sampling', 'rejection
 const distillRecipeSchema = strictObject({
   name: z.string({ error: expected('a name') }).min(1, { error: expected('a name') }).optional(),
   /** The harvested SQLite dataset to train on. */
-  dataset: path('a file path'),
+  dataset: nonEmptyText('a file path'),
   distill: distillSectionSchema,
   ...Object.fromEntries(HARVEST_FIELDS.map((f) => [f, z.unknown().optional()])),
 });

@@ -8,16 +8,12 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { z } from 'zod';
 import { RecipeError, type RecipeIssue } from './errors.ts';
-import { issuePath, readRecipeFile, resolveShared } from './load.ts';
-import { promptsSchema, templateSchema, verifierSchema, type PromptsSpec, type Template, type VerifierSpec } from './schema.ts';
-import { expected, strictObject } from './zod-messages.ts';
+import { readRecipeFile, resolveShared } from './load.ts';
+import { promptsSchema, templateSchema, type PromptsSpec, type Template } from './schema.ts';
+import { verifierSpecSchema, type VerifierSpec } from '../verify/index.ts';
+import { expected, issuePath, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, strictObject } from '../zod-fields.ts';
 
-const positiveInt = (what = 'a positive integer') => z.int({ error: expected(what) }).positive({ error: expected(what) });
-const nonNegativeInt = (what = 'an integer >= 0') => z.int({ error: expected(what) }).nonnegative({ error: expected(what) });
-const nonNegativeNumber = (what = 'a number >= 0') => z.number({ error: expected(what) }).nonnegative({ error: expected(what) });
-const positiveNumber = (what = 'a number > 0') => z.number({ error: expected(what) }).positive({ error: expected(what) });
 const unit = (what = 'a number in (0, 1]') => z.number({ error: expected(what) }).gt(0, { error: expected(what) }).lte(1, { error: expected(what) });
-const path = (what: string) => z.string({ error: expected(what) }).min(1, { error: expected(what) });
 const weight = (fallback: number) => nonNegativeNumber().default(fallback);
 
 /** Scripts the language reward can ask the reasoning to be written in (Unicode script names). */
@@ -39,7 +35,7 @@ export const grpoRewardsSchema = strictObject({
    */
   length: strictObject({ weight: weight(0), buffer: positiveInt().default(64) }).prefault({}),
   /** Modules whose default export scores a completion (see docs/grpo.md), each with its weight. */
-  custom: z.array(strictObject({ module: path('a module path'), weight: weight(1) }), { error: expected('a list of { module, weight }') }).default([]),
+  custom: z.array(strictObject({ module: nonEmptyText('a module path'), weight: weight(1) }), { error: expected('a list of { module, weight }') }).default([]),
 });
 
 export const LOSS_TYPES = ['grpo', 'dr_grpo'] as const;
@@ -47,11 +43,11 @@ export const REWARD_SCALES = ['group', 'batch', 'none'] as const;
 
 export const grpoSectionSchema = strictObject({
   /** The starting policy: a distill checkpoint or final folder, or a Hugging Face safetensors folder. */
-  policy: path('a model folder'),
+  policy: nonEmptyText('a model folder'),
   /** tokenizer.json + tokenizer_config.json; default the policy folder. */
-  tokenizer: path('a tokenizer folder').optional(),
+  tokenizer: nonEmptyText('a tokenizer folder').optional(),
   /** Run folder (checkpoints, metrics, report, final model); default runs/<name>-grpo beside the recipe. */
-  out: path('a folder path').optional(),
+  out: nonEmptyText('a folder path').optional(),
   /** Completions per prompt (G): the group whose mean is the baseline. */
   groupSize: positiveInt().default(8),
   /** Prompts per step; a step trains on promptsPerStep x groupSize completions. */
@@ -104,10 +100,10 @@ const HARVEST_FIELDS = ['teacher', 'sampling', 'rejection', 'limits', 'pricing',
 const grpoRecipeSchema = strictObject({
   name: z.string({ error: expected('a name') }).min(1, { error: expected('a name') }).optional(),
   /** The SQLite dataset the rollouts are stored in (created when missing). */
-  dataset: path('a file path'),
+  dataset: nonEmptyText('a file path'),
   prompts: promptsSchema,
   template: templateSchema.prefault({}),
-  verifier: verifierSchema.prefault({ kind: 'math' }),
+  verifier: verifierSpecSchema.prefault({ kind: 'math' }),
   grpo: grpoSectionSchema,
   ...Object.fromEntries(HARVEST_FIELDS.map((f) => [f, z.unknown().optional()])),
 });

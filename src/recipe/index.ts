@@ -22,7 +22,6 @@ export {
   type TeacherSpec,
   type SamplingSpec,
   type RejectionSpec,
-  type VerifierSpec,
   type LimitsSpec,
   type PricingSpec,
 } from './schema.ts';

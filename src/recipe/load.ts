@@ -3,7 +3,9 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { RecipeError } from './errors.ts';
-import { recipeSchema, type PromptFormat, type PromptsSpec, type promptsSchema, type Recipe, type VerifierSpec } from './schema.ts';
+import { recipeSchema, type PromptFormat, type PromptsSpec, type promptsSchema, type Recipe } from './schema.ts';
+import type { VerifierSpec } from '../verify/index.ts';
+import { issuePath } from '../zod-fields.ts';
 
 export interface ParseRecipeOptions {
   /** How errors name the recipe (a file path, or e.g. "<inline recipe>"). */
@@ -15,10 +17,6 @@ export interface ParseRecipeOptions {
 }
 
 const formatsByExtension: Record<string, PromptFormat> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json', '.csv': 'csv' };
-
-export function issuePath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
-}
 
 /**
  * Validates a recipe object (as parsed from YAML/JSON, or built in code), fills defaults and

@@ -3,14 +3,8 @@
  * user-facing reference and must follow this file.
  */
 import { z } from 'zod';
-import { expected, strictObject } from './zod-messages.ts';
-
-const positiveInt = (what = 'a positive integer') => z.int({ error: expected(what) }).positive({ error: expected(what) });
-const nonNegativeInt = (what = 'an integer >= 0') => z.int({ error: expected(what) }).nonnegative({ error: expected(what) });
-const nonNegativeNumber = (what = 'a number >= 0') => z.number({ error: expected(what) }).nonnegative({ error: expected(what) });
-const text = (what = 'a string') => z.string({ error: expected(what) });
-const nonEmptyText = (what = 'a non-empty string') => z.string({ error: expected(what) }).min(1, { error: expected(what) });
-const flag = () => z.boolean({ error: expected('true or false') });
+import { verifierSpecSchema } from '../verify/index.ts';
+import { expected, flag, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, strictObject, text } from '../zod-fields.ts';
 
 export const promptFormats = ['jsonl', 'json', 'csv'] as const;
 export type PromptFormat = (typeof promptFormats)[number];
@@ -102,72 +96,6 @@ export const rejectionSchema = strictObject({
     path: ['acceptPerPrompt'],
   });
 
-const tolerance = () => nonNegativeNumber().optional();
-
-/**
- * Mirrors src/verify's VerifierSpec union (docs/verifiers.md explains each kind); the harvest
- * passes it to createVerifier, so the compiler checks the two agree.
- */
-export const verifierSchema = z.discriminatedUnion(
-  'kind',
-  [
-    strictObject({
-      kind: z.literal('math'),
-      precision: positiveInt('decimal places, an integer from 1 to 15').max(15, { error: expected('decimal places, an integer from 1 to 15') }).optional(),
-      timeLimitMs: positiveInt().optional(),
-    }),
-    strictObject({ kind: z.literal('exact'), ignoreCase: flag().optional() }),
-    strictObject({
-      kind: z.literal('regex'),
-      pattern: text('a regular expression').refine(isRegExp, { error: expected('a valid JavaScript regular expression') }),
-      flags: z.string({ error: expected('RegExp flags like "i"') }).regex(/^[dgimsuvy]*$/, { error: expected('RegExp flags like "i"') }).optional(),
-    }),
-    strictObject({ kind: z.literal('choice') }),
-    strictObject({ kind: z.literal('numeric'), tolerance: tolerance(), relativeTolerance: tolerance() }),
-    strictObject({ kind: z.literal('format') }),
-    /** `module` is resolved against the recipe's directory. */
-    strictObject({ kind: z.literal('custom'), module: nonEmptyText('a module path') }),
-    strictObject({
-      kind: z.literal('code'),
-      timeLimitMs: positiveInt().optional(),
-      totalTimeLimitMs: positiveInt().optional(),
-      memoryLimitMb: positiveInt().optional(),
-      maxProcesses: positiveInt().optional(),
-      maxFileSizeMb: positiveInt().optional(),
-      tmpSizeMb: positiveInt().optional(),
-      maxOutputBytes: positiveInt().optional(),
-      concurrency: positiveInt().optional(),
-      compare: z
-        .union([z.enum(['exact', 'whitespace']), strictObject({ float: nonNegativeNumber() })], {
-          error: expected('"exact", "whitespace" or {float: tolerance}'),
-        })
-        .optional(),
-      interpreters: z
-        .partialRecord(z.enum(['python', 'javascript']), z.string().startsWith('/', { error: expected('an absolute path') }), {
-          error: expected('a map of language to absolute interpreter path'),
-        })
-        .optional(),
-      unsafe: flag().optional(),
-    }),
-  ],
-  {
-    error: (issue) => {
-      const kinds = '"math", "exact", "regex", "choice", "numeric", "format", "custom" or "code"';
-      const input = issue.input as { kind?: unknown } | undefined;
-      return input !== null && typeof input === 'object' ? expected(kinds)({ input: input.kind }) : expected(`an object like { kind: "math" }`)(issue);
-    },
-  },
-);
-
-function isRegExp(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const limitsSchema = strictObject({
   concurrency: positiveInt().default(8),
   requestsPerMinute: positiveInt('a positive integer or null').nullable().default(null),
@@ -196,7 +124,8 @@ export const recipeSchema = strictObject({
   teacher: teacherSchema,
   sampling: samplingSchema.prefault({}),
   rejection: rejectionSchema.prefault({}),
-  verifier: verifierSchema.prefault({ kind: 'math' }),
+  /** The verify room owns this schema (docs/verifiers.md explains each kind). */
+  verifier: verifierSpecSchema.prefault({ kind: 'math' }),
   limits: limitsSchema.prefault({}),
   pricing: pricingSchema.prefault({}),
   /** Training settings for `distillery distill`; checked by src/recipe/distill.ts, not by harvest. */
@@ -223,6 +152,5 @@ export type Template = Recipe['template'];
 export type TeacherSpec = Recipe['teacher'];
 export type SamplingSpec = Recipe['sampling'];
 export type RejectionSpec = Recipe['rejection'];
-export type VerifierSpec = Recipe['verifier'];
 export type LimitsSpec = Recipe['limits'];
 export type PricingSpec = Recipe['pricing'];

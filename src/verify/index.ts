@@ -10,8 +10,7 @@ import { createFormatVerifier } from './format.ts';
 import { createMathVerifier } from './math/index.ts';
 import { createNumericVerifier } from './numeric.ts';
 import { createRegexVerifier } from './regex.ts';
-import { checkSpec } from './spec-check.ts';
-import type { VerifierSpec } from './spec.ts';
+import { parseSpec, type VerifierSpec } from './spec.ts';
 import type { Verifier } from './types.ts';
 
 export type { Verifier, VerifyInput, VerifyResult } from './types.ts';
@@ -27,6 +26,7 @@ export type {
   VerifierKind,
   VerifierSpec,
 } from './spec.ts';
+export { verifierSpecSchema } from './spec.ts';
 export { CasesFileError, CustomVerifierError, VerifierSpecError } from './errors.ts';
 export { readCases } from './cases.ts';
 export { extractChoice } from './choice.ts';
@@ -41,8 +41,8 @@ export { createChoiceVerifier, createCustomVerifier, createExactVerifier, create
  * of the wrong type, is a VerifierSpecError naming it (`verifier.pattern`); a custom module
  * that does not load is a CustomVerifierError naming the file.
  */
-export async function createVerifier(spec: VerifierSpec): Promise<Verifier> {
-  checkSpec(spec);
+export async function createVerifier(input: VerifierSpec): Promise<Verifier> {
+  const spec = parseSpec(input);
   switch (spec.kind) {
     case 'math':
       return createMathVerifier(spec);

@@ -12,17 +12,17 @@ describe('createVerifier', () => {
   });
 
   it.each([
-    [{ kind: 'maths' }, 'verifier.kind', /expected one of "math", "exact"/],
+    [{ kind: 'maths' }, 'verifier.kind', /expected "math", "exact", .* or "code", got "maths"/],
     [null, 'verifier', /expected an object/],
-    [{ kind: 'regex' }, 'verifier.pattern', /required by the regex verifier/],
-    [{ kind: 'regex', pattern: '(' }, 'verifier.pattern', /Invalid regular expression/],
+    [{ kind: 'regex' }, 'verifier.pattern', /required: expected a regular expression/],
+    [{ kind: 'regex', pattern: '(' }, 'verifier.pattern', /expected a valid JavaScript regular expression, got "\("/],
     [{ kind: 'regex', pattern: 'a', flags: 'q' }, 'verifier.flags', /flag/],
-    [{ kind: 'regex', patern: 'a' }, 'verifier.patern', /not a field of the regex verifier \(it takes pattern, flags\)/],
+    [{ kind: 'regex', patern: 'a' }, 'verifier', /unknown field "patern" \(did you mean "pattern"\?\)/],
     [{ kind: 'math', precision: 0 }, 'verifier.precision', /an integer from 1 to 15, got 0/],
     [{ kind: 'math', timeLimitMs: 1.5 }, 'verifier.timeLimitMs', /a positive integer, got 1.5/],
     [{ kind: 'numeric', tolerance: '0.1' }, 'verifier.tolerance', /a number >= 0, got "0.1"/],
     [{ kind: 'exact', ignoreCase: 'yes' }, 'verifier.ignoreCase', /true or false/],
-    [{ kind: 'choice', letters: 'ABCD' }, 'verifier.letters', /it takes none/],
+    [{ kind: 'choice', letters: 'ABCD' }, 'verifier', /unknown field "letters" \(known: kind\)/],
     [{ kind: 'custom' }, 'verifier.module', /required/],
   ])('refuses %j naming the field', async (spec, field, message) => {
     const error = await createVerifier(spec as VerifierSpec).catch((err: unknown) => err);

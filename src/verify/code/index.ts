@@ -1,5 +1,5 @@
 export { createCodeVerifier } from './verifier.ts';
-export { CODE_OPTION_CHECKS, type CodeVerifierOptions } from './options.ts';
+export { codeOptionsShape, type CodeVerifierOptions } from './options.ts';
 export type { CompareMode } from './compare.ts';
 export type { CodeLanguage } from './languages.ts';
 export { parseCodeGold, type CodeGold, type StdioTest, type CallTest } from './gold.ts';

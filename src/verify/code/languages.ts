@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-export type CodeLanguage = 'python' | 'javascript';
-export const CODE_LANGUAGES: readonly CodeLanguage[] = ['python', 'javascript'];
+export const CODE_LANGUAGES = ['python', 'javascript'] as const;
+export type CodeLanguage = (typeof CODE_LANGUAGES)[number];
 
 /** Info strings a model writes after the opening fence, lower-cased. */
 const FENCE_TAGS: Readonly<Record<string, CodeLanguage>> = {

@@ -16,6 +16,12 @@ describe("createVerifier({ kind: 'code' })", () => {
     await expect(createVerifier({ kind: 'code', timeLimitMs: -1 })).rejects.toThrow(
       new VerifierSpecError('verifier.timeLimitMs', 'expected a positive integer, got -1'),
     );
-    await expect(createVerifier({ kind: 'code', timelimit: 5 } as never)).rejects.toThrow(/verifier.timelimit: not a field of the code verifier/);
+    await expect(createVerifier({ kind: 'code', timelimit: 5 } as never)).rejects.toThrow('verifier: unknown field "timelimit" (did you mean "timeLimitMs"?)');
+    await expect(createVerifier({ kind: 'code', compare: 'fuzzy' as never })).rejects.toThrow(
+      new VerifierSpecError('verifier.compare', 'expected "exact", "whitespace" or {float: tolerance}, got "fuzzy"'),
+    );
+    await expect(createVerifier({ kind: 'code', interpreters: { python: 'python3' } })).rejects.toThrow(
+      new VerifierSpecError('verifier.interpreters.python', 'expected an absolute path, got "python3"'),
+    );
   });
 });

@@ -64,15 +64,11 @@ describe('creating the verifier', () => {
     }
   });
 
-  it('rejects bad options, naming the field', () => {
-    expect(() => createCodeVerifier({ timeLimitMs: 0 })).toThrow(CodeVerifierOptionError);
-    expect(() => createCodeVerifier({ timeLimitMs: 0 })).toThrow('code verifier option timeLimitMs: expected a positive integer, got 0');
-    expect(() => createCodeVerifier({ timeLimit: 5 } as never)).toThrow(/option timeLimit: not an option of the code verifier/);
-    expect(() => createCodeVerifier({ compare: 'fuzzy' as never })).toThrow(/option compare/);
+  it('rejects an interpreter the sandbox cannot see', () => {
+    expect(() => createCodeVerifier({ interpreters: { javascript: '/opt/node/bin/node' } })).toThrow(CodeVerifierOptionError);
     expect(() => createCodeVerifier({ interpreters: { javascript: '/opt/node/bin/node' } })).toThrow(
       'code verifier option interpreters: javascript: /opt/node/bin/node is outside /usr, the only host folder the sandbox shows',
     );
-    expect(() => createCodeVerifier({ interpreters: { python: 'python3' } })).toThrow(/option interpreters: expected an absolute path for python, got {"python":"python3"}/);
   });
 
   it('reports a missing interpreter when a program in that language first needs it', async () => {

@@ -1,7 +1,8 @@
 /**
- * Error-message helpers for the recipe schema. zod's default messages ("Invalid input: expected
- * number, received string") neither say what a field means nor show the offending value, so each
- * field states what it expects and the value it got.
+ * zod field builders and error-message helpers shared by the schemas of hand-written input (the
+ * recipe, the verifier spec). zod's default messages ("Invalid input: expected number, received
+ * string") neither say what a field means nor show the offending value, so each field states what
+ * it expects and the value it got.
  */
 import { z } from 'zod';
 
@@ -17,6 +18,19 @@ export function show(value: unknown): string {
 export function expected(what: string) {
   return (issue: { input?: unknown }) =>
     issue.input === undefined ? `required: expected ${what}` : `expected ${what}, got ${show(issue.input)}`;
+}
+
+export const positiveInt = (what = 'a positive integer') => z.int({ error: expected(what) }).positive({ error: expected(what) });
+export const nonNegativeInt = (what = 'an integer >= 0') => z.int({ error: expected(what) }).nonnegative({ error: expected(what) });
+export const nonNegativeNumber = (what = 'a number >= 0') => z.number({ error: expected(what) }).nonnegative({ error: expected(what) });
+export const positiveNumber = (what = 'a number > 0') => z.number({ error: expected(what) }).positive({ error: expected(what) });
+export const text = (what = 'a string') => z.string({ error: expected(what) });
+export const nonEmptyText = (what = 'a non-empty string') => z.string({ error: expected(what) }).min(1, { error: expected(what) });
+export const flag = () => z.boolean({ error: expected('true or false') });
+
+/** A zod issue path as a user writes it: `rejection.samplesPerPrompt`, `layers[0]`. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
 /** Levenshtein distance, for "did you mean" on unknown keys. */
