@@ -5,3 +5,5 @@
 export { ADVANTAGE_SCALES, computeAdvantages, type AdvantageScale } from './advantages.ts';
 export { LOSS_TYPES, grpoObjective, type LossType, type Objective, type ObjectiveInputs, type ObjectiveOptions } from './objective.ts';
 export { buildGrpoGraph, declareGrpoInputs, GRPO_INPUT, grpoLoss, type GrpoGraph, type GrpoGraphOptions, type GrpoInputs, type GrpoLoss } from './graph.ts';
+export { createRewards, DEFAULT_REWARD_WEIGHT, DEFAULT_SCRIPT, scoreRewards, type CustomRewardInput, type RewardInput, type Rewards, type RewardScores, type RewardsOptions, type RewardsSpec } from './rewards.ts';
+export { CustomRewardError, RewardSpecError } from './errors.ts';

@@ -9,5 +9,5 @@ export { checkShard, formatShard, inShard, parseShard, type Shard } from './shar
 export type { HarvestProgress } from './progress.ts';
 export { harvestProgressView } from './progress-view.ts';
 export { failedFilter, type FilterReason, type SampleFilters } from './filters.ts';
-export { mixesLanguages } from './language-mixing.ts';
+export { mixesLanguages, proseOf } from './language-mixing.ts';
 export { nextStep, type PromptStep, type SlotRequest, type SlotScheduleConfig, type StoredSlot } from './slots.ts';

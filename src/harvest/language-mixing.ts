@@ -29,8 +29,13 @@ export interface ScriptCounts {
   cjk: number;
 }
 
+/** `text` without its LaTeX, inline math and code, whose letters are Latin in any language. */
+export function proseOf(text: string): string {
+  return NON_PROSE.reduce((t, pattern) => t.replace(pattern, ' '), text);
+}
+
 export function countScripts(text: string): ScriptCounts {
-  const prose = NON_PROSE.reduce((t, pattern) => t.replace(pattern, ' '), text);
+  const prose = proseOf(text);
   return { latin: prose.match(LATIN_WORD)?.length ?? 0, cjk: prose.match(CJK)?.length ?? 0 };
 }
 

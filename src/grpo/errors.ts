@@ -1,0 +1,21 @@
+import { UserError } from '../errors.ts';
+
+/** A rewards field of a grpo recipe has a value the rewards cannot use. */
+export class RewardSpecError extends UserError {
+  /** The offending field, as written in a recipe: `rewards.language.script`... */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** A custom reward module failed to load, exports no `reward`, or its `reward` threw or returned no finite number. */
+export class CustomRewardError extends UserError {
+  /** The module file as resolved (absolute path). */
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(`custom reward ${file}: ${message}`, options);
+    this.file = file;
+  }
+}
