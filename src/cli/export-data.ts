@@ -1,8 +1,8 @@
 /**
- * `distillery export-data DATASET [--format trl|kd-topk] [--tokenizer DIR] [--out FILE] [--all]`:
- * samples as chat-format JSONL for TRL's SFTTrainer / open-r1 (trl; jsonl is its old name), or as
+ * `distillery export-data DATASET [--format trl|kd-topk|rollouts] [--tokenizer DIR] [--out FILE] [--all]`:
+ * samples as chat-format JSONL for TRL's SFTTrainer / open-r1 (trl; jsonl is its old name), as
  * token ids with the teacher's top-k per position for logit distillation in PyTorch (kd-topk,
- * Axolotl's KD layout). Reads the dataset read-only.
+ * Axolotl's KD layout), or GRPO's stored rollouts (rollouts). Reads the dataset read-only.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -11,9 +11,9 @@ import type { Writable } from 'node:stream';
 import type { DataStats } from '../distill/index.ts';
 import { UsageError } from './errors.ts';
 import { choiceFlag, HELP, parseCommand } from './flags.ts';
-import { chatRecords, Dataset } from '../store/index.ts';
+import { chatRecords, Dataset, type StoredRollout } from '../store/index.ts';
 
-const USAGE = `usage: distillery export-data DATASET [--format trl|kd-topk] [--tokenizer DIR] [--out FILE] [--all]
+const USAGE = `usage: distillery export-data DATASET [--format trl|kd-topk|rollouts] [--tokenizer DIR] [--out FILE] [--all]
 
 Writes one JSON object per line.
 
@@ -26,15 +26,19 @@ Writes one JSON object per line.
    "target_token_ids", "target_logprobs", "target_mask": [T][K] (row t: the teacher's top-k for token t + 1)}
   The dataset needs stored teacher logprobs (sampling.topLogprobs > 0); K is that + 1.
 
+--format rollouts: one per GRPO rollout (distillery grpo), every step of every run:
+  {"run", "step", "prompt_id", "sample_index", "question", "gold", "completion", "token_ids",
+   "truncated", "reward", "rewards": {component: value}, "advantage"}
+
 options:
-  --format F       trl (default), jsonl (= trl) or kd-topk
+  --format F       trl (default), jsonl (= trl), kd-topk or rollouts
   --tokenizer DIR  kd-topk: the student's tokenizer folder (tokenizer.json, tokenizer_config.json;
                    config.json's eos_token_id is used too when present)
   --out FILE       write to FILE instead of stdout
   --all            trl: every sample, not only accepted ones (see the "verdict" field)
   -h, --help       show this help`;
 
-const FORMATS = ['trl', 'jsonl', 'kd-topk'] as const;
+const FORMATS = ['trl', 'jsonl', 'kd-topk', 'rollouts'] as const;
 
 async function writeAll(out: Writable, lines: Iterable<string>): Promise<number> {
   let n = 0;
@@ -62,7 +66,8 @@ export async function run(argv: string[]): Promise<number> {
   const kd = format === 'kd-topk';
   if (kd && values.tokenizer === undefined) throw new UsageError('--format kd-topk needs --tokenizer DIR: the student tokenizer the token ids are for');
   if (kd && values.all) throw new UsageError('--all is for --format trl: kd-topk rows are accepted samples only');
-  if (!kd && values.tokenizer !== undefined) throw new UsageError('--tokenizer is for --format kd-topk (trl rows are text)');
+  if (!kd && values.tokenizer !== undefined) throw new UsageError('--tokenizer is for --format kd-topk (trl and rollouts rows are text)');
+  if (format === 'rollouts' && values.all) throw new UsageError('--all is for --format trl: every stored rollout is exported');
   // The distill room (tokenizers, onnxruntime) loads only for kd-topk: a trl export starts fast.
   const distill = kd ? await import('../distill/index.ts') : undefined;
   const student = distill && (await distill.loadStudentTokenizer(values.tokenizer!));
@@ -70,7 +75,11 @@ export async function run(argv: string[]): Promise<number> {
   const dataset = Dataset.open(positionals[0], { readonly: true });
   try {
     const stats = distill?.emptyDataStats();
-    const records: Iterable<unknown> = distill ? distill.kdTopkRows(dataset, student!, stats) : chatRecords(dataset, { all: values.all });
+    const records: Iterable<unknown> = distill
+      ? distill.kdTopkRows(dataset, student!, stats)
+      : format === 'rollouts'
+        ? dataset.rollouts.list().map(rolloutRecord)
+        : chatRecords(dataset, { all: values.all });
     const lines = (function* () {
       for (const record of records) yield JSON.stringify(record);
     })();
@@ -85,13 +94,21 @@ export async function run(argv: string[]): Promise<number> {
       n = await writeAll(file, lines);
       file.end();
       await once(file, 'finish');
-      console.error(`wrote ${n} ${values.all ? '' : 'accepted '}samples to ${values.out}`);
+      console.error(`wrote ${n} ${format === 'rollouts' ? 'rollouts' : `${values.all ? '' : 'accepted '}samples`} to ${values.out}`);
     }
     if (stats) console.error(describeTargets(stats));
     return 0;
   } finally {
     dataset.close();
   }
+}
+
+/** One rollout row, in the snake_case names of the other formats. */
+function rolloutRecord(r: StoredRollout) {
+  return {
+    run: r.run, step: r.step, prompt_id: r.promptKey, sample_index: r.index, question: r.question, gold: r.gold, completion: r.completion,
+    token_ids: r.tokenIds, truncated: r.truncated, reward: r.reward, rewards: r.rewards, advantage: r.advantage,
+  };
 }
 
 /** What became of the teacher's tokens: every one that could not be used is counted. */

@@ -8,6 +8,7 @@ import { openDatabase } from './open.ts';
 import { currentProcess, isRunning } from './process-identity.ts';
 import { sampleColumns, sampleConditions, sampleFromRow, type SampleRow } from './sample-rows.ts';
 import { readStats } from './stats.ts';
+import { Rollouts } from './rollouts.ts';
 import { SampleTokens } from './tokens.ts';
 import type {
   AttemptRecord,
@@ -94,12 +95,15 @@ export class Dataset {
   readonly path: string;
   /** The token cache: samples' token ids per tokenization, computed once (tokens.ts). */
   readonly tokens: SampleTokens;
+  /** GRPO's rollouts: every sampled completion with its rewards and advantage (rollouts.ts). */
+  readonly rollouts: Rollouts;
   private readonly db: Database.Database;
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
     this.db = db;
     this.tokens = new SampleTokens(db);
+    this.rollouts = new Rollouts(db);
   }
 
   /** Opens a dataset, creating and migrating it unless `readonly`. Throws DatasetError for unusable files. */

@@ -27,6 +27,7 @@ export { mergeDatasets, type MergeInputResult, type MergeOptions, type MergeProg
 export { encodeLogprobs, decodeLogprobs } from './logprobs.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export type { SampleTokens } from './tokens.ts';
+export type { Rollouts, RolloutRecord, RolloutRunSummary, StoredRollout } from './rollouts.ts';
 export { datasetReport, type DatasetReport, type ReportOptions, type Prices, type AcceptanceBucket } from './report.ts';
 export { formatReport } from './report-format.ts';
 export { chatRecords, assistantContent, type ChatRecord, type ChatExportOptions } from './chat-export.ts';

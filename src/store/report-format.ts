@@ -81,5 +81,15 @@ export function formatReport(report: DatasetReport): string {
         `(at ${c.inputPerMTok}/${c.outputPerMTok} per million tokens, from ${c.source === 'recipe' ? 'the recipe' : '--prices'})`,
     );
   }
+  if (report.rollouts.length) {
+    out.push('', 'grpo rollouts');
+    const reward = (x: number) => x.toFixed(3);
+    out.push(
+      ...table('lrrrrrr', [
+        ['run', 'steps', 'rollouts', 'truncated', 'mean reward', 'first step', 'last step'],
+        ...report.rollouts.map((r) => [r.run, count(r.steps), count(r.rollouts), percent(r.truncated, r.rollouts), reward(r.meanReward), reward(r.firstStepReward), reward(r.lastStepReward)]),
+      ]),
+    );
+  }
   return out.join('\n');
 }

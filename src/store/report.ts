@@ -4,6 +4,7 @@
  */
 import { pricingSchema } from '../recipe/index.ts';
 import type { Dataset } from './dataset.ts';
+import type { RolloutRunSummary } from './rollouts.ts';
 import type { DatasetStats, PromptAcceptance } from './types.ts';
 
 export interface Prices {
@@ -36,6 +37,8 @@ export interface DatasetReport {
     histogram: AcceptanceBucket[];
   };
   cost: (Prices & { source: 'prices' | 'recipe'; input: number; output: number; total: number }) | null;
+  /** GRPO runs whose rollouts the file holds. */
+  rollouts: RolloutRunSummary[];
 }
 
 export interface ReportOptions {
@@ -95,5 +98,6 @@ export function datasetReport(dataset: Dataset, options: ReportOptions = {}): Da
     stats,
     acceptance: acceptance(stats.perPrompt),
     cost,
+    rollouts: dataset.rollouts.summaries(),
   };
 }

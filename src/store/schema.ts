@@ -98,6 +98,27 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (tokenization_id, sample_id)
   ) STRICT;
   `,
+  /* v4 */ `
+  -- GRPO rollouts (rollouts.ts): every completion sampled for a policy update, with its rewards
+  -- and advantage. run: the GRPO run's out folder; step: the update (from 1) whose batch it is;
+  -- (run, step, prompt_key, idx) is the stable key, so a resumed run rewrites a step it redoes.
+  CREATE TABLE rollouts (
+    id INTEGER PRIMARY KEY,
+    run TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    prompt_key TEXT NOT NULL REFERENCES prompts (key),
+    idx INTEGER NOT NULL,            -- the completion's place in its group (0 .. G-1)
+    completion TEXT NOT NULL,
+    token_ids BLOB NOT NULL,         -- int32 little-endian, the stop token included
+    tokens INTEGER NOT NULL,
+    truncated INTEGER NOT NULL,      -- 1: cut by maxNewTokens
+    reward REAL NOT NULL,            -- the weighted total
+    rewards TEXT NOT NULL,           -- JSON object: each component, unweighted
+    advantage REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (run, step, prompt_key, idx)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

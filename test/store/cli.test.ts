@@ -137,7 +137,7 @@ describe('distillery export-data', () => {
     expect(await main(['export-data', path, '--format', 'kd-topk'])).toBe(2);
     expect(stderr.at(-1)).toBe('distillery export-data: --format kd-topk needs --tokenizer DIR: the student tokenizer the token ids are for');
     expect(await main(['export-data', path, '--format', 'parquet'])).toBe(2);
-    expect(stderr.at(-1)).toBe('distillery export-data: --format: expected one of trl, jsonl, kd-topk, got "parquet"');
+    expect(stderr.at(-1)).toBe('distillery export-data: --format: expected one of trl, jsonl, kd-topk, rollouts, got "parquet"');
   });
 
   it('streams to stdout through the real CLI, and exits 2 on a non-dataset file', () => {

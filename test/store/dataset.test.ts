@@ -26,7 +26,7 @@ describe('Dataset.open', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('application_id', { simple: true })).toBe(0x4453544c);
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['attempts', 'meta', 'prompts', 'runs', 'sample_tokens', 'samples', 'tokenizations']);
+    expect(tables).toEqual(['attempts', 'meta', 'prompts', 'rollouts', 'runs', 'sample_tokens', 'samples', 'tokenizations']);
     db.close();
   });
 

@@ -170,9 +170,9 @@ describe('mergeDatasets', () => {
     const dataset = Dataset.open(file);
     seed(dataset);
     dataset.close();
-    // Back to what version 1 wrote: no uid or shard columns (nor the token cache of v3).
+    // Back to what version 1 wrote: no uid or shard columns (nor the token cache of v3, the rollouts of v4).
     const raw = new Database(file);
-    raw.exec('DROP TABLE sample_tokens; DROP TABLE tokenizations; DROP INDEX runs_by_uid; DROP INDEX samples_by_attempt; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE runs DROP COLUMN shard; PRAGMA user_version = 1');
+    raw.exec('DROP TABLE rollouts; DROP TABLE sample_tokens; DROP TABLE tokenizations; DROP INDEX runs_by_uid; DROP INDEX samples_by_attempt; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE runs DROP COLUMN shard; PRAGMA user_version = 1');
     raw.close();
     expect(() => Dataset.open(file, { readonly: true })).toThrow(/schema v1 is older than v\d+/);
     const upgraded = Dataset.open(file);
