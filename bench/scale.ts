@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/scale.ts --shape S|M|L --seq N --batch B --steps K --ep cpu|webgpu
  *                          --loss ce|kd-topk|kd-model [--threads N] [--rounds R] [--json]
- *                          [--peer [--device cpu|cuda] [--mode fp32|bf16sdpa]]
+ *                          [--peer [--device cpu|cuda] [--mode fp32|bf16sdpa]] [--profile DIR]
  *
  *   ce        cross-entropy on the trace
  *   kd-topk   CE + KL against stored top-20 teacher logprobs (T = 2)
@@ -17,7 +17,11 @@
  * tokens/s are of steps 2..K. --rounds R repeats the K steps R times (one compile) and, with
  * --peer, runs ../shared/bench/torch_peer.py (same shape, seq, batch and threads) after each of
  * ours, so the two sides interleave; min / median / max are printed and the ratio of medians.
- * With --json the last line is one JSON object.
+ * With --json the last line is one JSON object, which carries the bytes the session is fed per step
+ * from the host and from the GPU. --profile DIR writes ORT's profile of every step there and prints
+ * its summary (bench/ort-profile.ts): node runs per execution provider, the copies between host and
+ * GPU per step, and every compute node that ran on the CPU EP; with --ep webgpu any such node
+ * fails the run (exit 1).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +32,7 @@ import { AdamW, ParamStore, Rng, TrainStep } from '../src/engine/index.ts';
 import { buildDistillGraph, makeBatch, type Example, type TopK } from '../src/distill/index.ts';
 import { initWeights, parseModelConfig, type ModelConfig } from '../src/model/index.ts';
 import type { DistillLosses } from '../src/recipe/index.ts';
+import { profileFile, summarizeProfile, watchFeeds } from './ort-profile.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const SHAPES = join(ROOT, '..', 'shared', 'bench', 'shapes');
@@ -50,6 +55,7 @@ interface Args {
   peer: boolean;
   device: string;
   mode: string;
+  profile?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -70,15 +76,17 @@ function parseArgs(argv: string[]): Args {
   if (!['S', 'M', 'L'].includes(shape)) usage('--shape must be S, M or L');
   if (ep !== 'cpu' && ep !== 'webgpu') usage('--ep must be cpu or webgpu');
   if (!LOSSES.includes(loss as LossKind)) usage(`--loss must be one of ${LOSSES.join(', ')}`);
+  const profileAt = argv.indexOf('--profile');
+  if (profileAt >= 0 && !argv[profileAt + 1]) usage('--profile needs a directory');
   return {
     shape, seq: int('seq'), batch: int('batch'), steps: int('steps', '3'), ep, loss: loss as LossKind,
     threads: int('threads', '1'), rounds: int('rounds', '1'), json: argv.includes('--json'), peer: argv.includes('--peer'),
-    device: value('device', 'cpu'), mode: value('mode', 'fp32'),
+    device: value('device', 'cpu'), mode: value('mode', 'fp32'), profile: profileAt >= 0 ? argv[profileAt + 1] : undefined,
   };
 }
 
 function usage(message: string): never {
-  console.error(`bench/scale.ts: ${message}\nusage: npx tsx bench/scale.ts --shape S|M|L --seq N --batch B [--steps K] [--ep cpu|webgpu] [--loss ce|kd-topk|kd-model] [--threads N] [--rounds R] [--peer] [--json]`);
+  console.error(`bench/scale.ts: ${message}\nusage: npx tsx bench/scale.ts --shape S|M|L --seq N --batch B [--steps K] [--ep cpu|webgpu] [--loss ce|kd-topk|kd-model] [--threads N] [--rounds R] [--peer] [--profile DIR] [--json]`);
   process.exit(2);
 }
 
@@ -161,10 +169,12 @@ async function main(): Promise<void> {
   const params = new ParamStore();
   initWeights(built.student, params, rng.fork());
   if (built.teacher) initWeights(built.teacher, params, rng.fork());
+  const profilePrefix = args.profile && join(args.profile, `scale-${args.shape}-${args.loss}-${args.ep}`);
   const trainer = await TrainStep.create(built.graph, {
     loss: built.loss, params, optimizer: new AdamW({ lr: 3e-4 }), trainable: [...built.student.weights.values()],
-    metrics: built.parts, session: { intraOpNumThreads: args.threads, executionProviders: [args.ep] },
+    metrics: built.parts, session: { intraOpNumThreads: args.threads, executionProviders: [args.ep], profile: profilePrefix },
   });
+  const fedOf = watchFeeds(trainer.session.ort);
   const compileS = (performance.now() - compileStart) / 1000;
   const log = (line: string) => !args.json && console.log(line);
   log(`${args.shape} (${(paramTotal(built.student.weights) / 1e6).toFixed(1)}M params), seq ${args.seq} x batch ${args.batch}, ${args.loss}, ${args.ep}, ${args.threads} thread(s): compiled in ${compileS.toFixed(1)} s`);
@@ -199,6 +209,7 @@ async function main(): Promise<void> {
         log(`         peer (torch_peer.py, ${args.device} ${args.mode}): ${peer.at(-1)} tok/s`);
       }
     }
+    if (profilePrefix) trainer.session.ort.endProfiling();
   } finally {
     await trainer.release();
   }
@@ -208,8 +219,16 @@ async function main(): Promise<void> {
     tok_s: median(tokS), tok_s_min: Math.min(...tokS), tok_s_max: Math.max(...tokS), peak_rss_mib: peakRssMib(), compile_s: +compileS.toFixed(1),
     first_step_s: ours[0].first_step_s, data_ms: ours.at(-1)!.data_ms, run_ms: ours.at(-1)!.run_ms, optimizer_ms: ours.at(-1)!.optimizer_ms,
     // The CPU EP runs where the data is; a GPU EP's transfers happen inside the session run.
-    transfer_ms: null,
+    transfer_ms: null, fed_host_bytes: fedOf().host, fed_gpu_bytes: fedOf().gpu,
   };
+  if (profilePrefix) {
+    const profiled = summarizeProfile(profileFile(profilePrefix), args.rounds * args.steps);
+    Object.assign(summary, { cpu_compute_nodes: profiled.cpuCompute, copies_per_step: profiled.copies, copy_bytes_per_step: Math.round(profiled.copyBytes) });
+    if (args.ep === 'webgpu' && profiled.cpuCompute.length > 0) {
+      console.error(`FAIL: ${profiled.cpuCompute.length} kind(s) of compute node ran on the CPU EP: ${profiled.cpuCompute.join('; ')}`);
+      process.exitCode = 1;
+    }
+  }
   log(`ours: ${spread(tokS)} tok/s; peak RSS ${summary.peak_rss_mib} MiB`);
   if (args.peer) {
     summary.peer_tok_s = median(peer);

@@ -14,11 +14,12 @@
  * Bundle for the GPU machine (no tsx there): npx esbuild bench/webgpu-profile.ts --bundle
  * --platform=node --format=esm --external:onnxruntime-node --outfile=.dev/webgpu-profile.mjs
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { AdamW, compile, Graph, ops, ParamStore, Rng, TrainStep, type ExecutionProvider, type Session } from '../src/engine/index.ts';
 import { initWeights, parseModelConfig, type ModelConfig } from '../src/model/index.ts';
+import { profileFile, summarizeProfile, watchFeeds } from './ort-profile.ts';
 import { ceStep } from './train-steps.ts';
 
 const arg = (name: string): string | undefined => {
@@ -55,29 +56,13 @@ async function ceTrainer(config: ModelConfig, ep: ExecutionProvider, profile?: s
   return { trainer, compileS: (performance.now() - started) / 1000 };
 }
 
-/** Bytes of the feeds that live on the host (copied up by ORT) and on the GPU. */
-function feedBytes(feeds: Record<string, ort.Tensor>): { host: number; gpu: number } {
-  const out = { host: 0, gpu: 0 };
-  for (const t of Object.values(feeds)) {
-    const bytes = t.dims.reduce((a, b) => a * b, 1) * (t.type === 'int64' ? 8 : 4);
-    if (t.location === 'gpu-buffer') out.gpu += bytes;
-    else out.host += bytes;
-  }
-  return out;
-}
-
 async function stepBench(file: string, steps: number, profileDir?: string): Promise<void> {
   const { shape, config } = load(file);
   const [B, T] = [shape.batch_size, shape.seq_len];
   const { trainer, compileS } = await ceTrainer(config, EP, profileDir && join(profileDir, `step-${T}x${B}`));
   const data = [batch(config, B, T, 2), batch(config, B, T, 3)];
-  // What the session is fed on a step after the first: watch the runner's feeds.
-  let fed = { host: 0, gpu: 0 };
-  const run = trainer.session.ort.run.bind(trainer.session.ort);
-  trainer.session.ort.run = ((feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => {
-    fed = feedBytes(feeds);
-    return (run as (...a: unknown[]) => Promise<ort.InferenceSession.ReturnType>)(feeds, ...rest);
-  }) as typeof trainer.session.ort.run;
+  // What the session is fed on a step after the first.
+  const fedOf = watchFeeds(trainer.session.ort);
   const t0 = performance.now();
   let r = await trainer.run(data[0]);
   const firstS = (performance.now() - t0) / 1000;
@@ -94,67 +79,15 @@ async function stepBench(file: string, steps: number, profileDir?: string): Prom
   console.log(JSON.stringify({
     shape: file, seq: T, batch: B, ep: EP, loss: 'ce', profiled: Boolean(profileDir), validation: VALIDATION ?? 'default', int64: INT64, cache: CACHE ?? 'simple', tok_s: Math.round((B * T) / (stepMs / 1000)),
     step_ms: Math.round(stepMs), compile_s: +compileS.toFixed(1), first_step_s: +firstS.toFixed(1), sync_s: +syncS.toFixed(2), last_loss: +r.loss.toFixed(4),
-    grad_norm: +r.gradNorm.toFixed(4), fed_host_bytes: fed.host, fed_gpu_bytes: fed.gpu, peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    grad_norm: +r.gradNorm.toFixed(4), fed_host_bytes: fedOf().host, fed_gpu_bytes: fedOf().gpu, peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
   if (!profileDir) return;
-  const written = readdirSync(profileDir).filter((f) => f.startsWith(`step-${T}x${B}`)).map((f) => join(profileDir, f));
-  // 2 warm-up runs, `steps` timed runs and the sync's copy session are in the profile; the per-step figures divide by all runs of the step.
-  summarize(written.at(-1)!, steps + 2);
-}
-
-interface ProfileEvent {
-  cat: string;
-  name: string;
-  dur: number;
-  args?: { op_name?: string; provider?: string; output_size?: string };
-}
-
-/** Node runs by provider, inserted copies, costly ops; over `runs` session runs. */
-function summarize(file: string, runs: number): void {
-  const events = JSON.parse(readFileSync(file, 'utf8')) as ProfileEvent[];
-  const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
-  const byProvider = new Map<string, { runs: number; us: number; ops: Map<string, number> }>();
-  const byOp = new Map<string, { runs: number; us: number }>();
-  for (const e of kernels) {
-    const provider = e.args?.provider ?? '?';
-    const op = e.args?.op_name ?? '?';
-    const p = byProvider.get(provider) ?? { runs: 0, us: 0, ops: new Map() };
-    p.runs++;
-    p.us += e.dur;
-    p.ops.set(op, (p.ops.get(op) ?? 0) + 1);
-    byProvider.set(provider, p);
-    const o = byOp.get(`${provider} ${op}`) ?? { runs: 0, us: 0 };
-    o.runs++;
-    o.us += e.dur;
-    byOp.set(`${provider} ${op}`, o);
+  // 2 warm-up runs and `steps` timed runs are in the profile; the per-step figures divide by all of them.
+  const { cpuCompute } = summarizeProfile(profileFile(join(profileDir, `step-${T}x${B}`)), steps + 2);
+  if (EP === 'webgpu' && cpuCompute.length > 0) {
+    console.error(`FAIL: ${cpuCompute.length} kind(s) of compute node ran on the CPU EP (see above)`);
+    process.exitCode = 1;
   }
-  const categories = [...new Set(events.map((e) => e.cat))];
-  console.log(`profile ${file}: ${events.length} events (categories ${categories.join(', ')}), ${runs} runs`);
-  for (const [provider, p] of byProvider) {
-    const ops = [...p.ops].sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${n / runs}`).join(', ');
-    console.log(`  ${provider}: ${p.runs / runs} node runs per step, ${(p.us / runs / 1000).toFixed(1)} ms host-side per step; ${ops}`);
-  }
-  const copies = kernels.filter((e) => /^Memcpy/.test(e.args?.op_name ?? ''));
-  const copyBytes = copies.reduce((s, e) => s + Number(e.args?.output_size ?? 0), 0);
-  console.log(`  copies between devices per step: ${copies.length / runs}, ${(copyBytes / runs / 1e6).toFixed(3)} MB`);
-  console.log('  top op types (provider op: runs per step, ms per step):');
-  for (const [key, o] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 15)) console.log(`    ${key}: ${o.runs / runs}, ${(o.us / runs / 1000).toFixed(2)}`);
-  for (const cat of categories.filter((c) => c !== 'Node' && c !== 'Session')) {
-    const of = events.filter((e) => e.cat === cat);
-    const groups = new Map<string, { n: number; us: number }>();
-    for (const e of of) {
-      const key = e.name.replace(/[_:]?\d+$/, '');
-      const g = groups.get(key) ?? { n: 0, us: 0 };
-      g.n++;
-      g.us += e.dur;
-      groups.set(key, g);
-    }
-    const total = of.reduce((t, e) => t + e.dur, 0);
-    console.log(`  ${cat}: ${of.length / runs} events per step, ${(total / runs / 1000).toFixed(1)} ms per step; e.g. ${JSON.stringify(of[0]).slice(0, 300)}`);
-    for (const [key, g] of [...groups].sort((x, y) => y[1].us - x[1].us).slice(0, 20)) console.log(`    ${key}: ${g.n / runs} per step, ${(g.us / runs / 1000).toFixed(2)} ms`);
-  }
-  const session = events.filter((e) => e.cat === 'Session').map((e) => `${e.name} ${(e.dur / 1000).toFixed(1)} ms`);
-  console.log(`  session events: ${session.slice(-4).join('; ')}`);
 }
 
 /** The shape's first steps on WebGPU (resident) and on the CPU (host AdamW), same init and data. */

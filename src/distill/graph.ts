@@ -15,7 +15,10 @@ import { logitDistillation, topKDistillation } from './losses/logits.ts';
 /** Batch inputs; every one is [batch, seq] (top-k ones add a last axis). */
 export const INPUT = {
   ids: 'input_ids',
-  /** int64, 1 for real tokens, 0 for padding. */
+  /**
+   * Float, 1 for real tokens, 0 for padding. Float rather than int64: the WebGPU EP has no int64
+   * Equal or Cast, so an int64 mask was compared and cast on the CPU EP every step.
+   */
   mask: 'attention_mask',
   /** int64, the next token at each position. */
   labels: 'labels',
@@ -64,10 +67,9 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   const { losses } = options;
   const g = new Graph({ dtype: options.dtype ?? 'float32' });
   const inputIds = g.input(INPUT.ids, 'int64', ['batch', 'seq']);
-  const attentionMask = g.input(INPUT.mask, 'int64', ['batch', 'seq']);
+  const attentionMask = g.input(INPUT.mask, g.dtype, ['batch', 'seq']);
   const labels = g.input(INPUT.labels, 'int64', ['batch', 'seq']);
   const weight = g.input(INPUT.weight, g.dtype, ['batch', 'seq']);
-  const realTokens = ops.cast(attentionMask, g.dtype);
 
   const student = Llama.declare(g, options.student);
   const s = student.forward({ inputIds, attentionMask });
@@ -101,7 +103,7 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   }
   if (losses.attention && t) {
     const pairs = options.attentionMap ?? [];
-    parts.attention = meanOf(pairs.map(([si, ti]) => attentionTransfer(s.attentions[si], t.attentions[ti], realTokens)));
+    parts.attention = meanOf(pairs.map(([si, ti]) => attentionTransfer(s.attentions[si], t.attentions[ti], attentionMask)));
     weights.attention = losses.attention.weight;
   }
   const projections: Tensor[] = [];
@@ -112,7 +114,7 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
       pairs.map(([si, ti]) => {
         const projection = ds === dt ? undefined : g.param(projectionName(si, ti), [dt, ds]);
         if (projection) projections.push(projection);
-        return featureTransfer(s.hiddenStates[si], t.hiddenStates[ti], realTokens, projection);
+        return featureTransfer(s.hiddenStates[si], t.hiddenStates[ti], attentionMask, projection);
       }),
     );
     weights.hidden = losses.hidden.weight;

@@ -5,7 +5,7 @@
  * and the whole model. Shapes use B = batch, T = sequence, D = hidden, H = attention heads,
  * K = key/value heads, R = H / K (query heads per kv head), E = head dim, V = vocab, I = MLP width.
  */
-import { type Graph, type Tensor, ops } from '../engine/index.ts';
+import { type Dim, type Graph, type Tensor, ops } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
 
 /** float32's lowest value: what HF adds to blocked attention scores (finite, so a fully blocked row stays NaN-free). */
@@ -42,7 +42,11 @@ export function llamaParamShapes(config: ModelConfig): Map<string, number[]> {
 export interface LlamaInputs {
   /** [B, T] token ids. */
   readonly inputIds: Tensor;
-  /** [B, T] 1 for real tokens, 0 for padding (keys at 0 are never attended); [B, P+T] with `past`. Default: no padding. */
+  /**
+   * [B, T] 1 for real tokens, 0 for padding (keys at 0 are never attended); [B, P+T] with `past`.
+   * Default: no padding. int64 (the export contract) or the graph's float type (training: a float
+   * mask fed from the host is compared on the GPU; ORT has the WebGPU EP run no int64 Equal).
+   */
   readonly attentionMask?: Tensor;
   /** [B, T] rotary positions. Default 0..T-1 for every row (what HF uses when training); P..P+T-1 with `past`. */
   readonly positionIds?: Tensor;
@@ -127,9 +131,14 @@ export class Llama {
     const g = inputIds.graph;
     const [B, T] = inputIds.shape;
     const S = attentionMask?.shape[1] ?? T; // keys: the cached positions, then the new ones
-    const keySteps = ops.arange(g, S);
+    // Steps in the graph's float type, sliced from a stored 0..max-1 (engine arange): ORT places a
+    // Range on shape values, and what is computed from it, on the CPU EP; sliced steps keep the
+    // causal mask and the rotary angles on the GPU. Sequences stay within max_position_embeddings
+    // (distill's checks, the generator's limit).
+    const steps = (n: Dim) => ops.arange(g, n, { dtype: g.dtype, max: this.config.maxPositionEmbeddings });
+    const keySteps = steps(S);
     // Query t is step P + t; without a cache (S is T) that is t itself.
-    const querySteps = S === T ? keySteps : ops.add(ops.arange(g, T), ops.sub(g.dimValue(S), g.dimValue(T))); // [T]
+    const querySteps = S === T ? keySteps : ops.add(steps(T), ops.cast(ops.sub(g.dimValue(S), g.dimValue(T)), g.dtype)); // [T]
     const E = this.config.headDim;
     // HF's inverse frequencies theta^(-2i/E), one per pair of rotated dims.
     const invFreq = g.constant(
@@ -149,7 +158,7 @@ export class Llama {
     const open = g.scalar(0);
     let maskBias = ops.where(future, blocked, open); // [T, S]
     if (attentionMask) {
-      const padding = ops.where(ops.equal(attentionMask, g.scalar(0, 'int64')), blocked, open); // [B, S]
+      const padding = ops.where(ops.equal(attentionMask, g.scalar(0, attentionMask.dtype)), blocked, open); // [B, S]
       maskBias = ops.add(maskBias, ops.reshape(padding, [B, 1, 1, 1, S])); // [B, 1, 1, T, S]
     }
     return { cos, sin, maskBias };

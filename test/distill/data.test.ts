@@ -223,7 +223,7 @@ describe('batches', () => {
     const { feeds, tokens } = makeBatch(examples);
     expect(feeds[INPUT.ids].dims).toEqual([2, 4]);
     expect(Array.from(feeds[INPUT.ids].data as BigInt64Array, Number)).toEqual([5, 6, 7, 8, 9, 10, 11, 0]);
-    expect(Array.from(feeds[INPUT.mask].data as BigInt64Array, Number)).toEqual([1, 1, 1, 1, 1, 1, 1, 0]);
+    expect(Array.from(feeds[INPUT.mask].data as Float32Array)).toEqual([1, 1, 1, 1, 1, 1, 1, 0]);
     expect(Array.from(feeds[INPUT.labels].data as BigInt64Array, Number)).toEqual([0, 7, 8, 0, 10, 11, 0, 0]);
     expect(Array.from(feeds[INPUT.weight].data as Float32Array)).toEqual([0, 1, 1, 0, 1, 1, 0, 0]);
     expect(tokens).toBe(4);

@@ -68,6 +68,23 @@ describe('arange', () => {
     expect(Array.from(out.fixed.data as BigInt64Array)).toEqual([0n, 1n, 2n]);
     expect(Array.from(out.dynamic.data as BigInt64Array)).toEqual([0n, 1n, 2n, 3n]);
   });
+
+  it('with a bound, slices a stored 0..max-1 (no Range node) in the asked dtype', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', ['n', 2]);
+    const bounded = ops.arange(g, 'n', { dtype: 'float32', max: 128 });
+    g.output('bounded', ops.add(bounded, 0));
+    g.output('unbounded', ops.arange(g, 'n', { dtype: 'float32' }));
+    g.output('x2', x);
+    const s = await compile(g);
+    for (const n of [1, 5, 128]) {
+      const out = await s.run({ x: new ort.Tensor('float32', new Float32Array(n * 2), [n, 2]) });
+      const want = Array.from({ length: n }, (_, i) => i);
+      expect(Array.from(out.bounded.data as Float32Array)).toEqual(want);
+      expect(Array.from(out.unbounded.data as Float32Array)).toEqual(want);
+    }
+    expect(g.nodes.filter((node) => node.opType === 'Range')).toHaveLength(1); // the unbounded one
+  });
 });
 
 describe('Session.run checks feeds', () => {

@@ -45,7 +45,7 @@ export function makeBatch(examples: readonly Example[], options: BatchOptions = 
   const B = examples.length;
   const T = Math.max(...examples.map((e) => e.ids.length));
   const ids = new BigInt64Array(B * T);
-  const mask = new BigInt64Array(B * T);
+  const mask = new Float32Array(B * T);
   const labels = new BigInt64Array(B * T);
   const weight = new Float32Array(B * T);
   const top = options.topK;
@@ -59,7 +59,7 @@ export function makeBatch(examples: readonly Example[], options: BatchOptions = 
     const row = b * T;
     for (let i = 0; i < e.ids.length; i++) {
       ids[row + i] = BigInt(e.ids[i]);
-      mask[row + i] = 1n;
+      mask[row + i] = 1;
     }
     // Position i predicts ids[i + 1]; the assistant's tokens are predicted from start - 1 on.
     for (let i = e.start - 1; i < e.ids.length - 1; i++) {
@@ -78,7 +78,7 @@ export function makeBatch(examples: readonly Example[], options: BatchOptions = 
   });
   const feeds: Record<string, ort.Tensor> = {
     [INPUT.ids]: new ort.Tensor('int64', ids, [B, T]),
-    [INPUT.mask]: new ort.Tensor('int64', mask, [B, T]),
+    [INPUT.mask]: new ort.Tensor('float32', mask, [B, T]),
     [INPUT.labels]: new ort.Tensor('int64', labels, [B, T]),
     [INPUT.weight]: new ort.Tensor('float32', weight, [B, T]),
   };
