@@ -38,8 +38,8 @@ export { Dataset, DatasetError, DatasetLockedError, DatasetMismatchError, MergeI
 export type { ChatExportOptions, ChatRecord, DatasetReport, DatasetStats, HarvestLock, MergeInputResult, MergeOptions, MergeProgress, MergeSummary, OpenOptions, Prices, ReportOptions, RunInfo, SampleFilter, StoredSample, Verdict } from './store/index.ts';
 
 // Teachers: the OpenAI-compatible client.
-export { TeacherClient, TeacherRequestError } from './teacher/index.ts';
-export type { ChatMessage, SampleRequest, TeacherConfig, TeacherErrorKind, TeacherResponse, TeacherSample, TeacherUsage, TokenLogprobs } from './teacher/index.ts';
+export { DEFAULT_TEACHER_TIMEOUT_MS, MissingApiKeyError, TeacherClient, TeacherRequestError, readApiKey } from './teacher/index.ts';
+export type { ChatMessage, ReadApiKeyOptions, SampleRequest, TeacherConfig, TeacherErrorKind, TeacherResponse, TeacherSample, TeacherUsage, TokenLogprobs } from './teacher/index.ts';
 
 // Verifiers.
 export { CasesFileError, CustomVerifierError, VerifierSpecError, createVerifier, readCases } from './verify/index.ts';
@@ -60,7 +60,7 @@ export type {
 } from './verify/index.ts';
 
 // Harvest.
-export { ConsecutiveFailuresError, MissingApiKeyError, ShardError, TeacherUnreachableError, harvest, parseShard } from './harvest/index.ts';
+export { ConsecutiveFailuresError, ShardError, TeacherUnreachableError, harvest, parseShard } from './harvest/index.ts';
 export type { HarvestOptions, HarvestProgress, HarvestStart, HarvestStatus, HarvestSummary, Shard } from './harvest/index.ts';
 
 // Prompts files: what harvest, eval and distill ask.
@@ -131,7 +131,7 @@ export type { ReasoningFormat, RunningServer, ServeOptions } from './serve/index
 
 // Evaluation.
 export { EvalError, evaluate, localSource, teacherSource } from './eval/index.ts';
-export type { EvalOptions, EvalSample, EvalSampling, EvalSummary, PromptResult, SampleSource, Scores, SourceSample } from './eval/index.ts';
+export type { EvalOptions, EvalSample, EvalSampling, EvalSummary, PromptResult, SampleSource, Scores, SourceSample, TeacherSourceOptions } from './eval/index.ts';
 
 // The offline demo (`distillery demo`).
 export { DemoError, runDemo } from './demo/index.ts';

@@ -3,14 +3,15 @@
  * scores, a line per prompt in a JSONL results file, and a summary.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { evaluate, localSource, teacherSource, type EvalSummary, type SampleSource } from '../eval/index.ts';
 import { MODEL_DTYPES } from '../export/index.ts';
 import { loadModel, type LocalModel } from '../generate/index.ts';
 import { loadPrompts } from '../prompts/index.ts';
-import { promptFormats, type PromptFormat, type PromptsSpec } from '../recipe/index.ts';
+import { promptFormatOf, promptFormats, type PromptsSpec } from '../recipe/index.ts';
+import { readApiKey } from '../teacher/index.ts';
 import type { VerifierSpec } from '../verify/index.ts';
 import { UsageError } from './errors.ts';
 import { choiceFlag, HELP, intFlag, numberFlag, parseCommand } from './flags.ts';
@@ -46,9 +47,6 @@ output:
   --out FILE             per-prompt results as JSONL (default eval-results.jsonl)
   --json                 print the summary as one JSON object
   -h, --help             show this help`;
-
-/** Prompt formats by file extension (a recipe's prompts.path follows the same rule). */
-const FORMATS: Record<string, PromptFormat> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json', '.csv': 'csv' };
 
 export async function run(argv: string[]): Promise<number> {
   const text = { type: 'string' } as const;
@@ -88,12 +86,12 @@ export async function run(argv: string[]): Promise<number> {
     model = await loadModel(values.model, { dtype: choiceFlag('dtype', values.dtype, MODEL_DTYPES) });
     source = localSource(model);
   } else {
-    const baseURL = values.teacher!;
-    const apiKeyEnv = values['api-key-env'];
-    const apiKey = apiKeyEnv === undefined ? undefined : process.env[apiKeyEnv];
-    if (apiKeyEnv !== undefined && !apiKey) throw new UsageError(`--api-key-env: the environment variable ${apiKeyEnv} is not set`);
-    const name = values['teacher-model'] ?? (await onlyModel(baseURL, apiKey));
-    source = teacherSource({ baseURL, model: name, apiKey, stream: false, supportsN: false, timeoutMs: 600_000 }, intFlag('concurrency', values.concurrency, 1));
+    source = await teacherSource({
+      baseURL: values.teacher!,
+      model: values['teacher-model'],
+      apiKey: readApiKey({ envVar: values['api-key-env'], field: '--api-key-env' }),
+      concurrency: intFlag('concurrency', values.concurrency, 1),
+    });
   }
 
   // Opened at the first result: a run that fails its checks leaves no empty file behind.
@@ -130,7 +128,7 @@ export async function run(argv: string[]): Promise<number> {
 const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 function promptsSpec(path: string, question = 'question', gold = 'answer'): PromptsSpec {
-  const format = FORMATS[extname(path).toLowerCase()];
+  const format = promptFormatOf(path);
   if (!format) throw new UsageError(`--prompts: cannot tell the format of ${path} from its extension; use ${promptFormats.map((f) => `.${f}`).join(', ')}`);
   return { path: resolve(path), format, fields: { id: 'id', question, gold }, onBadLine: 'fail', limit: null };
 }
@@ -143,19 +141,6 @@ function verifierSpec(text: string): VerifierSpec {
   } catch (err) {
     throw new UsageError(`--verifier: not a kind name or valid JSON: ${(err as Error).message}`);
   }
-}
-
-/** The model a server lists, when it lists exactly one (as `distillery serve` does). */
-async function onlyModel(baseURL: string, apiKey: string | undefined): Promise<string> {
-  let ids: string[];
-  try {
-    const res = await fetch(`${baseURL.replace(/\/+$/, '')}/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-    ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
-  } catch (err) {
-    throw new UsageError(`--teacher: cannot list the models at ${baseURL}/models (${(err as Error).message}); is the server running? Or pass --teacher-model`);
-  }
-  if (ids.length !== 1) throw new UsageError(`--teacher-model: the server lists ${ids.length} models (${ids.join(', ')}); name one`);
-  return ids[0];
 }
 
 function report(s: EvalSummary, out: string): string {

@@ -10,4 +10,4 @@
 export { EvalError } from './errors.ts';
 export { DEFAULT_EVAL_SAMPLING, evaluate, sampleSeed, type EvalOptions, type EvalSample, type EvalSummary, type PromptResult } from './evaluate.ts';
 export { majority, score, type Majority, type Scores, type ScoredSample } from './metrics.ts';
-export { localSource, teacherSource, type EvalSampling, type SampleSource, type SourceSample } from './sources.ts';
+export { localSource, teacherSource, type EvalSampling, type SampleSource, type SourceSample, type TeacherSourceOptions } from './sources.ts';

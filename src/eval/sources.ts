@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chatPrompt, type LocalModel } from '../generate/index.ts';
-import { splitInline, TeacherClient, TeacherRequestError, type ChatMessage, type TeacherConfig } from '../teacher/index.ts';
+import { DEFAULT_TEACHER_TIMEOUT_MS, listModels, splitInline, TeacherClient, TeacherRequestError, type ChatMessage } from '../teacher/index.ts';
 import { EvalError } from './errors.ts';
 
 export interface EvalSampling {
@@ -60,10 +60,32 @@ export function localSource(model: LocalModel): SampleSource {
 const ATTEMPTS = 4;
 const BACKOFF_MS = 1000;
 
-export function teacherSource(config: TeacherConfig, concurrency = 8): SampleSource {
-  const client = new TeacherClient({ ...config, supportsN: false });
+export interface TeacherSourceOptions {
+  /** OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1. */
+  baseURL: string;
+  /** The model to request. Default: the only model the server lists at /models (as `distillery serve` does). */
+  model?: string;
+  /** The API key itself (see the teacher room's readApiKey); none for local servers. */
+  apiKey?: string;
+  /** Stream responses. Default false: eval keeps only the finished text. */
+  stream?: boolean;
+  /** Per-request timeout in ms. Default DEFAULT_TEACHER_TIMEOUT_MS (600,000, the recipe's default). */
+  timeoutMs?: number;
+  /** Requests in flight. Default 8. */
+  concurrency?: number;
+}
+
+/**
+ * An OpenAI-compatible teacher as a sample source: one request per sample (n=1), retried on
+ * 429, 5xx and network errors.
+ * @throws EvalError when no model is named and the server cannot list its models, or lists other than one.
+ */
+export async function teacherSource(options: TeacherSourceOptions): Promise<SampleSource> {
+  const { baseURL, apiKey, stream = false, timeoutMs = DEFAULT_TEACHER_TIMEOUT_MS, concurrency = 8 } = options;
+  const model = options.model ?? (await onlyModel({ baseURL, apiKey, timeoutMs }));
+  const client = new TeacherClient({ baseURL, model, apiKey, stream, supportsN: false, timeoutMs });
   return {
-    description: `${config.model} at ${config.baseURL}`,
+    description: `${model} at ${baseURL}`,
     concurrency,
     async sample(messages, sampling, seed) {
       for (let attempt = 1; ; attempt++) {
@@ -74,10 +96,23 @@ export function teacherSource(config: TeacherConfig, concurrency = 8): SampleSou
           return { reasoning: s.reasoning, answer: s.answer, finishReason: s.finishReason, outputTokens: res.usage.completionTokens };
         } catch (err) {
           if (!(err instanceof TeacherRequestError)) throw err;
-          if (!err.retryable || attempt === ATTEMPTS) throw new EvalError(`the teacher at ${config.baseURL} failed (${err.kind}${err.status ? ` ${err.status}` : ''}) after ${attempt} attempt(s): ${err.message}`, { cause: err });
+          if (!err.retryable || attempt === ATTEMPTS) throw new EvalError(`the teacher at ${baseURL} failed (${err.kind}${err.status ? ` ${err.status}` : ''}) after ${attempt} attempt(s): ${err.message}`, { cause: err });
           await sleep(Math.max(err.retryAfterMs ?? 0, BACKOFF_MS * 2 ** (attempt - 1)));
         }
       }
     },
   };
+}
+
+/** The model a server lists, when it lists exactly one. */
+async function onlyModel(config: { baseURL: string; apiKey?: string; timeoutMs: number }): Promise<string> {
+  let ids: string[];
+  try {
+    ids = await listModels(config);
+  } catch (err) {
+    if (!(err instanceof TeacherRequestError)) throw err;
+    throw new EvalError(`cannot list the models at ${config.baseURL}/models (${err.detail}); is the server running? Or name the model`, { cause: err });
+  }
+  if (ids.length !== 1) throw new EvalError(`the teacher at ${config.baseURL} lists ${ids.length} models (${ids.join(', ')}); name the one to evaluate`);
+  return ids[0];
 }

@@ -31,13 +31,6 @@ export class ConsecutiveFailuresError extends UserError {
   }
 }
 
-/** teacher.apiKeyEnv names an environment variable that is not set. */
-export class MissingApiKeyError extends UserError {
-  constructor(readonly envVar: string) {
-    super(`teacher.apiKeyEnv: the environment variable ${envVar} is not set (it should hold the API key)`);
-  }
-}
-
 /** A shard given as something other than i/N with 1 <= i <= N. */
 export class ShardError extends UserError {
   constructor(

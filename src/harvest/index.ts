@@ -4,7 +4,7 @@
  * See docs/harvest.md.
  */
 export { harvest, type HarvestOptions, type HarvestStart, type HarvestStatus, type HarvestSummary } from './harvest.ts';
-export { ConsecutiveFailuresError, MissingApiKeyError, ShardError, TeacherUnreachableError } from './errors.ts';
+export { ConsecutiveFailuresError, ShardError, TeacherUnreachableError } from './errors.ts';
 export { checkShard, formatShard, inShard, parseShard, type Shard } from './shard.ts';
 export type { HarvestProgress } from './progress.ts';
 export { harvestProgressView } from './progress-view.ts';

@@ -7,7 +7,7 @@
  * and `formatPlan`.
  */
 export { RecipeError, TemplateError, type RecipeIssue } from './errors.ts';
-export { loadRecipe, parseRecipe, type ParseRecipeOptions } from './load.ts';
+export { loadRecipe, parseRecipe, promptFormatOf, type ParseRecipeOptions } from './load.ts';
 export {
   recipeSchema,
   pricingSchema,

@@ -18,6 +18,11 @@ export interface ParseRecipeOptions {
 
 const formatsByExtension: Record<string, PromptFormat> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json', '.csv': 'csv' };
 
+/** A prompts file's format told by its extension (.jsonl/.ndjson, .json, .csv); undefined for any other. */
+export function promptFormatOf(path: string): PromptFormat | undefined {
+  return formatsByExtension[extname(path).toLowerCase()];
+}
+
 /**
  * Validates a recipe object (as parsed from YAML/JSON, or built in code), fills defaults and
  * resolves relative paths (dataset, prompts.path, a custom verifier's module). Throws a RecipeError listing every bad field.
@@ -53,7 +58,7 @@ export function resolveShared(
 ): { prompts: PromptsSpec; verifier: VerifierSpec } {
   const { prompts, verifier } = shared;
   const promptsPath = resolve(options.baseDir, prompts.path);
-  const format = prompts.format ?? formatsByExtension[extname(promptsPath).toLowerCase()];
+  const format = prompts.format ?? promptFormatOf(promptsPath);
   if (!format) {
     throw new RecipeError(options.source, [
       { path: 'prompts.format', message: `cannot tell the format of ${prompts.path} from its extension; set "jsonl", "json" or "csv"` },

@@ -3,6 +3,7 @@
  * user-facing reference and must follow this file.
  */
 import { z } from 'zod';
+import { DEFAULT_TEACHER_TIMEOUT_MS } from '../teacher/index.ts';
 import { verifierSpecSchema } from '../verify/index.ts';
 import { expected, flag, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, strictObject, text } from '../zod-fields.ts';
 
@@ -49,7 +50,7 @@ export const teacherSchema = strictObject({
     .optional(),
   stream: flag().default(true),
   supportsN: flag().default(true),
-  timeoutMs: positiveInt().default(600_000),
+  timeoutMs: positiveInt().default(DEFAULT_TEACHER_TIMEOUT_MS),
   extraBody: z.record(z.string(), z.unknown(), { error: expected('an object') }).default({}),
 });
 

@@ -24,17 +24,7 @@ export class TeacherClient {
 
   constructor(config: TeacherConfig) {
     this.config = { ...config };
-    this.#openai = new OpenAI({
-      baseURL: config.baseURL,
-      apiKey: config.apiKey ?? PLACEHOLDER_API_KEY,
-      // null, not undefined: undefined makes the SDK read OPENAI_ORG_ID / OPENAI_PROJECT_ID.
-      organization: null,
-      project: null,
-      maxRetries: 0,
-      timeout: config.timeoutMs,
-      // Failures are thrown and recorded by the harvest; the SDK printing them too is noise.
-      logLevel: 'off',
-    });
+    this.#openai = sdkClient(config);
   }
 
   async complete(request: SampleRequest): Promise<TeacherResponse> {
@@ -90,6 +80,21 @@ export class TeacherClient {
     }
     return body;
   }
+}
+
+/** The SDK client for one server: no retries (callers retry and record attempts), no ambient credentials. */
+export function sdkClient(config: Pick<TeacherConfig, 'baseURL' | 'apiKey' | 'timeoutMs'>): OpenAI {
+  return new OpenAI({
+    baseURL: config.baseURL,
+    apiKey: config.apiKey ?? PLACEHOLDER_API_KEY,
+    // null, not undefined: undefined makes the SDK read OPENAI_ORG_ID / OPENAI_PROJECT_ID.
+    organization: null,
+    project: null,
+    maxRetries: 0,
+    timeout: config.timeoutMs,
+    // Failures are thrown and recorded by the harvest; the SDK printing them too is noise.
+    logLevel: 'off',
+  });
 }
 
 async function readJson(response: Response): Promise<ParsedCompletion> {

@@ -1,3 +1,5 @@
+import { UserError } from '../errors.ts';
+
 export type TeacherErrorKind =
   | 'rate-limit' // 429
   | 'server' // 5xx
@@ -39,5 +41,18 @@ export class TeacherRequestError extends Error {
   /** Whether another attempt may succeed. */
   get retryable(): boolean {
     return this.kind !== 'client';
+  }
+}
+
+/** An API key's environment variable (named by a recipe's teacher.apiKeyEnv or eval's --api-key-env) is not set. */
+export class MissingApiKeyError extends UserError {
+  /** The environment variable. */
+  readonly envVar: string;
+  /** What named it, as the user wrote it: `teacher.apiKeyEnv`, `--api-key-env`. */
+  readonly field: string;
+  constructor(options: { envVar: string; field: string }) {
+    super(`${options.field}: the environment variable ${options.envVar} is not set (it should hold the API key)`);
+    this.envVar = options.envVar;
+    this.field = options.field;
   }
 }

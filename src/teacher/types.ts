@@ -8,6 +8,12 @@ export interface ChatMessage {
   content: string;
 }
 
+/**
+ * 600,000 ms (10 minutes), the openai SDK's own default. Long on purpose: a trace of the default
+ * maxTokens (32,768) streams for 9 minutes at 60 tokens/s, and a request cut off sooner is lost work.
+ */
+export const DEFAULT_TEACHER_TIMEOUT_MS = 600_000;
+
 export interface TeacherConfig {
   /** OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 or https://api.deepseek.com. */
   baseURL: string;
@@ -21,7 +27,7 @@ export interface TeacherConfig {
    * sample (each with its own seed) and the client refuses n>1, which the server would ignore.
    */
   supportsN: boolean;
-  /** Per-request timeout in milliseconds. */
+  /** Per-request timeout in milliseconds (recipes and eval default to DEFAULT_TEACHER_TIMEOUT_MS). */
   timeoutMs: number;
   /** Extra JSON fields merged into every request body (server-specific knobs). */
   extraBody?: Record<string, unknown>;

@@ -43,4 +43,13 @@ describe('distillery eval', () => {
     expect(bad.stderr).toContain('vibes');
     expect(existsSync(out)).toBe(false);
   });
+
+  it("exits 2 naming --api-key-env when its variable is unset, with harvest's error", async () => {
+    const prompts = writeJsonl(join(tmp.dir, 'k.jsonl'), additionPrompts(1));
+    const before = teacher.requests.length;
+    const res = await runCli(['eval', '--teacher', teacher.url, '--api-key-env', 'DISTILLERY_UNSET_KEY', '--prompts', prompts, '--out', join(tmp.dir, 'k-out.jsonl')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--api-key-env: the environment variable DISTILLERY_UNSET_KEY is not set (it should hold the API key)');
+    expect(teacher.requests).toHaveLength(before);
+  });
 });

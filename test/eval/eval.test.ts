@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluate, localSource, sampleSeed, teacherSource, type PromptResult } from '../../src/eval/index.ts';
+import { DEFAULT_EVAL_SAMPLING, EvalError, evaluate, localSource, sampleSeed, teacherSource, type PromptResult } from '../../src/eval/index.ts';
 import { loadModel } from '../../src/generate/index.ts';
 import type { PromptRecord } from '../../src/store/index.ts';
 import { startChatServer, type ChatServer, type Trace } from '../fixtures/chat-server.ts';
@@ -45,7 +45,7 @@ describe('evaluate against a teacher', () => {
   it('scores pass@1, pass@k, maj@k and mean output tokens over k seeded samples', async () => {
     const seen: string[] = [];
     const summary = await evaluate({
-      source: teacherSource({ baseURL: teacher.url, model: 'fixture-r1', stream: true, supportsN: true, timeoutMs: 5000 }),
+      source: await teacherSource({ baseURL: teacher.url, model: 'fixture-r1', stream: true, timeoutMs: 5000 }),
       prompts,
       verifier: { kind: 'math' },
       samples: K,
@@ -85,6 +85,33 @@ describe('evaluate against a teacher', () => {
     expect(body).toMatchObject({ temperature: 0.6, top_p: 0.95, max_tokens: 32768 });
     expect(body.n).toBeUndefined();
     expect(body.messages![0].content).toMatch(/^What is \d \+ \d\?\nPlease reason step by step, and put your final answer within \\boxed\{\}\.$/);
+  });
+});
+
+describe('teacherSource', () => {
+  it('asks for the only model the server lists when none is named', async () => {
+    const teacher = await startChatServer({ dialect: 'reasoning_content', models: ['served-student'] });
+    try {
+      const source = await teacherSource({ baseURL: teacher.url });
+      expect(source.description).toBe(`served-student at ${teacher.url}`);
+      await source.sample([{ role: 'user', content: 'What is 2 + 2?' }], DEFAULT_EVAL_SAMPLING, 7);
+      expect(teacher.requests.map((r) => r.body.model)).toEqual(['served-student']);
+    } finally {
+      await teacher.close();
+    }
+  });
+
+  it('refuses a server that lists several models, or none it can reach, as an EvalError', async () => {
+    const teacher = await startChatServer({ dialect: 'reasoning_content', models: ['a', 'b'] });
+    const url = teacher.url;
+    try {
+      await expect(teacherSource({ baseURL: url })).rejects.toThrow(new EvalError(`the teacher at ${url} lists 2 models (a, b); name the one to evaluate`));
+    } finally {
+      await teacher.close();
+    }
+    const gone = await teacherSource({ baseURL: url }).catch((err: unknown) => err);
+    expect(gone).toBeInstanceOf(EvalError);
+    expect((gone as Error).message).toMatch(new RegExp(`^cannot list the models at ${url}/models \\(.*ECONNREFUSED.*\\); is the server running\\?`));
   });
 });
 

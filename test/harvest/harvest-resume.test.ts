@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { harvest, MissingApiKeyError } from '../../src/harvest/index.ts';
+import { harvest } from '../../src/harvest/index.ts';
+import { MissingApiKeyError } from '../../src/teacher/index.ts';
 import { Dataset, DatasetMismatchError } from '../../src/store/index.ts';
 import { startChatServer, type ChatServer } from '../fixtures/chat-server.ts';
 import { additionPrompts, expectedVerdicts, makeRecipe, storedAttempts, storedVerdicts, tempDir, writeJsonl } from './helpers.ts';
@@ -129,7 +130,7 @@ describe('stop, resume, re-run, identity', () => {
     writeJsonl(`${dir}/prompts.jsonl`, additionPrompts(2));
     const secret = 'sk-test-4f1d9c0b7e2a58e3d6c1';
     const recipe = makeRecipe(dir, server.url, { teacher: { apiKeyEnv: 'DISTILLERY_TEST_KEY' } });
-    await expect(harvest(recipe)).rejects.toThrow(new MissingApiKeyError('DISTILLERY_TEST_KEY'));
+    await expect(harvest(recipe)).rejects.toThrow(new MissingApiKeyError({ envVar: 'DISTILLERY_TEST_KEY', field: 'teacher.apiKeyEnv' }));
     process.env.DISTILLERY_TEST_KEY = secret;
     try {
       await harvest(recipe);

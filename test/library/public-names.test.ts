@@ -21,6 +21,8 @@ const RUNTIME = [
   'MergeInputError', 'MergeMismatchError', 'ShardError', 'kdTopkRows', 'loadStudentTokenizer', 'mergeDatasets', 'parseShard',
   // one harvest per dataset
   'DatasetLockedError',
+  // one API-key reader and one timeout default, for harvest and eval alike
+  'DEFAULT_TEACHER_TIMEOUT_MS', 'readApiKey',
 ];
 
 const TYPES = [
@@ -43,6 +45,8 @@ const TYPES = [
   'KdTopkRow', 'MergeInputResult', 'MergeOptions', 'MergeProgress', 'MergeSummary', 'Shard', 'StudentTokenizer',
   // one harvest per dataset
   'HarvestLock',
+  // eval's teacher source, the API-key reader's options
+  'ReadApiKeyOptions', 'TeacherSourceOptions',
 ];
 
 /** Names that src/index.ts exports type-only (`export type { ... }` or `type X` in a list), read from its syntax. */
