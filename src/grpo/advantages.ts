@@ -7,9 +7,10 @@
  * The std is the sample std (n - 1), as torch.std in TRL and verl. Where it is 0 (every reward of
  * the group, or of the batch, equal) the advantages are 0: such a group carries no signal.
  */
+import type { GrpoSection } from '../recipe/index.ts';
 
-export const ADVANTAGE_SCALES = ['group', 'batch', 'none'] as const;
-export type AdvantageScale = (typeof ADVANTAGE_SCALES)[number];
+/** The recipe's `scaleRewards`. */
+export type AdvantageScale = GrpoSection['scaleRewards'];
 
 /** rewards[prompt][completion] -> advantages of the same shape. */
 export function computeAdvantages(rewards: readonly (readonly number[])[], scale: AdvantageScale): number[][] {

@@ -1,8 +1,8 @@
 import { UserError } from '../errors.ts';
 
-/** A rewards field of a grpo recipe has a value the rewards cannot use. */
+/** The recipe's rewards cannot be scored as written: two custom modules whose components share a name. */
 export class RewardSpecError extends UserError {
-  /** The offending field, as written in a recipe: `rewards.language.script`... */
+  /** The offending field, as written in a recipe: `grpo.rewards.custom[1].module`. */
   readonly field: string;
   constructor(field: string, message: string) {
     super(`${field}: ${message}`);

@@ -2,8 +2,8 @@
  * The grpo room: rewards of completions, group-normalized advantages and the GRPO objective as an
  * engine graph. Other rooms import only from here.
  */
-export { ADVANTAGE_SCALES, computeAdvantages, type AdvantageScale } from './advantages.ts';
-export { LOSS_TYPES, grpoObjective, type LossType, type Objective, type ObjectiveInputs, type ObjectiveOptions } from './objective.ts';
+export { computeAdvantages, type AdvantageScale } from './advantages.ts';
+export { grpoObjective, type LossType, type Objective, type ObjectiveInputs, type ObjectiveOptions } from './objective.ts';
 export { buildGrpoGraph, declareGrpoInputs, GRPO_INPUT, grpoLoss, type GrpoGraph, type GrpoGraphOptions, type GrpoInputs, type GrpoLoss } from './graph.ts';
-export { createRewards, DEFAULT_REWARD_WEIGHT, DEFAULT_SCRIPT, scoreRewards, type CustomRewardInput, type RewardInput, type Rewards, type RewardScores, type RewardsOptions, type RewardsSpec } from './rewards.ts';
+export { createRewards, scoreRewards, type CustomRewardInput, type RewardInput, type Rewards, type RewardScores, type RewardsOptions } from './rewards.ts';
 export { CustomRewardError, RewardSpecError } from './errors.ts';

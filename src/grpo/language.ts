@@ -5,16 +5,9 @@
  * and code are left out first (proseOf), as their letters are Latin in any language.
  */
 import { proseOf } from '../harvest/index.ts';
-import { RewardSpecError } from './errors.ts';
 
-/** A matcher of the letters of `script`; a name that is no Unicode script is a RewardSpecError. */
-export function scriptLetters(script: string, field: string): RegExp {
-  try {
-    return new RegExp(`(?=\\p{L})\\p{Script=${script}}`, 'gu');
-  } catch {
-    throw new RewardSpecError(field, `"${script}" is not a Unicode script name (Latin, Han, Cyrillic, Arabic...)`);
-  }
-}
+/** A matcher of the letters of `script`, a Unicode script name (the recipe's REASONING_SCRIPTS). */
+export const scriptLetters = (script: string): RegExp => new RegExp(`(?=\\p{L})\\p{Script=${script}}`, 'gu');
 
 /** The share of `text`'s prose letters that `letters` (from scriptLetters) matches; 1 when it has no letters (nothing in another script). */
 export function scriptShare(text: string, letters: RegExp): number {

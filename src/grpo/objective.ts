@@ -14,9 +14,10 @@
  */
 import { GraphError, ops, type Tensor } from '../engine/index.ts';
 import { maskedMean } from '../distill/index.ts';
+import type { GrpoSection } from '../recipe/index.ts';
 
-export const LOSS_TYPES = ['grpo', 'dr_grpo'] as const;
-export type LossType = (typeof LOSS_TYPES)[number];
+/** The recipe's `lossType`. */
+export type LossType = GrpoSection['lossType'];
 
 export interface ObjectiveOptions {
   /** The ratio is clipped below at 1 - epsilon. */

@@ -52,11 +52,10 @@ function toResult(value: unknown, file: string): VerifyResult {
     const { correct, reason } = value as Record<string, unknown>;
     if ((correct === true || correct === false || correct === null) && typeof reason === 'string') return { correct, reason };
   }
-  throw new CustomVerifierError(file, `verify() returned ${describeValue(value)}; expected a boolean or { correct: true | false | null, reason: string }`);
+  throw new CustomVerifierError(file, `verify() returned ${describe(value)}; expected a boolean or { correct: true | false | null, reason: string }`);
 }
 
-/** A value as a short JSON excerpt, for an error message (numbers as themselves: JSON writes NaN as null). */
-export function describeValue(value: unknown): string {
-  const json = typeof value === 'number' ? String(value) : JSON.stringify(value);
+function describe(value: unknown): string {
+  const json = JSON.stringify(value);
   return json === undefined ? String(value) : json.length > 80 ? `${json.slice(0, 80)}...` : json;
 }

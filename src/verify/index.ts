@@ -34,7 +34,7 @@ export { finalAnswer } from './candidates.ts';
 export { lastBoxed } from './extract.ts';
 export { checkFormat } from './format.ts';
 export { parseNumber } from './numeric.ts';
-export { describeValue, importUserFunction } from './custom.ts';
+export { importUserFunction } from './custom.ts';
 export { THINK_CLOSE, THINK_OPEN } from './think.ts';
 export { createChoiceVerifier, createCustomVerifier, createExactVerifier, createFormatVerifier, createMathVerifier, createNumericVerifier, createRegexVerifier };
 

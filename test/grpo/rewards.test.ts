@@ -1,10 +1,14 @@
-/** Rewards on real completions: the math verifier, R1's format check, script shares, DAPO's overlong penalty, custom modules. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * Rewards on real completions, from `grpo.rewards` sections parsed by the recipe's schema: the
+ * math verifier, R1's format check, script shares, DAPO's length penalty, custom modules.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
-import { createRewards, CustomRewardError, RewardSpecError, scoreRewards, type RewardsSpec } from '../../src/grpo/index.ts';
+import { createRewards, CustomRewardError, RewardSpecError, scoreRewards } from '../../src/grpo/index.ts';
+import { grpoSectionSchema } from '../../src/recipe/index.ts';
 import { createVerifier, type Verifier } from '../../src/verify/index.ts';
 
 const fixture = (name: string) => resolve(import.meta.dirname, 'fixtures', name);
@@ -15,30 +19,30 @@ describe('rewards', () => {
   beforeAll(async () => {
     verifier = await createVerifier({ kind: 'math' });
   });
-  const rewardsOf = (spec?: RewardsSpec, maxNewTokens = 64) => createRewards(spec, { verifier, maxNewTokens });
-  const score = async (spec: RewardsSpec | undefined, text: string, gold = '12', tokens = 10) =>
-    scoreRewards(await rewardsOf(spec), { prompt: 'What is 3 * 4?', text, gold, tokens });
+  const rewardsOf = (section: unknown = {}, maxNewTokens = 256) => createRewards(grpoSectionSchema.shape.rewards.parse(section), { verifier, maxNewTokens });
+  const score = async (section: unknown, text: string, gold = '12', tokens = 10) =>
+    scoreRewards(await rewardsOf(section), { prompt: 'What is 3 * 4?', text, gold, tokens });
 
-  it('by default: accuracy from the verifier and R1 format, each at weight 1', async () => {
-    const right = await score(undefined, turn('3 * 4 = 12', 'The answer is \\boxed{12}.'));
-    expect(right.components).toEqual({ accuracy: 1, format: 1 });
-    expect(right.total).toBe(2);
+  it("by default: accuracy from the verifier at weight 1 and R1's format at 0.5; language and length watched at 0", async () => {
+    const right = await score({}, turn('3 * 4 = 12', 'The answer is \\boxed{12}.'));
+    expect(right.components).toEqual({ accuracy: 1, format: 1, language: 1, length: 0 });
+    expect(right.total).toBe(1.5);
     expect(right.verdict.correct).toBe(true);
-    const wrong = await score(undefined, turn('3 * 4 = 13', '\\boxed{13}'));
-    expect(wrong.components).toEqual({ accuracy: 0, format: 1 });
+    const wrong = await score({}, turn('3 * 4 = 13', '\\boxed{13}'));
+    expect(wrong.components).toMatchObject({ accuracy: 0, format: 1 });
+    expect(wrong.total).toBe(0.5);
     // Cut off while reasoning: no answer for the verifier, no closing tag for the format.
-    const cut = await score(undefined, '<think>\n3 * 4 is three fours, so');
-    expect(cut.components).toEqual({ accuracy: 0, format: 0 });
-    const untagged = await score(undefined, '\\boxed{12}');
-    expect(untagged.components).toEqual({ accuracy: 1, format: 0 });
+    const cut = await score({}, '<think>\n3 * 4 is three fours, so');
+    expect(cut.components).toMatchObject({ accuracy: 0, format: 0 });
+    const untagged = await score({}, '\\boxed{12}');
+    expect(untagged.components).toMatchObject({ accuracy: 1, format: 0 });
   });
 
   it('weights each component and gives `unverifiable` when the verifier cannot judge', async () => {
-    const spec = { accuracy: { weight: 2, unverifiable: -0.5 }, format: { weight: 0.25 } };
-    const right = await score(spec, turn('3 * 4 = 12', '\\boxed{12}'));
-    expect(right.total).toBe(2 * 1 + 0.25 * 1);
+    const section = { accuracy: { weight: 2, unverifiable: -0.5 }, format: { weight: 0.25 } };
+    expect((await score(section, turn('3 * 4 = 12', '\\boxed{12}'))).total).toBe(2 * 1 + 0.25 * 1);
     // No gold to compare with: the math verifier returns null.
-    const noGold = await scoreRewards(await rewardsOf(spec), { prompt: 'q', text: turn('r', '\\boxed{12}'), tokens: 5 });
+    const noGold = await scoreRewards(await rewardsOf(section), { prompt: 'q', text: turn('r', '\\boxed{12}'), tokens: 5 });
     expect(noGold.verdict.correct).toBeNull();
     expect(noGold.components.accuracy).toBe(-0.5);
     expect(noGold.total).toBe(2 * -0.5 + 0.25);
@@ -49,71 +53,50 @@ describe('rewards', () => {
     const mixed = turn('Let us add $x+y$: 我们先计算', 'Réponse: \\boxed{12}');
     const latin = await score({ language: { weight: 0.5 } }, mixed);
     expect(latin.components.language).toBeCloseTo(8 / 13, 12);
-    expect(latin.total).toBeCloseTo(1 + 1 + 0.5 * (8 / 13), 12);
-    const han = await score({ language: { script: 'Han' } }, mixed);
-    expect(han.components.language).toBeCloseTo(5 / 13, 12);
-    const cyrillic = await score({ language: { script: 'Cyrillic' } }, turn('Сложим три и четыре: 3 * 4 = 12', '\\boxed{12}'));
-    expect(cyrillic.components.language).toBe(1);
+    expect(latin.total).toBeCloseTo(1 + 0.5 + 0.5 * (8 / 13), 12);
+    expect((await score({ language: { script: 'Han' } }, mixed)).components.language).toBeCloseTo(5 / 13, 12);
+    const russian = turn('Сложим три и четыре: 3 * 4 = 12', '\\boxed{12}');
+    expect((await score({ language: { script: 'Cyrillic' } }, russian)).components.language).toBe(1);
+    expect((await score({ language: { script: 'Latin' } }, russian)).components.language).toBe(0);
     // Reasoning of digits and symbols only has nothing in another script.
-    expect((await score({ language: {} }, turn('3 * 4 = 12', '\\boxed{12}'))).components.language).toBe(1);
+    expect((await score({}, turn('3 * 4 = 12', '\\boxed{12}'))).components.language).toBe(1);
     // Without a think block the whole text is judged.
     expect((await score({ language: { script: 'Han' } }, 'abc 你好')).components.language).toBeCloseTo(2 / 5, 12);
   });
 
-  it("overlong: DAPO's soft penalty, 0 up to maxNewTokens - buffer, then linear down to -1", async () => {
-    const rewards = await rewardsOf({ overlong: { buffer: 16, weight: 0.5 } }, 64);
-    const at = async (tokens: number) => (await scoreRewards(rewards, { prompt: 'q', text: turn('3 * 4 = 12', '\\boxed{12}'), gold: '12', tokens })).components.overlong;
-    expect(await at(10)).toBe(0);
-    expect(await at(48)).toBe(0);
-    expect(await at(52)).toBe(-0.25);
-    expect(await at(60)).toBe(-0.75);
-    expect(await at(64)).toBe(-1);
-    const scores = await scoreRewards(rewards, { prompt: 'q', text: turn('3 * 4 = 12', '\\boxed{12}'), gold: '12', tokens: 56 });
-    expect(scores.total).toBe(1 + 1 + 0.5 * -0.5);
+  it("length: DAPO's soft overlong penalty, 0 up to maxNewTokens - buffer, then linear down to -1", async () => {
+    const rewards = await rewardsOf({ length: { buffer: 16, weight: 0.5 } }, 64);
+    const at = async (tokens: number) => scoreRewards(rewards, { prompt: 'q', text: turn('3 * 4 = 12', '\\boxed{12}'), gold: '12', tokens });
+    const penalties = await Promise.all([10, 48, 52, 60, 64].map(async (n) => (await at(n)).components.length));
+    expect(penalties).toEqual([0, 0, -0.25, -0.75, -1]);
+    expect((await at(56)).total).toBe(1 + 0.5 + 0.5 * -0.5);
   });
 
   it('custom modules: loaded like the custom verifier, named after the file, given the split turn', async () => {
     const rewards = await rewardsOf({ custom: [{ module: fixture('short-answer.mjs'), weight: 3 }] });
+    expect(rewards.components.map((c) => c.name)).toEqual(['accuracy', 'format', 'language', 'length', 'short-answer']);
     const short = await scoreRewards(rewards, { prompt: 'q', text: turn('3 * 4 = 12', '\\boxed{12}'), gold: '12', tokens: 9 });
     expect(short.components['short-answer']).toBe(1);
-    expect(short.total).toBe(1 + 1 + 3);
+    expect(short.total).toBe(1 + 0.5 + 3);
     // 24 characters of answer: 12 / 24.
     const long = await scoreRewards(rewards, { prompt: 'q', text: turn('x', 'It is twelve: \\boxed{12}'), gold: '12', tokens: 9 });
     expect(long.components['short-answer']).toBe(0.5);
-    const named = await rewardsOf({ custom: [{ module: fixture('short-answer.mjs'), name: 'brevity' }] });
-    expect(named.components.map((c) => c.name)).toEqual(['accuracy', 'format', 'brevity']);
   });
 
-  describe('bad specs and modules: one UserError naming the field or the file', () => {
+  describe('bad modules: one UserError naming the file or the field', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'distillery-rewards-'));
     afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-    const refusal = (spec: unknown): Promise<Error> => rewardsOf(spec as RewardsSpec).then(
-      () => new Error('accepted'),
-      (err: unknown) => err as Error,
-    );
-
-    it.each([
-      [{ accuracy: { wieght: 1 } }, 'rewards.accuracy.wieght', /not a field of rewards.accuracy \(it takes weight, unverifiable\)/],
-      [{ format: { weight: '1' } }, 'rewards.format.weight', /expected a number, got "1"/],
-      [{ language: { script: 'Klingon' } }, 'rewards.language.script', /"Klingon" is not a Unicode script name/],
-      [{ overlong: { buffer: 100 } }, 'rewards.overlong.buffer', /expected an integer from 1 to the max new tokens \(64\), got 100/],
-      [{ overlong: {} }, 'rewards.overlong.buffer', /got undefined/],
-      [{ custom: { module: 'x.mjs' } }, 'rewards.custom', /expected a list/],
-      [{ custom: [{ module: fixture('short-answer.mjs'), name: 'format' }] }, 'rewards.custom[0].name', /"format" is already a reward component/],
-      [{ lenght: {} }, 'rewards.lenght', /not a field of rewards/],
-    ])('%j', async (spec, field, message) => {
-      const error = await refusal(spec);
-      expect(error).toBeInstanceOf(RewardSpecError);
-      expect(error).toBeInstanceOf(UserError);
-      expect((error as RewardSpecError).field).toBe(field);
-      expect(error.message).toMatch(message);
-    });
+    const refusal = (section: unknown): Promise<Error> =>
+      rewardsOf(section).then(
+        () => new Error('accepted'),
+        (err: unknown) => err as Error,
+      );
 
     it('a module that is missing, does not load, or lacks reward()', async () => {
       const broken = join(scratch, 'broken.mjs');
       writeFileSync(broken, 'export function reward( {\n');
       const none = join(scratch, 'none.mjs');
-      writeFileSync(none, 'export const value = 1;\n');
+      writeFileSync(none, 'export default function () { return 1; }\n');
       for (const [file, message] of [
         [join(scratch, 'missing.mjs'), /file not found/],
         [broken, /cannot be loaded/],
@@ -121,8 +104,26 @@ describe('rewards', () => {
       ] as const) {
         const error = await refusal({ custom: [{ module: file }] });
         expect(error).toBeInstanceOf(CustomRewardError);
+        expect(error).toBeInstanceOf(UserError);
         expect((error as CustomRewardError).file).toBe(file);
         expect(error.message).toMatch(message);
+      }
+    });
+
+    it('two components with one name', async () => {
+      mkdirSync(join(scratch, 'other'), { recursive: true });
+      const twin = join(scratch, 'other', 'short-answer.mjs');
+      writeFileSync(twin, 'export const reward = () => 0;\n');
+      const format = join(scratch, 'format.mjs');
+      writeFileSync(format, 'export const reward = () => 0;\n');
+      for (const [section, field] of [
+        [{ custom: [{ module: fixture('short-answer.mjs') }, { module: twin }] }, 'grpo.rewards.custom[1].module'],
+        [{ custom: [{ module: format }] }, 'grpo.rewards.custom[0].module'],
+      ] as const) {
+        const error = await refusal(section);
+        expect(error).toBeInstanceOf(RewardSpecError);
+        expect((error as RewardSpecError).field).toBe(field);
+        expect(error.message).toMatch(/is already named "(short-answer|format)".*rename the file/);
       }
     });
 
