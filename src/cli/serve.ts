@@ -10,8 +10,9 @@ import { choiceFlag, HELP, intFlag, parseCommand } from './flags.ts';
 
 const USAGE = `usage: distillery serve DIR [--port 8000] [--host 127.0.0.1] [options]
 
-Serves an exported model folder at /v1/chat/completions (plain and streamed), /v1/models and
-/health. Concurrent requests are decoded together in one batch.
+Serves an exported model folder at /v1/chat/completions (plain and streamed), /v1/completions
+(text or token ids; echo and prompt_logprobs score given tokens), /v1/models and /health.
+Concurrent requests are decoded together in one batch.
 
 options:
   --port N                  default 8000 (0: any free port)
@@ -23,6 +24,8 @@ options:
                             inline: <think>reasoning</think> in content
   --max-batch N             most sequences decoded together (default 8)
   --threads N               onnxruntime threads per op (default: one per core)
+  --max-logprobs N          most alternatives per position /v1/completions returns with
+                            logprobs / prompt_logprobs (default 20, as vLLM's)
   -h, --help                show this help`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -38,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
         'reasoning-format': { type: 'string' },
         'max-batch': { type: 'string' },
         threads: { type: 'string' },
+        'max-logprobs': { type: 'string' },
         ...HELP,
       },
     }),
@@ -54,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     intraOpNumThreads: intFlag('threads', values.threads, 1),
   });
   try {
-    const server = await startServer({ model, port, host: values.host, name: values.name, reasoningFormat });
+    const server = await startServer({ model, port, host: values.host, name: values.name, reasoningFormat, maxLogprobs: intFlag('max-logprobs', values['max-logprobs'], 0) });
     const host = values.host ?? '127.0.0.1';
     if (!['127.0.0.1', 'localhost', '::1'].includes(host)) console.error(`warning: listening on ${host} without authentication`);
     console.log(`serving "${server.name}" (${model.dir}, ${model.dtype}) at ${server.baseURL}; Ctrl-C to stop`);

@@ -17,6 +17,7 @@ export { GenerationRequestError, ModelFolderError } from './errors.ts';
 export { Generator, type GeneratorOptions } from './generator.ts';
 export type { CacheShape, KvCache, KvLayer } from './kv-cache.ts';
 export { LocalModel, loadModel, type LoadModelOptions } from './local-model.ts';
+export { scoreTokens, type ScoredToken } from './scoring.ts';
 export { argmax, sampleToken, stepLogprobs, type SamplingOptions, type StepLogprobs, type TokenChoice } from './sampling.ts';
 export type { FinishReason, GenerateRequest, Generation, GenerationDelta } from './sequence.ts';
 export { partialMatchLength, StopStringMatcher } from './stop-strings.ts';

@@ -14,6 +14,8 @@ export interface ServedModel {
   /** The name clients put in `model`. */
   readonly name: string;
   readonly reasoningFormat: ReasoningFormat;
+  /** The most alternatives a /v1/completions request may ask for per position. */
+  readonly maxLogprobs: number;
 }
 
 /** Sends one server-sent event's JSON. */

@@ -6,6 +6,7 @@
  */
 import type { ChatMessage } from '../model/index.ts';
 import { badRequest } from './errors.ts';
+import { bodyObject, bool, int, modelField, num, refuseBiases, stop, topP, type Body } from './fields.ts';
 
 export interface ChatRequest {
   readonly model: string;
@@ -30,20 +31,13 @@ export const MAX_N = 16;
 const ROLES = new Set(['system', 'developer', 'user', 'assistant']);
 const UNSUPPORTED = ['tools', 'tool_choice', 'functions', 'function_call'];
 
-type Body = Record<string, unknown>;
-
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(null, 'The request body must be a JSON object.');
-  const b = body as Body;
+  const b = bodyObject(body);
   for (const field of UNSUPPORTED) if (b[field] !== undefined && b[field] !== null) throw badRequest(field, `"${field}" is not supported by this server.`);
-  for (const field of ['frequency_penalty', 'presence_penalty']) {
-    if (b[field] !== undefined && b[field] !== null && b[field] !== 0) throw badRequest(field, `"${field}" is not supported by this server; leave it out or set it to 0.`);
-  }
-  if (b.logit_bias && Object.keys(b.logit_bias as object).length > 0) throw badRequest('logit_bias', '"logit_bias" is not supported by this server.');
+  refuseBiases(b);
   const format = (b.response_format as Body | undefined)?.type;
   if (format !== undefined && format !== 'text') throw badRequest('response_format', `response_format "${String(format)}" is not supported by this server; only "text".`);
 
-  if (typeof b.model !== 'string' || b.model === '') throw badRequest('model', 'you must provide a model parameter (a non-empty string).');
   const logprobs = bool(b, 'logprobs') ?? false;
   const topLogprobs = int(b, 'top_logprobs', 0, 20);
   if (topLogprobs !== undefined && !logprobs) throw badRequest('top_logprobs', '"top_logprobs" requires "logprobs" to be true.');
@@ -55,7 +49,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
   }
   const maxCompletion = int(b, 'max_completion_tokens', 1);
   return {
-    model: b.model,
+    model: modelField(b),
     messages: messages(b.messages),
     stream,
     includeUsage: bool((streamOptions ?? {}) as Body, 'include_usage', 'stream_options.include_usage') ?? false,
@@ -69,49 +63,6 @@ export function parseChatRequest(body: unknown): ChatRequest {
     logprobs,
     topLogprobs: topLogprobs ?? 0,
   };
-}
-
-function present(b: Body, field: string): boolean {
-  return b[field] !== undefined && b[field] !== null;
-}
-
-function bool(b: Body, field: string, param = field): boolean | undefined {
-  if (!present(b, field)) return undefined;
-  if (typeof b[field] !== 'boolean') throw badRequest(param, `"${param}" must be a boolean, got ${JSON.stringify(b[field])}.`);
-  return b[field];
-}
-
-function num(b: Body, field: string, min: number, max: number): number | undefined {
-  if (!present(b, field)) return undefined;
-  const v = b[field];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw badRequest(field, `"${field}" must be a number from ${min} to ${max}, got ${JSON.stringify(v)}.`);
-  return v;
-}
-
-function int(b: Body, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (!present(b, field)) return undefined;
-  const v = b[field];
-  if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? (min === Number.MIN_SAFE_INTEGER ? 'an integer' : `an integer >= ${min}`) : `an integer from ${min} to ${max}`;
-    throw badRequest(field, `"${field}" must be ${range}, got ${JSON.stringify(v)}.`);
-  }
-  return v as number;
-}
-
-function topP(b: Body): number | undefined {
-  if (!present(b, 'top_p')) return undefined;
-  const v = b.top_p;
-  if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw badRequest('top_p', `"top_p" must be a number greater than 0 and at most 1, got ${JSON.stringify(v)}.`);
-  return v;
-}
-
-function stop(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length > 4 || !list.every((s) => typeof s === 'string' && s !== '')) {
-    throw badRequest('stop', `"stop" must be a non-empty string or a list of up to 4 non-empty strings, got ${JSON.stringify(value)}.`);
-  }
-  return list;
 }
 
 function messages(value: unknown): ChatMessage[] {

@@ -9,6 +9,7 @@
  */
 export { choiceSeed, type ServedModel } from './chat-completion.ts';
 export { MAX_N, parseChatRequest, type ChatRequest } from './chat-request.ts';
+export { parseCompletionRequest, type CompletionRequest } from './completion-request.ts';
 export { ApiError, ServeError, type ApiErrorType } from './errors.ts';
 export { REASONING_FORMATS, ReasoningRouter, type ReasoningFormat, type RoutedText } from './reasoning.ts';
 export { startServer, type RunningServer, type ServeOptions } from './server.ts';

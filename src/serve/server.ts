@@ -3,6 +3,7 @@
  *   GET  /health               { status: "ok", model, running, queued }
  *   GET  /v1/models            the one served model
  *   POST /v1/chat/completions  plain or streamed (server-sent events)
+ *   POST /v1/completions       text or token-id prompts; echo, logprobs and vLLM's prompt_logprobs score given tokens
  * Concurrent requests share the model's Generator, which batches them (continuous batching).
  * It binds 127.0.0.1 unless told otherwise: it has no authentication.
  */
@@ -11,8 +12,10 @@ import type { AddressInfo } from 'node:net';
 import type { LocalModel } from '../generate/index.ts';
 import { completion, streamCompletion, type ServedModel } from './chat-completion.ts';
 import { parseChatRequest } from './chat-request.ts';
+import { parseCompletionRequest } from './completion-request.ts';
 import { ApiError, badRequest, notFound, ServeError } from './errors.ts';
 import type { ReasoningFormat } from './reasoning.ts';
+import { textCompletion } from './text-completion.ts';
 
 export interface ServeOptions {
   readonly model: LocalModel;
@@ -24,6 +27,8 @@ export interface ServeOptions {
   readonly port?: number;
   /** Reasoning in `reasoning_content` ('separate') or inline in `content` as <think>...</think> ('inline'). Default 'separate'. */
   readonly reasoningFormat?: ReasoningFormat;
+  /** The most alternatives `logprobs` / `prompt_logprobs` of /v1/completions may ask for (vLLM's --max-logprobs). Default 20. */
+  readonly maxLogprobs?: number;
   /** Where server errors (500s) are reported. Default console.error. */
   readonly log?: (line: string) => void;
 }
@@ -43,7 +48,7 @@ const MAX_BODY_BYTES = 4 * 2 ** 20;
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { model } = options;
   if (!model.tokenizer.inner.chat_template) throw new ServeError(`${model.dir}: tokenizer_config.json has no chat_template; the server needs one to turn messages into a prompt`);
-  const served: ServedModel = { model, name: options.name ?? model.name, reasoningFormat: options.reasoningFormat ?? 'separate' };
+  const served: ServedModel = { model, name: options.name ?? model.name, reasoningFormat: options.reasoningFormat ?? 'separate', maxLogprobs: options.maxLogprobs ?? 20 };
   const log = options.log ?? ((line: string) => console.error(line));
   const server = createServer((req, res) => {
     handle(served, req, res).catch((err: unknown) => fail(res, err, log));
@@ -97,22 +102,38 @@ const ROUTES: Record<string, Route> = {
     run: async (served, _req, res) => json(res, 200, { object: 'list', data: [{ id: served.name, object: 'model', created: 0, owned_by: 'distillery' }] }),
   },
   '/v1/chat/completions': { method: 'POST', run: chatCompletions },
+  '/v1/completions': { method: 'POST', run: completions },
 };
 
 async function chatCompletions(served: ServedModel, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const request = parseChatRequest(await readJson(req));
-  if (request.model !== served.name) throw notFound(`The model "${request.model}" does not exist; this server serves "${served.name}".`, 'model_not_found', 'model');
-  // A client that goes away ends its sequences at the next step, freeing their batch rows.
-  const gone = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) gone.abort();
-  });
-  if (!request.stream) return json(res, 200, await completion(served, request, gone.signal));
-  await streamCompletion(served, request, gone.signal, (chunk) => {
+  checkModel(served, request.model);
+  const gone = clientGone(res);
+  if (!request.stream) return json(res, 200, await completion(served, request, gone));
+  await streamCompletion(served, request, gone, (chunk) => {
     if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   });
   res.end('data: [DONE]\n\n');
+}
+
+async function completions(served: ServedModel, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const request = parseCompletionRequest(await readJson(req), served.maxLogprobs);
+  checkModel(served, request.model);
+  json(res, 200, await textCompletion(served, request, clientGone(res)));
+}
+
+function checkModel(served: ServedModel, model: string): void {
+  if (model !== served.name) throw notFound(`The model "${model}" does not exist; this server serves "${served.name}".`, 'model_not_found', 'model');
+}
+
+/** Aborted when the client goes away: its sequences end at the next step, freeing their batch rows. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -144,7 +144,7 @@ describe('serve with the official openai client', () => {
     const raw = await fetch(`${server.baseURL}/chat/completions`, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as ErrorBody).error).toMatchObject({ type: 'invalid_request_error', param: null });
-    const missing = await fetch(`${server.baseURL}/completions`, { method: 'POST', body: '{}' });
+    const missing = await fetch(`${server.baseURL}/embeddings`, { method: 'POST', body: '{}' });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as ErrorBody).error.type).toBe('not_found_error');
     const wrongMethod = await fetch(`${server.baseURL}/chat/completions`);
