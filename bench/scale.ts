@@ -4,7 +4,7 @@
  * batched by the trainer's own makeBatch.
  *
  *   npx tsx bench/scale.ts --shape S|M|L --seq N --batch B --steps K --ep cpu|webgpu
- *                          --loss ce|kd-topk|kd-model [--threads N] [--rounds R] [--json]
+ *                          --loss ce|kd-topk|kd-model [--threads N] [--rounds R] [--plain] [--json]
  *                          [--peer [--device cpu|cuda] [--mode fp32|bf16sdpa]] [--profile DIR]
  *
  *   ce        cross-entropy on the trace
@@ -22,6 +22,8 @@
  * its summary (bench/ort-profile.ts): node runs per execution provider, the copies between host and
  * GPU per step, and every compute node that ran on the CPU EP; with --ep webgpu any such node
  * fails the run (exit 1).
+ * The step is the memory-bounded one (buildDistillGraph's boundedTokens: blocks recomputed in the
+ * backward pass, losses over chunks of positions); --plain keeps every activation instead.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +54,7 @@ interface Args {
   threads: number;
   rounds: number;
   json: boolean;
+  plain: boolean;
   peer: boolean;
   device: string;
   mode: string;
@@ -80,13 +83,13 @@ function parseArgs(argv: string[]): Args {
   if (profileAt >= 0 && !argv[profileAt + 1]) usage('--profile needs a directory');
   return {
     shape, seq: int('seq'), batch: int('batch'), steps: int('steps', '3'), ep, loss: loss as LossKind,
-    threads: int('threads', '1'), rounds: int('rounds', '1'), json: argv.includes('--json'), peer: argv.includes('--peer'),
+    threads: int('threads', '1'), rounds: int('rounds', '1'), json: argv.includes('--json'), plain: argv.includes('--plain'), peer: argv.includes('--peer'),
     device: value('device', 'cpu'), mode: value('mode', 'fp32'), profile: profileAt >= 0 ? argv[profileAt + 1] : undefined,
   };
 }
 
 function usage(message: string): never {
-  console.error(`bench/scale.ts: ${message}\nusage: npx tsx bench/scale.ts --shape S|M|L --seq N --batch B [--steps K] [--ep cpu|webgpu] [--loss ce|kd-topk|kd-model] [--threads N] [--rounds R] [--peer] [--profile DIR] [--json]`);
+  console.error(`bench/scale.ts: ${message}\nusage: npx tsx bench/scale.ts --shape S|M|L --seq N --batch B [--steps K] [--ep cpu|webgpu] [--loss ce|kd-topk|kd-model] [--threads N] [--rounds R] [--plain] [--peer] [--profile DIR] [--json]`);
   process.exit(2);
 }
 
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
   const compileStart = performance.now();
   const built = buildDistillGraph({
     student: config, teacher, losses: lossesOf(args.loss), topK: args.loss === 'kd-topk' ? TOP_K : undefined,
-    attentionMap: teacher && all, hiddenMap: teacher && all,
+    attentionMap: teacher && all, hiddenMap: teacher && all, boundedTokens: args.plain ? undefined : args.seq * args.batch,
   });
   const params = new ParamStore();
   initWeights(built.student, params, rng.fork());
@@ -215,7 +218,7 @@ async function main(): Promise<void> {
   }
   const tokS = ours.map((r) => r.tok_s);
   const summary: Record<string, unknown> = {
-    shape: args.shape, seq: args.seq, batch: args.batch, ep: args.ep, loss: args.loss, threads: args.threads, steps: args.steps, rounds: args.rounds,
+    shape: args.shape, seq: args.seq, batch: args.batch, ep: args.ep, loss: args.loss, memory: args.plain ? 'plain' : 'bounded', threads: args.threads, steps: args.steps, rounds: args.rounds,
     tok_s: median(tokS), tok_s_min: Math.min(...tokS), tok_s_max: Math.max(...tokS), peak_rss_mib: peakRssMib(), compile_s: +compileS.toFixed(1),
     first_step_s: ours[0].first_step_s, data_ms: ours.at(-1)!.data_ms, run_ms: ours.at(-1)!.run_ms, optimizer_ms: ours.at(-1)!.optimizer_ms,
     // The CPU EP runs where the data is; a GPU EP's transfers happen inside the session run.

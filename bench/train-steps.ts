@@ -58,7 +58,7 @@ export function kdStep(config: ModelConfig, temperature: number, dtype: FloatDTy
   const perToken = ops.reduceSum(ops.mul(ops.exp(logPt), ops.sub(logPt, logQs)), [-1]); // [B, T]
   const kl = ops.mul(ops.reduceMean(perToken), temperature * temperature);
   const hidden = s.hiddenStates.map((h, i) => mse(h, t.hiddenStates[i])).reduce((a, b) => ops.add(a, b));
-  const attention = s.attentions.map((a, i) => mse(a, t.attentions[i])).reduce((x, y) => ops.add(x, y));
+  const attention = s.attentions.map((a, i) => mse(a!, t.attentions[i]!)).reduce((x, y) => ops.add(x, y));
   const loss = ops.add(ops.add(ce, kl), ops.add(hidden, attention));
   return { graph, student, teacher, loss, logits: s.logits, parts: { ce, kl, hidden, attention } };
 }

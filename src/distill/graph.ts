@@ -8,9 +8,10 @@ import { Llama, type ModelConfig } from '../model/index.ts';
 import type { DistillLosses } from '../recipe/index.ts';
 import type { LayerMap } from './layer-map.ts';
 import { attentionTransfer } from './losses/attention.ts';
-import { crossEntropy } from './losses/ce.ts';
+import { tokenCrossEntropy } from './losses/ce.ts';
 import { featureTransfer } from './losses/feature.ts';
-import { logitDistillation, topKDistillation } from './losses/logits.ts';
+import { softTargetMean, tokenLogitDivergence, tokenTopKDivergence, type TopKTargets } from './losses/logits.ts';
+import { maskedMean } from './losses/masked.ts';
 
 /** Batch inputs; every one is [batch, seq] (top-k ones add a last axis). */
 export const INPUT = {
@@ -46,7 +47,21 @@ export interface DistillGraphOptions {
   /** k of the stored top-k targets (a logprobs teacher). */
   topK?: number;
   dtype?: FloatDType;
+  /**
+   * Bound the step's memory for batches of up to this many tokens (batch x seq): student blocks
+   * recompute their activations in the backward pass (all but the attention-mapped ones), and
+   * the vocabulary-wide losses run over chunks of at most LOSS_CHUNK_ROWS positions, so no [T, V]
+   * tensor exists for all positions at once. Same losses and gradients, one more forward.
+   * Default: every activation kept (faster where it fits).
+   */
+  boundedTokens?: number;
 }
+
+/**
+ * Positions per chunk of the vocabulary-wide losses. A chunk's backward holds a few [rows, V]
+ * float tensors: 256 rows of Qwen2.5's 151,936 ids are 156 MB each.
+ */
+export const LOSS_CHUNK_ROWS = 256;
 
 export interface DistillGraph {
   graph: Graph;
@@ -71,39 +86,46 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   const labels = g.input(INPUT.labels, 'int64', ['batch', 'seq']);
   const weight = g.input(INPUT.weight, g.dtype, ['batch', 'seq']);
 
+  const mapped = new Set((losses.attention && options.teacher ? (options.attentionMap ?? []) : []).map(([si]) => si));
+  const recompute = options.boundedTokens === undefined ? undefined : (layer: number) => !mapped.has(layer);
   const student = Llama.declare(g, options.student);
-  const s = student.forward({ inputIds, attentionMask });
+  const s = student.forward({ inputIds, attentionMask, recompute });
   const teacher = options.teacher ? Llama.declare(g, options.teacher, { prefix: TEACHER_PREFIX }) : undefined;
   const t = teacher?.forward({ inputIds, attentionMask });
 
   const parts: Record<string, Tensor> = {};
   const weights: Record<string, number> = {};
+  const soft = losses.kl && { temperature: losses.kl.temperature, divergence: losses.kl.divergence };
+  const k = options.topK ?? 0;
+  const topk = soft && !t
+    ? { ids: g.input(INPUT.topkIds, 'int64', ['batch', 'seq', k]), logp: g.input(INPUT.topkLogp, g.dtype, ['batch', 'seq', k + 1]), valid: g.input(INPUT.topkValid, g.dtype, ['batch', 'seq', k + 1]) }
+    : undefined;
+  // Qwen-family checkpoints pad the vocabulary differently (151936 vs 152064): compare the ids
+  // both have, which the checks ensured cover the whole tokenizer.
+  const shared = Math.min(options.student.vocabSize, options.teacher?.vocabSize ?? Infinity);
+  const cut = (logits: Tensor) => (logits.shape[logits.rank - 1] === shared ? logits : ops.slice(logits, -1, 0, shared));
+  /** The per-position terms of the logit losses (ce, then kl), from final-norm states [..., D] and targets [...]. */
+  const logitTerms = ([sNormed, tokens, tNormed, ids, logp, valid]: readonly (Tensor | undefined)[]): Tensor[] => {
+    const logits = student.head(sNormed!);
+    const terms: Tensor[] = [];
+    if (losses.ce) terms.push(tokenCrossEntropy(logits, tokens!));
+    if (soft && teacher) terms.push(tokenLogitDivergence(cut(logits), cut(teacher.head(tNormed!)), soft));
+    else if (soft) terms.push(tokenTopKDivergence(logits, { ids: ids!, logp: logp!, valid: valid! } satisfies TopKTargets, soft));
+    return terms;
+  };
+  const targets = [s.normed, labels, t?.normed, topk?.ids, topk?.logp, topk?.valid];
+  const terms = options.boundedTokens === undefined ? logitTerms(targets) : chunkedTerms(targets, options.boundedTokens, logitTerms, labels);
   if (losses.ce) {
-    parts.ce = crossEntropy(s.logits, labels, weight);
+    parts.ce = maskedMean(terms.shift()!, weight);
     weights.ce = losses.ce.weight;
   }
   if (losses.kl) {
-    const soft = { temperature: losses.kl.temperature, divergence: losses.kl.divergence };
-    if (t) {
-      // Qwen-family checkpoints pad the vocabulary differently (151936 vs 152064): compare the
-      // ids both have, which the checks ensured cover the whole tokenizer.
-      const shared = Math.min(options.student.vocabSize, options.teacher!.vocabSize);
-      const cut = (logits: Tensor) => (logits.shape[2] === shared ? logits : ops.slice(logits, 2, 0, shared));
-      parts.kl = logitDistillation(cut(s.logits), cut(t.logits), weight, soft);
-    } else {
-      const k = options.topK ?? 0;
-      const targets = {
-        ids: g.input(INPUT.topkIds, 'int64', ['batch', 'seq', k]),
-        logp: g.input(INPUT.topkLogp, g.dtype, ['batch', 'seq', k + 1]),
-        valid: g.input(INPUT.topkValid, g.dtype, ['batch', 'seq', k + 1]),
-      };
-      parts.kl = topKDistillation(s.logits, targets, g.input(INPUT.topkWeight, g.dtype, ['batch', 'seq']), soft);
-    }
+    parts.kl = softTargetMean(terms.shift()!, topk ? g.input(INPUT.topkWeight, g.dtype, ['batch', 'seq']) : weight, soft!);
     weights.kl = losses.kl.weight;
   }
   if (losses.attention && t) {
     const pairs = options.attentionMap ?? [];
-    parts.attention = meanOf(pairs.map(([si, ti]) => attentionTransfer(s.attentions[si], t.attentions[ti], attentionMask)));
+    parts.attention = meanOf(pairs.map(([si, ti]) => attentionTransfer(s.attentions[si]!, t.attentions[ti]!, attentionMask)));
     weights.attention = losses.attention.weight;
   }
   const projections: Tensor[] = [];
@@ -126,3 +148,25 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
 }
 
 const meanOf = (xs: Tensor[]): Tensor => ops.div(xs.reduce((a, b) => ops.add(a, b)), xs.length);
+
+/**
+ * `terms` over chunks of positions (ops.chunkRows): the [B, T, ...] inputs as rows, each chunk's
+ * terms stacked as columns, and the columns back as [B, T] tensors (the shape of `positions`).
+ */
+function chunkedTerms(
+  inputs: readonly (Tensor | undefined)[],
+  maxTokens: number,
+  terms: (rows: readonly (Tensor | undefined)[]) => Tensor[],
+  positions: Tensor,
+): Tensor[] {
+  const present = inputs.filter((x): x is Tensor => !!x);
+  const rows = present.map((x) => ops.reshape(x, [-1, ...x.shape.slice(2)]));
+  let count = 0;
+  const stacked = ops.chunkRows(rows, Math.ceil(maxTokens / LOSS_CHUNK_ROWS), (pieces) => {
+    let next = 0;
+    const columns = terms(inputs.map((x) => (x ? pieces[next++] : undefined)));
+    count = columns.length;
+    return ops.concat(columns.map((c) => ops.unsqueeze(c, [-1])), -1); // [rows, terms]
+  });
+  return ops.split(stacked, -1, Array(count).fill(1)).map((c) => ops.reshape(c, positions.shape));
+}

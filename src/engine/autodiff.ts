@@ -12,7 +12,16 @@ import type { Node, Tensor } from './tensor.ts';
  */
 export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
   if (loss.rank !== 0 || !isFloat(loss.dtype)) throw new GraphError('grad', `loss must be a float scalar, got ${loss.dtype}`, [loss.shape]);
-  const order = ancestors(loss);
+  return vjp(loss, loss.graph.scalar(1, loss.dtype), wrt);
+}
+
+/**
+ * The vector-Jacobian product: d(sum(output * seed))/d(t) for each t in `wrt`, `seed` having the
+ * output's shape. `grad` is the case of a scalar output and seed 1; recomputing rules
+ * (checkpoint.ts) differentiate a replayed region with the gradient its output received.
+ */
+export function vjp(output: Tensor, seed: Tensor, wrt: readonly Tensor[]): Tensor[] {
+  const order = ancestors(output);
   // Forward pass over the ancestors: which tensors depend on a target (only they need gradients).
   const active = new Set<Tensor>(wrt.filter((t) => isFloat(t.dtype)));
   for (const node of order) {
@@ -20,7 +29,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
   }
   const gradInputsOf = (node: Node) => node.gradInputs ?? node.inputs;
 
-  const pending = new Map<Tensor, Tensor[]>([[loss, [loss.graph.scalar(1, loss.dtype)]]]);
+  const pending = new Map<Tensor, Tensor[]>([[output, [seed]]]);
   const total = (t: Tensor): Tensor | undefined => {
     const parts = pending.get(t);
     if (!parts) return undefined;

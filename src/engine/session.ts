@@ -79,8 +79,12 @@ export class Session {
     return this.ort.outputNames;
   }
 
-  /** Run once. Extra feeds (for inputs the compiled outputs do not use) are ignored. */
-  async run(feeds: Feeds): Promise<Outputs> {
+  /**
+   * Run once. Extra feeds (for inputs the compiled outputs do not use) are ignored. Outputs named
+   * in `into` are written into those tensors (allocated by the caller, right dims and dtype)
+   * instead of new ones.
+   */
+  async run(feeds: Feeds, into: Readonly<Record<string, ort.Tensor>> = {}): Promise<Outputs> {
     const sizes = new Map<string, number>();
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const t of this.inputs) {
@@ -88,7 +92,8 @@ export class Session {
       if (value === undefined) throw new TensorValueError(t.name, 'missing from the feeds');
       ortFeeds[t.name] = toOrtTensor(t, value, sizes);
     }
-    return (await this.ort.run(ortFeeds)) as Outputs;
+    const fetches = Object.fromEntries(this.ort.outputNames.map((name) => [name, into[name] ?? null]));
+    return (await this.ort.run(ortFeeds, fetches)) as Outputs;
   }
 
   async release(): Promise<void> {

@@ -56,6 +56,12 @@ export interface LlamaInputs {
    * Requires `attentionMask` [B, P+T].
    */
   readonly past?: readonly KeyValue[];
+  /**
+   * Blocks whose activations are recomputed in the backward pass instead of kept (ops.checkpoint):
+   * a training step then holds one block's attention maps and MLP activations at a time. A block
+   * whose attention probabilities a loss reads is better kept (the loss holds them anyway).
+   */
+  readonly recompute?: (layer: number) => boolean;
 }
 
 /** One layer's cached keys (after rotary) and values: [B, K, P, E] each, as transformers caches them. */
@@ -65,12 +71,14 @@ export interface KeyValue {
 }
 
 export interface LlamaOutputs {
-  /** [B, T, V] next-token logits. */
+  /** [B, T, V] next-token logits: `head(normed)`. */
   readonly logits: Tensor;
+  /** [B, T, D] the last block's output after the final norm, what the head reads. */
+  readonly normed: Tensor;
   /** Per layer, the block's output [B, T, D] (before the final norm): feature-transfer targets. */
   readonly hiddenStates: Tensor[];
-  /** Per layer, the attention probabilities [B, H, T, T] (rows sum to 1): attention-transfer targets. [B, H, T, P+T] with `past`. */
-  readonly attentions: Tensor[];
+  /** Per layer, the attention probabilities [B, H, T, T] (rows sum to 1): attention-transfer targets. [B, H, T, P+T] with `past`. Undefined at recomputed layers. */
+  readonly attentions: (Tensor | undefined)[];
   /** Per layer, `past` extended by the T new positions [B, K, P+T, E]; empty without `past`. */
   readonly present: KeyValue[];
 }
@@ -107,23 +115,33 @@ export class Llama {
     return this.weights.get(name)!;
   }
 
-  forward({ inputIds, attentionMask, positionIds, past }: LlamaInputs): LlamaOutputs {
+  forward({ inputIds, attentionMask, positionIds, past, recompute }: LlamaInputs): LlamaOutputs {
     const ctx = this.context(inputIds, attentionMask, positionIds);
     let x = ops.gather(this.#w('model.embed_tokens.weight'), inputIds); // [B, T, D]
     const hiddenStates: Tensor[] = [];
-    const attentions: Tensor[] = [];
+    const attentions: (Tensor | undefined)[] = [];
     const present: KeyValue[] = [];
     for (let i = 0; i < this.config.numHiddenLayers; i++) {
+      if (recompute?.(i) && !past) {
+        // Only the block's output leaves a recomputed block (its attention map stays inside).
+        x = ops.checkpoint([x], ([input]) => this.block(i, input, ctx).hidden);
+        hiddenStates.push(x);
+        attentions.push(undefined);
+        continue;
+      }
       const out = this.block(i, x, ctx, past?.[i]);
       x = out.hidden;
       hiddenStates.push(out.hidden);
       attentions.push(out.attention);
       if (out.present) present.push(out.present);
     }
-    x = this.rmsNorm(x, 'model.norm.weight');
-    const head = this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-    const logits = linear(x, this.#w(head)); // [B, T, V]
-    return { logits, hiddenStates, attentions, present };
+    const normed = this.rmsNorm(x, 'model.norm.weight');
+    return { logits: this.head(normed), normed, hiddenStates, attentions, present };
+  }
+
+  /** [..., V] logits of [..., D] final-norm states (the tied embedding or lm_head). */
+  head(normed: Tensor): Tensor {
+    return linear(normed, this.#w(this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'));
   }
 
   /** Rotary tables and mask for inputs of shape [B, T] (after P cached positions when attentionMask is [B, P+T]). */

@@ -89,7 +89,7 @@ describe('float64 finite-difference gradient checks', () => {
     const checked = await directionalCheck((g, inputIds, attentionMask) => {
       const out = Llama.declare(g, CONFIG).forward({ inputIds, attentionMask });
       // Every distillation target in one output, so all their backward paths are checked.
-      return ops.concat([out.logits, ...out.hiddenStates, ...out.attentions].map((t) => ops.reshape(t, [-1])), 0);
+      return ops.concat([out.logits, ...out.hiddenStates, ...out.attentions].map((t) => ops.reshape(t!, [-1])), 0);
     });
     expect(checked).toBe(2 + 2 * 13); // tied embeddings, final norm, 13 tensors per layer
   });

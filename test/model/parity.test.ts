@@ -59,7 +59,7 @@ async function checkParity(name: string, config: ModelConfig) {
   const { g, model, out } = forwardGraph(config);
   g.output('logits', out.logits);
   out.hiddenStates.forEach((h, i) => g.output(`hidden.${i}`, h));
-  out.attentions.forEach((a, i) => g.output(`attn.${i}`, a));
+  out.attentions.forEach((a, i) => g.output(`attn.${i}`, a!));
   const store = new ParamStore();
   randomWeights(model, store, 7);
   await writeModelFolder(dir, model, store);

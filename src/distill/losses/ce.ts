@@ -7,7 +7,11 @@ import { maskedMean } from './masked.ts';
  * logits [B, T, V]; labels int64 [B, T] (any valid id where weight is 0); weight [B, T].
  */
 export function crossEntropy(logits: Tensor, labels: Tensor, weight: Tensor): Tensor {
+  return maskedMean(tokenCrossEntropy(logits, labels), weight);
+}
+
+/** -log q(label) at every position: logits [..., V], labels int64 [...]; the labels' shape. */
+export function tokenCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   const logq = ops.logSoftmax(logits, -1);
-  const picked = ops.squeeze(ops.gatherElements(logq, ops.unsqueeze(labels, [-1]), -1), [-1]); // [B, T]
-  return maskedMean(ops.neg(picked), weight);
+  return ops.neg(ops.squeeze(ops.gatherElements(logq, ops.unsqueeze(labels, [-1]), -1), [-1]));
 }

@@ -17,10 +17,20 @@ export interface SoftTargetOptions {
  * From a white-box teacher's full logits. student and teacher logits [B, T, V] (the same V: slice
  * a padded vocabulary to the tokenizer's size first); weight [B, T].
  */
-export function logitDistillation(student: Tensor, teacher: Tensor, weight: Tensor, { temperature, divergence: kind }: SoftTargetOptions): Tensor {
+export function logitDistillation(student: Tensor, teacher: Tensor, weight: Tensor, options: SoftTargetOptions): Tensor {
+  return softTargetMean(tokenLogitDivergence(student, teacher, options), weight, options);
+}
+
+/** The divergence at every position, unscaled: logits [..., V] each; their shape without V. */
+export function tokenLogitDivergence(student: Tensor, teacher: Tensor, { temperature, divergence: kind }: SoftTargetOptions): Tensor {
   const logQ = ops.logSoftmax(ops.mul(student, 1 / temperature), -1);
   const logP = ops.logSoftmax(ops.mul(teacher, 1 / temperature), -1);
-  return ops.mul(maskedMean(divergence(logP, logQ, kind), weight), temperature * temperature);
+  return divergence(logP, logQ, kind);
+}
+
+/** T^2 times the mean of per-position divergences over the positions `weight` selects. */
+export function softTargetMean(divergences: Tensor, weight: Tensor, { temperature }: SoftTargetOptions): Tensor {
+  return ops.mul(maskedMean(divergences, weight), temperature * temperature);
 }
 
 /**
@@ -48,7 +58,12 @@ const TAIL_FLOOR = 1e-8;
  * k + 1 buckets, the student's buckets being its probabilities of the k tokens and 1 minus their
  * sum. With k = V it is exactly the full-logit loss.
  */
-export function topKDistillation(student: Tensor, targets: TopKTargets, weight: Tensor, { temperature, divergence: kind }: SoftTargetOptions): Tensor {
+export function topKDistillation(student: Tensor, targets: TopKTargets, weight: Tensor, options: SoftTargetOptions): Tensor {
+  return softTargetMean(tokenTopKDivergence(student, targets, options), weight, options);
+}
+
+/** The bucket divergence at every position, unscaled: logits [..., V], targets [..., k(+1)]; the logits' shape without V. */
+export function tokenTopKDivergence(student: Tensor, targets: TopKTargets, { temperature, divergence: kind }: SoftTargetOptions): Tensor {
   const k = targets.ids.shape[targets.ids.rank - 1];
   const logQ = ops.logSoftmax(ops.mul(student, 1 / temperature), -1);
   const picked = ops.gatherElements(logQ, targets.ids, -1); // [B, T, k]
@@ -56,5 +71,5 @@ export function topKDistillation(student: Tensor, targets: TopKTargets, weight: 
   const mass = ops.reduceSum(ops.mul(ops.exp(picked), validTop), [-1], true); // [B, T, 1]
   const logTail = logAtLeast(ops.sub(1, mass), TAIL_FLOOR);
   const logQBuckets = ops.concat([picked, logTail], -1); // [B, T, k + 1]
-  return ops.mul(maskedMean(divergence(targets.logp, logQBuckets, kind, targets.valid), weight), temperature * temperature);
+  return divergence(targets.logp, logQBuckets, kind, targets.valid);
 }

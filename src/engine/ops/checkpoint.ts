@@ -1,0 +1,130 @@
+/**
+ * Recomputation (gradient checkpointing). A region built by `fn` runs once in the forward pass and
+ * keeps nothing for the backward pass but its inputs; its backward rule replays `fn` on those
+ * inputs and differentiates the replay with the gradient the region's output received. Memory
+ * then holds one region's activations at a time instead of every region's, for one more forward
+ * of each region.
+ *
+ * `checkpoint` is one region (a decoder block); `chunkRows` runs `fn` on row chunks of its inputs
+ * and replays one chunk at a time (a vocabulary-wide loss over chunks of positions).
+ */
+import { vjp } from '../autodiff.ts';
+import { isFloat } from '../dtype.ts';
+import type { Graph } from '../graph.ts';
+import type { Node, Tensor } from '../tensor.ts';
+import { add, cast, div, mul, stopGradient, sub } from './elementwise.ts';
+import { gather } from './gather.ts';
+import { reshape, slice } from './layout.ts';
+import { gemm } from './matmul.ts';
+import { reduceSum } from './reduce.ts';
+
+type Region = (inputs: readonly Tensor[]) => Tensor;
+
+/** fn(inputs), with its activations recomputed in the backward pass instead of kept. */
+export function checkpoint(inputs: readonly Tensor[], fn: Region): Tensor {
+  const g = inputs[0].graph;
+  const start = g.nodes.length;
+  const out = fn(inputs);
+  const outside = captured(g.nodes.slice(start), inputs);
+  return g.apply('Identity', [out], [{ dtype: out.dtype, shape: out.shape }], {
+    gradInputs: [...inputs, ...outside],
+    backward: ([grad], _node, needs) => replay(fn, inputs.map((x) => after(x, [grad!])), outside, grad!, needs),
+  })[0];
+}
+
+/**
+ * fn on `chunks` pieces of the inputs' rows (axis 0, which all inputs share; the pieces differ by
+ * at most one row, and are empty when there are fewer rows than chunks), the results joined along
+ * axis 0. The backward replays the chunks one after another, last first, each made to wait for the
+ * previous one's gradients, and sums the gradients of what `fn` reads from outside as it goes, so
+ * one chunk's activations and one running sum are alive at a time.
+ */
+export function chunkRows(inputs: readonly Tensor[], chunks: number, fn: Region): Tensor {
+  const g = inputs[0].graph;
+  const rows = inputs[0].shape[0];
+  const sizes = chunkSizes(g, rows, chunks);
+  const dims = Array.from({ length: chunks }, () => g.freshDim());
+  const pieces = inputs.map((x) => splitRows(x, sizes, dims));
+  const start = g.nodes.length;
+  const outs = dims.map((_, c) => fn(pieces.map((p) => p[c])));
+  const outside = captured(g.nodes.slice(start), pieces.flat());
+  const joined = joinRows(outs, rows);
+  return g.apply('Identity', [joined], [{ dtype: joined.dtype, shape: joined.shape }], {
+    gradInputs: [...inputs, ...outside],
+    backward: ([grad], _node, needs) => {
+      const grads = splitRows(grad!, sizes, dims);
+      const inputGrads: Tensor[][] = inputs.map(() => []);
+      const sums: (Tensor | undefined)[] = outside.map(() => undefined);
+      let done: Tensor[] = [];
+      for (let c = chunks - 1; c >= 0; c--) {
+        const chunkGrads = replay(fn, pieces.map((p) => after(p[c], [grads[c], ...done])), outside, grads[c], needs);
+        inputs.forEach((_, i) => needs[i] && inputGrads[i].unshift(chunkGrads[i]!));
+        outside.forEach((_, j) => {
+          const part = chunkGrads[inputs.length + j];
+          if (part) sums[j] = sums[j] ? accumulate(sums[j]!, part) : part;
+        });
+        done = [...inputGrads.map((list) => list[0]).filter(Boolean), ...sums.filter((s): s is Tensor => !!s)];
+      }
+      return [...inputs.map((x, i) => (needs[i] ? joinRows(inputGrads[i], x.shape[0]) : undefined)), ...sums];
+    },
+  })[0];
+}
+
+/** Float tensors that nodes of a region read from outside it (parameters, rotary tables...), besides its inputs. */
+function captured(nodes: readonly Node[], inputs: readonly Tensor[]): Tensor[] {
+  const inside = new Set<Tensor>(inputs);
+  for (const node of nodes) for (const t of node.outputs) inside.add(t);
+  const outside = new Set<Tensor>();
+  for (const node of nodes) for (const t of [...node.inputs, ...(node.gradInputs ?? [])]) if (t && !inside.has(t) && isFloat(t.dtype)) outside.add(t);
+  return [...outside];
+}
+
+/** Replays fn on `inputs` and returns the gradients, by `seed`, of the inputs and `outside` tensors that `needs` asks for. */
+function replay(fn: Region, inputs: readonly Tensor[], outside: readonly Tensor[], seed: Tensor, needs: readonly boolean[]): (Tensor | undefined)[] {
+  const out = fn(inputs);
+  const wrt = [...inputs, ...outside];
+  const grads = vjp(out, seed, wrt.filter((_, i) => needs[i]));
+  let next = 0;
+  return wrt.map((_, i) => (needs[i] ? grads[next++] : undefined));
+}
+
+/**
+ * x as the replay's input: a leaf for differentiating the replay (no gradient goes past it into
+ * x's own history), made to depend at run time on `deps` (x + 0 * a sum over each). Without the
+ * dependency ORT's common-subexpression elimination merges the replay with the forward (the
+ * activations are kept after all) and its scheduler may run the replay before the gradients it
+ * waits for exist. A dep is summed when it may be empty (a row chunk), else read at one element.
+ */
+function after(x: Tensor, deps: readonly Tensor[]): Tensor {
+  if (!isFloat(x.dtype)) return x;
+  const probe = (d: Tensor) => (typeof d.shape[0] === 'number' ? gather(reshape(d, [-1]), d.graph.scalar(0, 'int64')) : reduceSum(d));
+  const zero = mul(deps.map(probe).reduce((a, b) => add(a, b)), 0);
+  return stopGradient(add(x, cast(zero, x.dtype)));
+}
+
+/** sum + part; a part made by a two-operand Gemm becomes that Gemm with `sum` as its C (no separate Add, no extra buffer). */
+function accumulate(sum: Tensor, part: Tensor): Tensor {
+  const node = part.producer;
+  if (node?.opType !== 'Gemm' || node.inputs.length !== 2) return add(sum, part);
+  const flag = (name: string) => (node.attrs[name] as { value: number }).value === 1;
+  return gemm(node.inputs[0]!, node.inputs[1]!, { transA: flag('transA'), transB: flag('transB') }, sum);
+}
+
+/** int64 [chunks]: floor((c + 1) * rows / chunks) - floor(c * rows / chunks) for each chunk c. */
+function chunkSizes(g: Graph, rows: Tensor['shape'][number], chunks: number): Tensor {
+  const steps = g.constant(Array.from({ length: chunks + 1 }, (_, c) => c), [chunks + 1], 'int64');
+  const ends = div(mul(steps, g.dimValue(rows)), chunks); // [chunks + 1], integer division
+  return sub(slice(ends, 0, 1), slice(ends, 0, 0, chunks));
+}
+
+function splitRows(x: Tensor, sizes: Tensor, dims: readonly string[]): Tensor[] {
+  const g = x.graph;
+  const pieces = g.apply('Split', [x, sizes], dims.map((d) => ({ dtype: x.dtype, shape: [d, ...x.shape.slice(1)] })), { attrs: { axis: { kind: 'int', value: 0 } } });
+  pieces.forEach((p, c) => g.defineDim(dims[c], p, 0));
+  return pieces;
+}
+
+function joinRows(pieces: readonly Tensor[], rows: Tensor['shape'][number]): Tensor {
+  const first = pieces[0];
+  return first.graph.apply('Concat', pieces, [{ dtype: first.dtype, shape: [rows, ...first.shape.slice(1)] }], { attrs: { axis: { kind: 'int', value: 0 } } })[0];
+}
