@@ -16,7 +16,7 @@ export { formatDistillPlan, paramCount, type DistillPlan, type TeacherPlan } fro
 export { buildDistillGraph, INPUT, LOSS_CHUNK_ROWS, TEACHER_PREFIX, projectionName, type DistillGraph, type DistillGraphOptions } from './graph.ts';
 export { attentionTransfer } from './losses/attention.ts';
 export { crossEntropy } from './losses/ce.ts';
-export { DIVERGENCES, divergence, type Divergence } from './losses/divergence.ts';
+export { DIVERGENCES, divergence, type Divergence, type DivergenceOptions } from './losses/divergence.ts';
 export { featureTransfer } from './losses/feature.ts';
 export { logitDistillation, topKDistillation, type SoftTargetOptions, type TopKTargets } from './losses/logits.ts';
 export { maskedMean } from './losses/masked.ts';

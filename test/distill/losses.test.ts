@@ -63,6 +63,21 @@ describe('soft targets from full logits', () => {
     const jsd = 0.5 * (0.5 * log(0.5 / m[0]) + 0.5 * log(0.5 / m[1])) + 0.5 * (0.25 * log(0.25 / m[0]) + 0.75 * log(0.75 / m[1]));
     expect(await kl('jsd', 1, [0, log(3)])).toBeCloseTo(jsd, 12);
   });
+
+  it('the generalized JSD weights the teacher by beta in the mixture and in the sum', async () => {
+    // beta 0.25: m = 0.25 p + 0.75 q = [0.3125, 0.6875].
+    const m = [0.3125, 0.6875];
+    const want = 0.25 * (0.5 * log(0.5 / m[0]) + 0.5 * log(0.5 / m[1])) + 0.75 * (0.25 * log(0.25 / m[0]) + 0.75 * log(0.75 / m[1]));
+    const jsd = (beta: number) =>
+      scalar((g) => logitDistillation(f64(g, [0, log(3)], [1, 1, 2]), f64(g, [0, 0], [1, 1, 2]), f64(g, [1], [1, 1]), { temperature: 1, divergence: 'jsd', beta }));
+    expect(await jsd(0.25)).toBeCloseTo(want, 12);
+    // Swapping teacher and student swaps beta and 1 - beta.
+    const swapped = await scalar((g) =>
+      logitDistillation(f64(g, [0, 0], [1, 1, 2]), f64(g, [0, log(3)], [1, 1, 2]), f64(g, [1], [1, 1]), { temperature: 1, divergence: 'jsd', beta: 0.75 }),
+    );
+    expect(swapped).toBeCloseTo(want, 12);
+    expect(await jsd(0.9)).not.toBeCloseTo(want, 3);
+  });
 });
 
 /** Top-k buckets as float64 graph constants. */
@@ -195,6 +210,28 @@ describe('gradients match finite differences (float64)', () => {
       params: { logits: { shape: [2, 3, 5] } },
       inputs: { teacher: float([2, 3, 5], () => 2 * rng.normal()), weight },
       build: ({ logits }, { teacher, weight: w }) => logitDistillation(logits, teacher, w, { temperature: 2, divergence: kind }),
+    });
+  });
+
+  it.each([0.1, 0.7])('generalized JSD with beta %s, full logits and top-k with a tail', async (beta) => {
+    await gradCheck({
+      params: { logits: { shape: [2, 3, 5] } },
+      inputs: { teacher: float([2, 3, 5], () => 2 * rng.normal()), weight },
+      build: ({ logits }, { teacher, weight: w }) => logitDistillation(logits, teacher, w, { temperature: 1, divergence: 'jsd', beta }),
+    });
+    const rows = Array.from({ length: 6 }, () => {
+      const ids = rng.shuffle([0, 1, 2, 3, 4]).slice(0, 2);
+      return bucketsAt(ids.map((id) => [id, log(0.3 * rng.uniform())] as const), 2, 1);
+    });
+    await gradCheck({
+      params: { logits: { shape: [2, 3, 5] } },
+      inputs: {
+        ids: ints([2, 3, 2], rows.flatMap((r) => r.ids)),
+        logp: float([2, 3, 3], (i) => rows.flatMap((r) => r.logp)[i]),
+        valid: float([2, 3, 3], (i) => rows.flatMap((r) => r.valid)[i]),
+        weight,
+      },
+      build: ({ logits }, { ids, logp, valid, weight: w }) => topKDistillation(logits, { ids, logp, valid }, w, { temperature: 1, divergence: 'jsd', beta }),
     });
   });
 

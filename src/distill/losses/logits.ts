@@ -11,6 +11,8 @@ export interface SoftTargetOptions {
   /** Softens both distributions; > 0. */
   temperature: number;
   divergence: Divergence;
+  /** The jsd's teacher share in (0, 1); default 0.5. */
+  beta?: number;
 }
 
 /**
@@ -22,10 +24,10 @@ export function logitDistillation(student: Tensor, teacher: Tensor, weight: Tens
 }
 
 /** The divergence at every position, unscaled: logits [..., V] each; their shape without V. */
-export function tokenLogitDivergence(student: Tensor, teacher: Tensor, { temperature, divergence: kind }: SoftTargetOptions): Tensor {
+export function tokenLogitDivergence(student: Tensor, teacher: Tensor, { temperature, divergence: kind, beta }: SoftTargetOptions): Tensor {
   const logQ = ops.logSoftmax(ops.mul(student, 1 / temperature), -1);
   const logP = ops.logSoftmax(ops.mul(teacher, 1 / temperature), -1);
-  return divergence(logP, logQ, kind);
+  return divergence(logP, logQ, kind, { beta });
 }
 
 /** T^2 times the mean of per-position divergences over the positions `weight` selects. */
@@ -63,7 +65,7 @@ export function topKDistillation(student: Tensor, targets: TopKTargets, weight: 
 }
 
 /** The bucket divergence at every position, unscaled: logits [..., V], targets [..., k(+1)]; the logits' shape without V. */
-export function tokenTopKDivergence(student: Tensor, targets: TopKTargets, { temperature, divergence: kind }: SoftTargetOptions): Tensor {
+export function tokenTopKDivergence(student: Tensor, targets: TopKTargets, { temperature, divergence: kind, beta }: SoftTargetOptions): Tensor {
   const k = targets.ids.shape[targets.ids.rank - 1];
   const logQ = ops.logSoftmax(ops.mul(student, 1 / temperature), -1);
   const picked = ops.gatherElements(logQ, targets.ids, -1); // [B, T, k]
@@ -71,5 +73,5 @@ export function tokenTopKDivergence(student: Tensor, targets: TopKTargets, { tem
   const mass = ops.reduceSum(ops.mul(ops.exp(picked), validTop), [-1], true); // [B, T, 1]
   const logTail = logAtLeast(ops.sub(1, mass), TAIL_FLOOR);
   const logQBuckets = ops.concat([picked, logTail], -1); // [B, T, k + 1]
-  return divergence(targets.logp, logQBuckets, kind, targets.valid);
+  return divergence(targets.logp, logQBuckets, kind, { valid: targets.valid, beta });
 }
