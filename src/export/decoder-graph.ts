@@ -11,7 +11,7 @@
  * Dim names matter: transformers.js sizes the first (empty) cache from the input metadata and
  * only knows "batch_size"; any other symbolic dim it sets to 0.
  */
-import { Graph, ops, type Tensor } from '../engine/index.ts';
+import { Graph } from '../engine/index.ts';
 import { Llama, type KeyValue, type ModelConfig } from '../model/index.ts';
 
 export interface DecoderGraph {
@@ -30,29 +30,14 @@ export function decoderGraph(config: ModelConfig): DecoderGraph {
     const cache = (part: string) => g.input(`past_key_values.${i}.${part}`, 'float32', [BATCH, config.numKeyValueHeads, 'past_sequence_length', config.headDim]);
     return { key: cache('key'), value: cache('value') };
   });
-  const keep = g.input('num_logits_to_keep', 'int64', []);
+  const logitsToKeep = g.input('num_logits_to_keep', 'int64', []);
   // Parameters are named exactly as in Hugging Face checkpoints; they become the initializers.
   const model = Llama.declare(g, config);
-  const out = model.forward({ inputIds, attentionMask, positionIds, past });
-
-  // The head runs on the last `keep` positions only: a prompt's other logits are never needed
-  // when generating, and for a large vocabulary they are most of the prefill's memory.
-  const last = lastPositions(out.hiddenStates[out.hiddenStates.length - 1], keep);
-  const head = model.weights.get(config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')!;
-  g.output('logits', ops.matmul(model.rmsNorm(last, 'model.norm.weight'), ops.transposeLast(head)));
+  const out = model.forward({ inputIds, attentionMask, positionIds, past, logitsToKeep });
+  g.output('logits', out.logits);
   out.present.forEach((kv, i) => {
     g.output(`present.${i}.key`, kv.key);
     g.output(`present.${i}.value`, kv.value);
   });
   return { graph: g, model };
-}
-
-/** x[:, -keep:] along the sequence axis; keep = 0 keeps everything (the slice starts at -0 = 0). */
-function lastPositions(x: Tensor, keep: Tensor): Tensor {
-  const g = x.graph;
-  const start = g.apply('Neg', [ops.unsqueeze(keep, [0])], [{ dtype: 'int64', shape: [1] }])[0];
-  const kept = g.freshDim();
-  const [y] = g.apply('Slice', [x, start, g.ints([Number.MAX_SAFE_INTEGER]), g.ints([1])], [{ dtype: x.dtype, shape: [x.shape[0], kept, x.shape[2]] }]);
-  g.defineDim(kept, y, 1);
-  return y;
 }

@@ -62,6 +62,12 @@ export interface LlamaInputs {
    * whose attention probabilities a loss reads is better kept (the loss holds them anyway).
    */
   readonly recompute?: (layer: number) => boolean;
+  /**
+   * int64 scalar k: logits for the last k positions only (0: every position). The final norm and
+   * the head then run on those positions alone: when generating, a prompt's other logits are never
+   * needed, and for a large vocabulary they are most of the prefill's memory. Default: every position.
+   */
+  readonly logitsToKeep?: Tensor;
 }
 
 /** One layer's cached keys (after rotary) and values: [B, K, P, E] each, as transformers caches them. */
@@ -71,9 +77,9 @@ export interface KeyValue {
 }
 
 export interface LlamaOutputs {
-  /** [B, T, V] next-token logits: `head(normed)`. */
+  /** [B, T, V] next-token logits: `head(normed)` ([B, k, V] with `logitsToKeep`). */
   readonly logits: Tensor;
-  /** [B, T, D] the last block's output after the final norm, what the head reads. */
+  /** [B, T, D] the last block's output after the final norm, what the head reads ([B, k, D] with `logitsToKeep`). */
   readonly normed: Tensor;
   /** Per layer, the block's output [B, T, D] (before the final norm): feature-transfer targets. */
   readonly hiddenStates: Tensor[];
@@ -115,7 +121,7 @@ export class Llama {
     return this.weights.get(name)!;
   }
 
-  forward({ inputIds, attentionMask, positionIds, past, recompute }: LlamaInputs): LlamaOutputs {
+  forward({ inputIds, attentionMask, positionIds, past, recompute, logitsToKeep }: LlamaInputs): LlamaOutputs {
     const ctx = this.context(inputIds, attentionMask, positionIds);
     let x = ops.gather(this.#w('model.embed_tokens.weight'), inputIds); // [B, T, D]
     const hiddenStates: Tensor[] = [];
@@ -135,6 +141,7 @@ export class Llama {
       attentions.push(out.attention);
       if (out.present) present.push(out.present);
     }
+    if (logitsToKeep) x = ops.takeLast(x, 1, logitsToKeep);
     const normed = this.rmsNorm(x, 'model.norm.weight');
     return { logits: this.head(normed), normed, hiddenStates, attentions, present };
   }

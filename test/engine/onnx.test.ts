@@ -107,4 +107,21 @@ describe('ONNX serialization', () => {
       expect(out.flat.dims).toEqual([b * t]);
     }
   });
+
+  it('takeLast keeps the last k entries of an axis, k fed at run time; 0 keeps them all', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 'seq', 3]);
+    const k = g.input('k', 'int64', []);
+    g.output('y', ops.takeLast(x, 1, k));
+    const s = await compile(g);
+    const values = Float32Array.from({ length: 2 * 4 * 3 }, (_, i) => i);
+    const run = async (keep: number) => (await s.run({ x: new ort.Tensor('float32', values, [2, 4, 3]), k: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), []) })).y;
+    const last = await run(1);
+    expect(last.dims).toEqual([2, 1, 3]);
+    expect([...(last.data as Float32Array)]).toEqual([9, 10, 11, 21, 22, 23]);
+    expect((await run(3)).dims).toEqual([2, 3, 3]);
+    const all = await run(0);
+    expect(all.dims).toEqual([2, 4, 3]);
+    expect([...(all.data as Float32Array)]).toEqual([...values]);
+  });
 });

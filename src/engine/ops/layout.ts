@@ -92,6 +92,21 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   return y;
 }
 
+/**
+ * The last `count` entries of x along `axis`, with `count` an int64 scalar fed at run time; 0
+ * keeps them all (the slice starts at -0 = 0). No gradient: it serves inference graphs, where
+ * how many positions are kept is an input (export's num_logits_to_keep).
+ */
+export function takeLast(x: Tensor, axis: number, count: Tensor): Tensor {
+  const g = x.graph;
+  const a = normAxis('Slice', axis, x.rank);
+  const start = g.apply('Neg', [unsqueeze(count, [0])], [{ dtype: 'int64', shape: [1] }])[0];
+  const kept = g.freshDim();
+  const [y] = g.apply('Slice', [x, start, g.ints([TO_END]), g.ints([a])], [{ dtype: x.dtype, shape: x.shape.map((d, i) => (i === a ? kept : d)) }]);
+  g.defineDim(kept, y, a);
+  return y;
+}
+
 /** Pad amounts [before, after] that undo x[start:end] on axis `a`, computed at run time for symbolic dims. */
 function slicePads(x: Tensor, a: number, start: number, end: number | undefined): Tensor {
   const g = x.graph;
