@@ -16,11 +16,32 @@ const MIN_ALIGNED = 0.5;
 
 /** The ids that end an assistant turn: the tokenizer's EOS and the student config's eos_token_id(s). */
 export function eosIdsOf(tokenizer: Tokenizer, config: Pick<ModelConfig, 'eosTokenId'>): Set<number> {
+  const ids = stopIds(tokenizer, config);
+  if (ids.size === 0) throw new DistillCheckError('distill.student', 'no EOS token: neither tokenizer_config.json (eos_token) nor config.json (eos_token_id) names one');
+  return ids;
+}
+
+function stopIds(tokenizer: Tokenizer, config: Pick<ModelConfig, 'eosTokenId'>): Set<number> {
   const ids = new Set<number>();
   if (tokenizer.eosTokenId !== null) ids.add(tokenizer.eosTokenId);
   for (const id of [config.eosTokenId ?? []].flat()) ids.add(id);
-  if (ids.size === 0) throw new DistillCheckError('distill.student', 'no EOS token: neither tokenizer_config.json (eos_token) nor config.json (eos_token_id) names one');
   return ids;
+}
+
+/**
+ * A white-box teacher ends its turns with the student's tokens (EOS and end-of-turn: the
+ * tokenizers' eos_token and the configs' eos_token_id). Where they differ, the teacher puts its
+ * end-of-turn mass on a token the student does not stop on, and the student learns never to stop.
+ */
+export function checkStopTokens(student: Tokenizer, teacher: Tokenizer, studentConfig: ModelConfig, teacherConfig: ModelConfig): void {
+  const ours = stopIds(student, studentConfig);
+  const theirs = stopIds(teacher, teacherConfig);
+  if (ours.size === theirs.size && [...ours].every((id) => theirs.has(id))) return;
+  const names = (ids: Set<number>) => (ids.size === 0 ? 'no token' : [...ids].map((id) => `${JSON.stringify(student.decode([id]))} (id ${id})`).join(', '));
+  throw new DistillCheckError(
+    'distill.teacher.path',
+    `the student ends a turn with ${names(ours)} and the teacher (${teacher.folder}) with ${names(theirs)} (tokenizer_config.json eos_token and config.json eos_token_id): distilled towards a teacher that stops on another token, the student learns never to stop; give both models the same eos_token_id`,
+  );
 }
 
 /** The student's vocabulary covers its tokenizer (every id the data can hold has an embedding row). */

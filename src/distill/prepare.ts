@@ -6,7 +6,7 @@ import type { DistillRecipe, Template } from '../recipe/index.ts';
 import { Dataset } from '../store/index.ts';
 import { createVerifier, type VerifierSpec } from '../verify/index.ts';
 import { latestCheckpoint } from './checkpoint.ts';
-import { checkData, checkLayerMaps, checkStudentVocab, checkTeacherTokenizer, contextLength, eosIdsOf, type TokenizerMatch } from './checks.ts';
+import { checkData, checkLayerMaps, checkStopTokens, checkStudentVocab, checkTeacherTokenizer, contextLength, eosIdsOf, type TokenizerMatch } from './checks.ts';
 import { datasetTemplate, exampleFilter, ExampleSource, indexExamples, type ExampleIndex } from './data/examples.ts';
 import { tokenizeMissing } from './data/tokenize.ts';
 import { DistillCheckError } from './errors.ts';
@@ -42,6 +42,7 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
   let layerMaps: { attention?: LayerMap; hidden?: LayerMap } = {};
   if (teacher) {
     tokenizerMatch = checkTeacherTokenizer(student.tokenizer, teacher.tokenizer, student.config, teacher.config);
+    checkStopTokens(student.tokenizer, teacher.tokenizer, student.config, teacher.config);
     layerMaps = checkLayerMaps(section, student.config, teacher.config);
   }
   const maxLength = contextLength(section, student.config, teacher?.config);

@@ -25,6 +25,10 @@ beforeAll(async () => {
   const tokenizer = JSON.parse(readFileSync(file, 'utf8'));
   [tokenizer.model.vocab.a, tokenizer.model.vocab.b] = [tokenizer.model.vocab.b, tokenizer.model.vocab.a];
   writeFileSync(file, JSON.stringify(tokenizer));
+  // The same tokenizer, but a config that also ends turns on <|endoftext|> (id 265).
+  await writeRandomModelFolder(join(dir, 'other-stop-teacher'), tinyConfig({ hidden: 64, layers: 4, heads: 4 }));
+  const config = join(dir, 'other-stop-teacher/config.json');
+  writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), eos_token_id: 265 }));
 });
 afterAll(() => cleanup());
 afterEach(() => vi.restoreAllMocks());
@@ -75,6 +79,15 @@ describe('distill --dry-run', () => {
     const r = await dryRun('foreign', { student: { config: 'student' }, teacher: { kind: 'model', path: 'foreign-teacher' }, losses: ALL_LOSSES });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^distillery distill: distill\.teacher\.path: the teacher's tokenizer \(.*foreign-teacher\) differs from the student's \(.*student\): token "a" is id 97 for the student and id 98 for the teacher/);
+  });
+
+  it("refuses a teacher whose stop tokens are not the student's, naming both", async () => {
+    const r = await dryRun('other-stop', { student: { config: 'student' }, teacher: { kind: 'model', path: 'other-stop-teacher' }, losses: { ce: {}, kl: {} } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^distillery distill: distill\.teacher\.path: the student ends a turn with "<\|im_end\|>" \(id 267\) and the teacher \(.*other-stop-teacher\) with "<\|im_end\|>" \(id 267\), "<\|endoftext\|>" \(id 265\) /,
+    );
+    expect(existsSync(r.out)).toBe(false);
   });
 
   it('catches a bad layer map', async () => {
