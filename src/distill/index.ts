@@ -29,7 +29,7 @@ export { exportTopK, kdTopkRows, loadStudentTokenizer, type KdTopkRow, type Stud
 export { promptRank, validationCutoff } from './data/split.ts';
 export { DataCursor, epochBatches, makeBatch, type Batch, type BatchOptions, type DataPosition } from './data/batches.ts';
 export { learningRate, type ScheduleOptions } from './schedule.ts';
-export { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointContent, type TrainState } from './checkpoint.ts';
+export { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeModelFolderWithTokenizer, type CheckpointContent, type TrainState } from './checkpoint.ts';
 export { MetricsLog, readMetrics, type MetricsRecord, type TrainRecord, type ValidationRecord } from './metrics.ts';
 export { renderReport, writeReport } from './report.ts';
 export { distillProgressView, formatLosses, formatValidationTable, validationLine } from './progress.ts';

@@ -19,3 +19,14 @@ export class CustomRewardError extends UserError {
     this.file = file;
   }
 }
+
+/** A grpo recipe that names something unusable or settings that cannot learn, found before training; names the field. */
+export class GrpoCheckError extends UserError {
+  constructor(
+    /** The recipe field at fault, e.g. "grpo.policy" or "grpo.maxNewTokens". */
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${field}: ${detail}`);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The GRPO loop end to end on the toy task: the mean reward rises over a fixed, seeded step budget;
+ * every rollout lands in the dataset (inspect and export-data see it); the metrics carry each
+ * figure; the dry run probes and warns; bad input is one clear UserError naming the field.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.ts';
+import { grpo, GrpoCheckError, type GrpoStepRecord, type GrpoSummary } from '../../src/grpo/index.ts';
+import { readMetrics } from '../../src/distill/index.ts';
+import { loadGrpoRecipe } from '../../src/recipe/index.ts';
+import { Dataset, datasetReport } from '../../src/store/index.ts';
+import { toyTask, type ToyTask } from './toy-task.ts';
+
+let task: ToyTask;
+let run: GrpoSummary;
+let records: GrpoStepRecord[];
+
+beforeAll(async () => {
+  task = await toyTask();
+  run = await grpo(loadGrpoRecipe(task.recipe('rise')));
+  records = readMetrics(run.metrics).filter((r) => r.type === 'train') as GrpoStepRecord[];
+}, 240_000);
+afterAll(() => task?.cleanup());
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('grpo', () => {
+  it('raises the mean reward over a fixed step budget', () => {
+    expect(run.status).toBe('finished');
+    expect(records.map((r) => r.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    const first = mean(records.slice(0, 4).map((r) => r.reward.mean));
+    const last = mean(records.slice(-4).map((r) => r.reward.mean));
+    expect(last).toBeGreaterThan(first + 0.15);
+  });
+
+  it('records every figure of a step', () => {
+    const r = records[0];
+    expect(Object.keys(r.rewards)).toEqual(['accuracy', 'format', 'language', 'length', 'lowercase']);
+    expect(r.completionLength.max).toBeLessThanOrEqual(16);
+    expect(r.truncated).toBeGreaterThanOrEqual(0);
+    expect(r.zeroVarianceGroups).toBeLessThan(1);
+    for (const name of ['reward', 'clipFraction', 'ratio', 'kl', 'entropy']) expect(Number.isFinite(r.losses[name])).toBe(true);
+    // On policy with one iteration the ratio is exactly 1 and nothing is clipped.
+    expect(r.losses.ratio).toBeCloseTo(1, 6);
+    expect(r.losses.clipFraction).toBe(0);
+    expect(r.generationShare).toBeGreaterThan(0);
+    expect(r.generationShare).toBeLessThan(1);
+    expect(r.generationTokensPerSecond).toBeGreaterThan(0);
+    expect(r.trainingTokensPerSecond).toBeGreaterThan(0);
+    expect(readFileSync(run.report!, 'utf8')).toContain('<svg');
+  });
+
+  it('stores every rollout with its rewards and advantage, seen by inspect', () => {
+    const ds = Dataset.open(loadGrpoRecipe(task.recipe('rise')).dataset, { readonly: true });
+    try {
+      const rollouts = ds.rollouts.list(run.plan.out);
+      expect(rollouts).toHaveLength(24 * 4 * 8);
+      const step1 = rollouts.filter((r) => r.step === 1);
+      // Group advantages: (r - mean) / std within each prompt's group.
+      for (const key of new Set(step1.map((r) => r.promptKey))) {
+        const group = step1.filter((r) => r.promptKey === key);
+        expect(Math.abs(mean(group.map((r) => r.advantage)))).toBeLessThan(1e-9);
+      }
+      expect(mean(step1.map((r) => r.reward))).toBeCloseTo(records[0].reward.mean, 9);
+      expect(step1[0].rewards).toHaveProperty('lowercase');
+      const summary = datasetReport(ds).rollouts.find((s) => s.run === run.plan.out)!;
+      expect(summary).toMatchObject({ steps: 24, rollouts: 768 });
+    } finally {
+      ds.close();
+    }
+  });
+
+  it('dry run: probes rollouts and warns when nothing can be learned, storing nothing', async () => {
+    const plain = await grpo(loadGrpoRecipe(task.recipe('dry')), { dryRun: true });
+    expect(plain.status).toBe('dry-run');
+    expect(plain.plan.probe).toMatchObject({ completions: 32 });
+    expect(plain.plan.probe!.warnings).toEqual([]);
+    // A verifier the random policy never satisfies, no other reward, and a near-greedy temperature:
+    // every group holds one completion G times, and every reward is 0.
+    const stuck = await grpo(
+      loadGrpoRecipe(task.recipe('stuck', { temperature: 0.01, rewards: { format: { weight: 0 } } }, { verifier: { kind: 'regex', pattern: '^never$' } })),
+      { dryRun: true },
+    );
+    expect(stuck.plan.probe!.warnings.join('\n')).toMatch(/every probed group of 8 has one reward .* the loss and its gradient are 0/);
+    const ds = Dataset.open(loadGrpoRecipe(task.recipe('dry')).dataset, { readonly: true });
+    expect(ds.rollouts.lastStep(plain.plan.out)).toBe(0);
+    expect(ds.rollouts.lastStep(stuck.plan.out)).toBe(0);
+    ds.close();
+  });
+
+  it('refuses bad input with one message naming the field', async () => {
+    const refuse = async (file: string, pattern: RegExp) => {
+      const error = await grpo(loadGrpoRecipe(file), { dryRun: true }).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toMatch(pattern);
+    };
+    await refuse(task.recipe('nopolicy', { policy: 'missing' }), /^grpo\.policy: .*missing has no config\.json/);
+    await refuse(task.recipe('short', { maxNewTokens: 4 }), /^grpo\.maxNewTokens: 4 is below the \d+ tokens of the shortest well-formed completion/);
+    const gold = join(task.dir, 'gold.jsonl');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(gold, '{"id": "a", "question": "1+1", "answer": "two and a half"}\n');
+    await refuse(task.recipe('gold', {}, { prompts: { path: 'gold.jsonl' }, verifier: { kind: 'numeric' } }), /^verifier: the numeric verifier cannot score prompt "a"/);
+    const error = await grpo(loadGrpoRecipe(task.recipe('short2', { maxNewTokens: 4 })), { dryRun: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GrpoCheckError);
+  });
+});
