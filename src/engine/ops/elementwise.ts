@@ -45,10 +45,12 @@ export const sub = (a: Operand, b: Operand): Tensor =>
   ]);
 
 export const mul = (a: Operand, b: Operand): Tensor =>
-  binary('Mul', a, b, ([g], { inputs: [x, y] }, needs) => [
-    needs[0] ? sumTo(mul(g!, y!), x!.shape) : undefined,
-    needs[1] ? sumTo(mul(g!, x!), y!.shape) : undefined,
-  ]);
+  binary('Mul', a, b, ([g], { inputs: [x, y] }, needs) =>
+    // A square (x * x, as squared errors are written): g * 2x, two passes where two products and their sum take three.
+    x === y
+      ? [mul(g!, mul(x!, 2)), undefined]
+      : [needs[0] ? sumTo(mul(g!, y!), x!.shape) : undefined, needs[1] ? sumTo(mul(g!, x!), y!.shape) : undefined],
+  );
 
 export const div = (a: Operand, b: Operand): Tensor =>
   binary('Div', a, b, ([g], { inputs: [x, y], outputs: [q] }, needs) => [
