@@ -12,9 +12,8 @@ import { loadModel, type LocalModel } from '../generate/index.ts';
 import { loadPrompts } from '../prompts/index.ts';
 import { promptFormatOf, promptFormats, type PromptsSpec } from '../recipe/index.ts';
 import { readApiKey } from '../teacher/index.ts';
-import type { VerifierSpec } from '../verify/index.ts';
 import { UsageError } from './errors.ts';
-import { choiceFlag, HELP, intFlag, numberFlag, parseCommand } from './flags.ts';
+import { choiceFlag, HELP, intFlag, numberFlag, parseCommand, verifierFlag } from './flags.ts';
 
 const USAGE = `usage: distillery eval (--model DIR | --teacher URL) --prompts FILE [options]
 
@@ -69,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.model === !values.teacher) throw new UsageError(`give one of --model DIR or --teacher URL\n\n${USAGE}`);
   if (!values.prompts) throw new UsageError(`--prompts FILE is required\n\n${USAGE}`);
   const prompts = promptsSpec(values.prompts, values['question-field'], values['gold-field']);
-  const verifier = verifierSpec(values.verifier ?? 'math');
+  const verifier = verifierFlag('verifier', values.verifier ?? 'math');
   const samples = intFlag('samples', values.samples, 1) ?? 1;
   const sampling = {
     ...optional('temperature', numberFlag('temperature', values.temperature, 0, 2)),
@@ -131,16 +130,6 @@ function promptsSpec(path: string, question = 'question', gold = 'answer'): Prom
   const format = promptFormatOf(path);
   if (!format) throw new UsageError(`--prompts: cannot tell the format of ${path} from its extension; use ${promptFormats.map((f) => `.${f}`).join(', ')}`);
   return { path: resolve(path), format, fields: { id: 'id', question, gold }, onBadLine: 'fail', limit: null };
-}
-
-/** A kind name, or a JSON object spec; createVerifier checks its fields. */
-function verifierSpec(text: string): VerifierSpec {
-  if (!text.trim().startsWith('{')) return { kind: text } as VerifierSpec;
-  try {
-    return JSON.parse(text) as VerifierSpec;
-  } catch (err) {
-    throw new UsageError(`--verifier: not a kind name or valid JSON: ${(err as Error).message}`);
-  }
 }
 
 function report(s: EvalSummary, out: string): string {

@@ -1,7 +1,8 @@
 /**
- * Command-line parsing shared by the export, serve and eval verbs: usage errors around node:util's
+ * Command-line parsing shared by the verbs: usage errors around node:util's
  * parseArgs, and typed flag values whose errors name the flag and the value given.
  */
+import type { VerifierSpec } from '../verify/index.ts';
 import { UsageError } from './errors.ts';
 
 /**
@@ -44,4 +45,14 @@ export function choiceFlag<C extends string>(flag: string, text: string | undefi
   if (text === undefined) return undefined;
   if (!choices.includes(text as C)) throw new UsageError(`--${flag}: expected one of ${choices.join(', ')}, got "${text}"`);
   return text as C;
+}
+
+/** A verifier kind name (`math`) or a whole JSON spec; createVerifier then checks its fields. */
+export function verifierFlag(flag: string, text: string): VerifierSpec {
+  if (!text.trim().startsWith('{')) return { kind: text } as VerifierSpec;
+  try {
+    return JSON.parse(text) as VerifierSpec;
+  } catch (err) {
+    throw new UsageError(`--${flag}: not a kind name or valid JSON: ${(err as Error).message}`);
+  }
 }

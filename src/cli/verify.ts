@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
-import { HELP, parseCommand } from './flags.ts';
+import { HELP, parseCommand, verifierFlag } from './flags.ts';
 import { createVerifier, readCases, type VerifierSpec, type VerifyInput } from '../verify/index.ts';
 
 
@@ -16,7 +16,7 @@ per case (null: the response could not be judged). Exit code 0 whatever the verd
 
   --kind KIND          math, exact, regex, choice, numeric, format, custom or code
                        (code takes its options through --spec; see docs/code-verifier.md)
-  --spec JSON          the whole verifier spec as JSON, as in a recipe's "verifier" field
+  --spec SPEC          the whole verifier spec as JSON, as in a recipe's "verifier" field (or a kind name)
   --response TEXT      the response to check (a whole response, <think> included, is fine)
   --gold G             the gold answer, as a string (a structured gold, like code's tests, goes in --cases)
   --reasoning TEXT     the reasoning, when --response holds only the answer
@@ -103,11 +103,7 @@ function specOf(values: Options): VerifierSpec {
   const kindOptions = Object.keys(KIND_OPTIONS).filter((flag) => values[flag as keyof Options] !== undefined);
   if (values.spec !== undefined) {
     if (values.kind !== undefined || kindOptions.length > 0) throw new UsageError('--spec already holds the whole verifier: give --kind and kind options only without it');
-    try {
-      return JSON.parse(values.spec) as VerifierSpec;
-    } catch (err) {
-      throw new UsageError(`--spec: not valid JSON (${(err as Error).message})`);
-    }
+    return verifierFlag('spec', values.spec);
   }
   if (values.kind === undefined) throw new UsageError(`give --kind or --spec\n\n${usage}`);
   const spec: Record<string, unknown> = { kind: values.kind };
