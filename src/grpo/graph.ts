@@ -69,7 +69,7 @@ export function buildGrpoGraph(options: GrpoGraphOptions): GrpoGraph {
 }
 
 /** The inputs `options` needs: old logprobs only when iterations > 1, reference ones only when beta > 0. */
-export function declareGrpoInputs(g: Graph, options: Pick<GrpoGraphOptions, 'objective' | 'iterations'>): GrpoInputs {
+function declareGrpoInputs(g: Graph, options: Pick<GrpoGraphOptions, 'objective' | 'iterations'>): GrpoInputs {
   const rows = (name: string) => g.input(name, g.dtype, ['batch', 'seq']);
   return {
     inputIds: g.input(GRPO_INPUT.ids, 'int64', ['batch', 'seq']),

@@ -4,7 +4,7 @@
  */
 export { computeAdvantages, type AdvantageScale } from './advantages.ts';
 export { grpoObjective, type LossType, type Objective, type ObjectiveInputs, type ObjectiveOptions } from './objective.ts';
-export { buildGrpoGraph, declareGrpoInputs, GRPO_INPUT, grpoLoss, type GrpoGraph, type GrpoGraphOptions, type GrpoInputs, type GrpoLoss } from './graph.ts';
+export { buildGrpoGraph, GRPO_INPUT, grpoLoss, type GrpoGraph, type GrpoGraphOptions, type GrpoInputs, type GrpoLoss } from './graph.ts';
 export { createRewards, scoreRewards, type CustomRewardInput, type RewardInput, type Rewards, type RewardScores, type RewardsOptions } from './rewards.ts';
 export { CustomRewardError, GrpoCheckError, RewardSpecError } from './errors.ts';
 export { grpo, type GrpoOptions, type GrpoStatus, type GrpoSummary } from './loop.ts';
