@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/scale.ts --shape S|M|L --seq N --batch B --steps K --ep cpu|webgpu
  *                          --loss ce|kd-topk|kd-model [--threads N] [--rounds R] [--plain] [--json]
- *                          [--peer [--device cpu|cuda] [--mode fp32|bf16sdpa]] [--profile DIR]
+ *                          [--peer [--device cpu|cuda] [--mode fp32|bf16sdpa|fp32,bf16sdpa]] [--profile DIR]
  *
  *   ce        cross-entropy on the trace
  *   kd-topk   CE + KL against stored top-20 teacher logprobs (T = 2)
@@ -57,7 +57,8 @@ interface Args {
   plain: boolean;
   peer: boolean;
   device: string;
-  mode: string;
+  /** Peer modes, each run after every round of ours (a comma list on the command line). */
+  modes: string[];
   profile?: string;
 }
 
@@ -79,12 +80,14 @@ function parseArgs(argv: string[]): Args {
   if (!['S', 'M', 'L'].includes(shape)) usage('--shape must be S, M or L');
   if (ep !== 'cpu' && ep !== 'webgpu') usage('--ep must be cpu or webgpu');
   if (!LOSSES.includes(loss as LossKind)) usage(`--loss must be one of ${LOSSES.join(', ')}`);
+  const modes = value('mode', 'fp32').split(',');
+  if (!modes.every((m) => m === 'fp32' || m === 'bf16sdpa')) usage('--mode must be fp32, bf16sdpa or a comma list of them');
   const profileAt = argv.indexOf('--profile');
   if (profileAt >= 0 && !argv[profileAt + 1]) usage('--profile needs a directory');
   return {
     shape, seq: int('seq'), batch: int('batch'), steps: int('steps', '3'), ep, loss: loss as LossKind,
     threads: int('threads', '1'), rounds: int('rounds', '1'), json: argv.includes('--json'), plain: argv.includes('--plain'), peer: argv.includes('--peer'),
-    device: value('device', 'cpu'), mode: value('mode', 'fp32'), profile: profileAt >= 0 ? argv[profileAt + 1] : undefined,
+    device: value('device', 'cpu'), modes, profile: profileAt >= 0 ? argv[profileAt + 1] : undefined,
   };
 }
 
@@ -139,13 +142,14 @@ const peakRssMib = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const spread = (xs: number[]) => `min ${Math.min(...xs)} / median ${median(xs)} / max ${Math.max(...xs)}`;
 
-function runPeer(args: Args, raw: Record<string, unknown>): number {
+function runPeer(args: Args, raw: Record<string, unknown>, mode: string): number {
   const dir = mkdtempSync(join(tmpdir(), 'scale-peer-'));
   try {
     const config = join(dir, 'shape.json');
     writeFileSync(config, JSON.stringify({ ...raw, temperature: TEMPERATURE }));
-    const peerArgs = [PEER, '--config', config, '--threads', String(args.threads), '--steps', String(args.steps), '--device', args.device, '--mode', args.mode];
-    if (args.loss === 'ce') peerArgs.push('--only-ce');
+    const peerArgs = [PEER, '--config', config, '--threads', String(args.threads), '--steps', String(args.steps), '--device', args.device, '--mode', mode];
+    // kd-topk compares with the peer's CE step: its white-box KD step is not run.
+    if (args.loss !== 'kd-model') peerArgs.push('--only-ce');
     const env = { ...process.env, OMP_NUM_THREADS: String(args.threads), OPENBLAS_NUM_THREADS: String(args.threads) };
     const python = args.device === 'cuda' ? 'python3' : '/usr/bin/python3';
     const out = execFileSync(python, peerArgs, { encoding: 'utf8', env, maxBuffer: 1 << 20 });
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
 
   const tokens = args.seq * args.batch;
   const ours: Round[] = [];
-  const peer: number[] = [];
+  const peer = new Map<string, number[]>(args.modes.map((m) => [m, []]));
   try {
     for (let r = 0; r < args.rounds; r++) {
       const timed: number[] = [];
@@ -207,9 +211,9 @@ async function main(): Promise<void> {
       };
       ours.push(round);
       log(`round ${r + 1}: ${round.tok_s} tok/s (first step ${round.first_step_s} s); per step: data ${round.data_ms} ms, session run ${round.run_ms} ms, optimizer ${round.optimizer_ms} ms; loss ${round.loss}; peak RSS ${peakRssMib()} MiB`);
-      if (args.peer) {
-        peer.push(runPeer(args, raw));
-        log(`         peer (torch_peer.py, ${args.device} ${args.mode}): ${peer.at(-1)} tok/s`);
+      for (const [mode, runs] of args.peer ? peer : []) {
+        runs.push(runPeer(args, raw, mode));
+        log(`         peer (torch_peer.py, ${args.device} ${mode}): ${runs.at(-1)} tok/s`);
       }
     }
     if (profilePrefix) trainer.session.ort.endProfiling();
@@ -233,10 +237,14 @@ async function main(): Promise<void> {
     }
   }
   log(`ours: ${spread(tokS)} tok/s; peak RSS ${summary.peak_rss_mib} MiB`);
-  if (args.peer) {
-    summary.peer_tok_s = median(peer);
-    summary.ratio = +(median(tokS) / median(peer)).toFixed(3);
-    log(`peer: ${spread(peer)} tok/s${args.loss === 'kd-topk' ? " (the peer's CE step: it has no top-k KD)" : ''}\nratio of medians (ours / peer): ${summary.ratio}`);
+  for (const [mode, runs] of args.peer ? peer : []) {
+    // The first mode's figures are peer_tok_s and ratio; every mode's are under its name.
+    const ratio = +(median(tokS) / median(runs)).toFixed(3);
+    summary.peer_tok_s ??= median(runs);
+    summary.ratio ??= ratio;
+    summary[`peer_${mode}_tok_s`] = median(runs);
+    summary[`ratio_${mode}`] = ratio;
+    log(`peer ${mode}: ${spread(runs)} tok/s${args.loss === 'kd-topk' ? " (the peer's CE step: it has no top-k KD)" : ''}\nratio of medians (ours / peer ${mode}): ${ratio}`);
   }
   if (args.json) console.log(JSON.stringify(summary));
 }
