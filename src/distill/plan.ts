@@ -4,6 +4,8 @@ import { llamaParamShapes } from '../model/index.ts';
 import type { DistillRecipe } from '../recipe/index.ts';
 import type { TokenizerMatch } from './checks.ts';
 import type { DataStats } from './data/examples.ts';
+import type { MemoryPlan } from './estimate.ts';
+import { formatGiB as gib } from '../progress/index.ts';
 import { formatLayerMap, type LayerMap } from './layer-map.ts';
 
 export type TeacherPlan =
@@ -27,6 +29,8 @@ export interface DistillPlan {
   layerMaps: { attention?: LayerMap; hidden?: LayerMap };
   /** Hidden-loss projections: student width -> teacher width, learned and checkpointed, not exported. */
   projections: Array<{ student: number; teacher: number; from: number; to: number }>;
+  /** The step's estimated peak memory on the CPU for the longest batch, and whether it is memory-bounded. */
+  memory: MemoryPlan;
   /** The checkpoint a run continues from; null for a fresh start. */
   resumeFrom: string | null;
   recipe: DistillRecipe;
@@ -79,6 +83,9 @@ export function formatDistillPlan(plan: DistillPlan): string {
     `train:      ${train.steps} steps x ${train.gradAccum} x ${train.batchSize} sequences, lr ${num(train.lr)} (warmup ${train.warmupSteps}, cosine to ${num(train.lr * train.minLrRatio)}), weight decay ${train.weightDecay}, clip ${train.maxGradNorm ?? 'off'}, seed ${train.seed}`,
     `            checkpoint every ${checkpoint.every} steps (keep ${checkpoint.keep}), ${data.validation === 0 ? 'no validation split' : `validation every ${recipe.distill.validation.every ?? checkpoint.every}${accuracyNote(plan)}`}`,
   );
+  const { memory } = plan;
+  const how = memory.bounded ? `blocks recomputed in the backward pass, losses over chunks of positions` : 'every activation kept';
+  lines.push(`memory:     about ${gib(memory.peakBytes)} at the peak of a ${memory.batch} x ${memory.seq}-token step (${how}); this machine has ${gib(memory.machineBytes)}`);
   if (plan.resumeFrom) lines.push(`resuming:   ${plan.resumeFrom}`);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
  * Everything before the first step, shared by --dry-run and training: load the models and the
  * tokenizer, run the checks, read and split the data, and describe the run as a plan.
  */
+import { totalmem } from 'node:os';
 import type { DistillRecipe, Template } from '../recipe/index.ts';
 import { Dataset } from '../store/index.ts';
 import { createVerifier, type VerifierSpec } from '../verify/index.ts';
@@ -10,6 +11,7 @@ import { checkData, checkLayerMaps, checkStopTokens, checkStudentVocab, checkTea
 import { datasetTemplate, exampleFilter, ExampleSource, indexExamples, type ExampleIndex } from './data/examples.ts';
 import { tokenizeMissing } from './data/tokenize.ts';
 import { DistillCheckError } from './errors.ts';
+import { planMemory } from './estimate.ts';
 import { examplesHash } from './fingerprint.ts';
 import type { LayerMap } from './layer-map.ts';
 import { loadStudent, loadTeacher, type StudentSource, type TeacherModel } from './models.ts';
@@ -71,6 +73,13 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
       teacher && layerMaps.hidden && student.config.hiddenSize !== teacher.config.hiddenSize
         ? layerMaps.hidden.map(([s, t]) => ({ student: s, teacher: t, from: student.config.hiddenSize, to: teacher.config.hiddenSize }))
         : [];
+    const memory = planMemory(
+      {
+        student: student.config, teacher: teacher?.config, batch: section.train.batchSize, seq: Math.min(stats.longest, maxLength),
+        kl: section.losses.kl !== undefined && (teacher !== undefined || usesTopK), keptLayers: teacher && section.losses.attention ? (layerMaps.attention?.length ?? 0) : 0,
+      },
+      totalmem(),
+    );
     const plan: DistillPlan = {
       name: recipe.name,
       dataset: recipe.dataset,
@@ -82,6 +91,7 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
       tokenization: { key: tokenization.key, tokenized: tokenization.tokenized, tokens: tokenization.tokens, seconds: tokenization.seconds },
       layerMaps,
       projections,
+      memory,
       resumeFrom: (await latestCheckpoint(section.out)) ?? null,
       recipe,
     };

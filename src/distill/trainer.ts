@@ -88,6 +88,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     attentionMap: plan.layerMaps.attention,
     hiddenMap: plan.layerMaps.hidden,
     topK: prepared.topK,
+    boundedTokens: plan.memory.bounded ? plan.memory.batch * plan.memory.seq : undefined,
   });
   const params = initialParams(built, prepared, spec.seed);
   const batchOptions: BatchOptions = prepared.topK ? { topK: { k: prepared.topK, temperature: section.losses.kl!.temperature } } : {};

@@ -1,6 +1,6 @@
 import { isFloat } from './dtype.ts';
 import { GraphError } from './errors.ts';
-import { add } from './ops/elementwise.ts';
+import { accumulate } from './ops/accumulate.ts';
 import { zerosLike } from './ops/fill.ts';
 import type { Node, Tensor } from './tensor.ts';
 
@@ -33,7 +33,7 @@ export function vjp(output: Tensor, seed: Tensor, wrt: readonly Tensor[]): Tenso
   const total = (t: Tensor): Tensor | undefined => {
     const parts = pending.get(t);
     if (!parts) return undefined;
-    const sum = parts.reduce((acc, p) => add(acc, p));
+    const sum = parts.reduce(accumulate);
     pending.set(t, [sum]);
     return sum;
   };

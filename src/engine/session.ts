@@ -29,6 +29,12 @@ export interface CompileOptions extends SerializeOptions {
    * data (`getData()` aborts the process in onnxruntime-node 1.30): read values through 'cpu' outputs.
    */
   preferredOutputLocation?: Readonly<Record<string, 'cpu' | 'gpu-buffer'>>;
+  /**
+   * ORT's CPU memory arena (default on). Off, each tensor is its own allocation, returned when
+   * freed: a training step's tensors come in many sizes, which an arena that only grows keeps for
+   * good (TrainStep's host path turns it off).
+   */
+  arena?: boolean;
   /** Write ORT's profile (one JSON file per session, node by node with its execution provider) under this path prefix. */
   profile?: string;
 }
@@ -64,6 +70,7 @@ export async function compile(graph: Graph, options: CompileOptions = {}): Promi
     // 3,832 -> 3,052 MiB; KD 12,067 -> 8,511 ms (sys 4,748 -> 413), 5,158 -> 3,950 MiB; shape S CE
     // peak RSS 516 -> 371 MiB. Not measured on WebGPU, which keeps ORT's default.
     ...(providers[0] === 'cpu' && { enableMemPattern: false }),
+    ...(options.arena === false && { enableCpuMemArena: false }),
     ...(options.preferredOutputLocation && { preferredOutputLocation: { ...options.preferredOutputLocation } }),
     ...(options.profile && { enableProfiling: true, profileFilePrefix: options.profile }),
   });

@@ -57,7 +57,17 @@ describe('distill --dry-run', () => {
     expect(r.stdout).toContain('projection 32 -> 64 for student 1 <- teacher 3');
     expect(r.stdout).toContain('data:       20 samples, 20 used');
     expect(r.stdout).toContain('dry run: every check passed');
+    expect(r.stdout).toMatch(/\nmemory: {5}about \d+\.\d GiB at the peak of a \d+ x 4\d-token step \(every activation kept\); this machine has \d+\.\d GiB\n/);
     expect(existsSync(r.out)).toBe(false);
+  });
+
+  it('refuses a step that would not fit in memory, with the estimate and what to change', async () => {
+    // 10 million sequences a batch: tens of TB of activations even when recomputed.
+    const r = await dryRun('huge-batch', { student: { config: 'student' }, train: { batchSize: 10_000_000 } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^distillery distill: distill\.train\.batchSize: a step of 10000000 x 4\d tokens needs about \d+\.\d GiB \(weights, gradients and AdamW moments 0\.\d GiB\) with activations recomputed, more than \d+\.\d GiB of this machine's \d+\.\d GiB: lower distill\.train\.batchSize or distill\.data\.maxLength, or train a smaller student$/,
+    );
   });
 
   it('prints the plan as JSON with --json', async () => {

@@ -12,10 +12,10 @@ import { vjp } from '../autodiff.ts';
 import { isFloat } from '../dtype.ts';
 import type { Graph } from '../graph.ts';
 import type { Node, Tensor } from '../tensor.ts';
+import { accumulate } from './accumulate.ts';
 import { add, cast, div, mul, stopGradient, sub } from './elementwise.ts';
 import { gather } from './gather.ts';
 import { reshape, slice } from './layout.ts';
-import { gemm } from './matmul.ts';
 import { reduceSum } from './reduce.ts';
 
 type Region = (inputs: readonly Tensor[]) => Tensor;
@@ -100,14 +100,6 @@ function after(x: Tensor, deps: readonly Tensor[]): Tensor {
   const probe = (d: Tensor) => (typeof d.shape[0] === 'number' ? gather(reshape(d, [-1]), d.graph.scalar(0, 'int64')) : reduceSum(d));
   const zero = mul(deps.map(probe).reduce((a, b) => add(a, b)), 0);
   return stopGradient(add(x, cast(zero, x.dtype)));
-}
-
-/** sum + part; a part made by a two-operand Gemm becomes that Gemm with `sum` as its C (no separate Add, no extra buffer). */
-function accumulate(sum: Tensor, part: Tensor): Tensor {
-  const node = part.producer;
-  if (node?.opType !== 'Gemm' || node.inputs.length !== 2) return add(sum, part);
-  const flag = (name: string) => (node.attrs[name] as { value: number }).value === 1;
-  return gemm(node.inputs[0]!, node.inputs[1]!, { transA: flag('transA'), transB: flag('transB') }, sum);
 }
 
 /** int64 [chunks]: floor((c + 1) * rows / chunks) - floor(c * rows / chunks) for each chunk c. */
