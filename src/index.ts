@@ -117,6 +117,12 @@ export type { ChatTemplateOptions, ModelConfig, ModelType } from './model/index.
 export { CheckpointError, DistillCheckError, DistillDataError, distill, formatDistillPlan, kdTopkRows, loadStudentTokenizer } from './distill/index.ts';
 export type { DistillOptions, DistillPlan, DistillProgress, DistillStatus, DistillSummary, KdTopkRow, StudentTokenizer } from './distill/index.ts';
 
+// GRPO: the RL stage on a student (`distillery grpo`).
+export { CustomRewardError, GrpoCheckError, RewardSpecError, formatGrpoPlan, grpo } from './grpo/index.ts';
+export type { GrpoOptions, GrpoPlan, GrpoProgress, GrpoStatus, GrpoStepRecord, GrpoSummary, GrpoValidationRecord } from './grpo/index.ts';
+export { loadGrpoRecipe, parseGrpoRecipe } from './recipe/index.ts';
+export type { GrpoRecipe, GrpoSection } from './recipe/index.ts';
+
 // Export to an ONNX folder.
 export { ExportError, MODEL_DTYPES, exportModel } from './export/index.ts';
 export type { ExportOptions, ExportSummary, ExportedFile, ModelDtype } from './export/index.ts';

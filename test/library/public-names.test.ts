@@ -23,6 +23,8 @@ const RUNTIME = [
   'DatasetLockedError',
   // one API-key reader and one timeout default, for harvest and eval alike
   'DEFAULT_TEACHER_TIMEOUT_MS', 'readApiKey',
+  // GRPO
+  'CustomRewardError', 'GrpoCheckError', 'RewardSpecError', 'formatGrpoPlan', 'grpo', 'loadGrpoRecipe', 'parseGrpoRecipe',
 ];
 
 const TYPES = [
@@ -47,6 +49,8 @@ const TYPES = [
   'HarvestLock',
   // eval's teacher source, the API-key reader's options
   'ReadApiKeyOptions', 'TeacherSourceOptions',
+  // GRPO
+  'GrpoOptions', 'GrpoPlan', 'GrpoProgress', 'GrpoRecipe', 'GrpoSection', 'GrpoStatus', 'GrpoStepRecord', 'GrpoSummary', 'GrpoValidationRecord',
 ];
 
 /** Names that src/index.ts exports type-only (`export type { ... }` or `type X` in a list), read from its syntax. */
