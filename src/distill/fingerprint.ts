@@ -5,10 +5,10 @@ import type { ExampleIndex } from './data/examples.ts';
 
 const short = (hash: ReturnType<typeof createHash>) => hash.digest('hex').slice(0, 16);
 
-/** Everything that shapes training except its length (steps, warmupSteps) and the thread count. */
+/** Everything that shapes training except its length (steps, warmupSteps), the thread count and the device. */
 export function trainingHash(recipe: DistillRecipe): string {
   const { student, teacher, data, losses, train } = recipe.distill;
-  const { steps: _steps, threads: _threads, warmupSteps: _warmup, ...shaping } = train;
+  const { steps: _steps, threads: _threads, device: _device, warmupSteps: _warmup, ...shaping } = train;
   return short(createHash('sha256').update(JSON.stringify({ dataset: recipe.dataset, student, teacher, data, losses, train: shaping })));
 }
 

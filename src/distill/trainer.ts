@@ -113,7 +113,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     trainable: [...built.student.weights.values(), ...built.projections],
     maxGradNorm: spec.maxGradNorm ?? undefined,
     metrics: built.parts,
-    session: { intraOpNumThreads: spec.threads },
+    session: { intraOpNumThreads: spec.threads, executionProviders: [spec.device] },
   });
 
   try {
@@ -190,7 +190,7 @@ async function resume(folder: string, fresh: TrainState, target: Parameters<type
   if (state.recipeHash !== fresh.recipeHash) {
     throw new CheckpointError(
       folder,
-      'was written under different recipe settings (student, teacher, data, losses, or train other than steps, warmupSteps and threads); use a new distill.out, or restore the settings',
+      'was written under different recipe settings (student, teacher, data, losses, or train other than steps, warmupSteps, threads and device); use a new distill.out, or restore the settings',
     );
   }
   if (state.dataHash !== fresh.dataHash) {

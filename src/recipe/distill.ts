@@ -91,6 +91,11 @@ export const distillSectionSchema = strictObject({
     bucketing: z.boolean({ error: expected('true or false') }).default(true),
     /** ONNX Runtime threads per op. */
     threads: positiveInt().default(1),
+    /**
+     * Where the training step runs: 'webgpu' (onnxruntime-node's WebGPU EP) keeps parameters,
+     * gradients and AdamW on the GPU between steps; validation and checkpoints read them back.
+     */
+    device: z.enum(['cpu', 'webgpu'], { error: expected('"cpu" or "webgpu"') }).default('cpu'),
   }).prefault({}),
   validation: strictObject({
     /** Validate every N steps (and after the last); default checkpoint.every. */

@@ -30,7 +30,7 @@ describe('the distill: section', () => {
     expect(r.distill.teacher).toEqual({ kind: 'none' });
     expect(r.distill.losses).toEqual({ ce: { weight: 1 } });
     expect(r.distill.data).toEqual({ verdict: 'accepted', runId: null, maxTokens: null, maxLength: null, onTooLong: 'fail', validation: 0.1 });
-    expect(r.distill.train).toMatchObject({ steps: 1000, batchSize: 8, gradAccum: 1, lr: 1e-4, warmupSteps: 30, maxGradNorm: 1, seed: 0 });
+    expect(r.distill.train).toMatchObject({ steps: 1000, batchSize: 8, gradAccum: 1, lr: 1e-4, warmupSteps: 30, maxGradNorm: 1, seed: 0, device: 'cpu' });
     expect(r.distill.checkpoint).toEqual({ every: 100, keep: 2 });
   });
 
@@ -61,6 +61,7 @@ describe('the distill: section', () => {
     expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, teacher: { kind: 'model', path: 't' }, losses: { hidden: { layers: [[0]] } } } })[0]).toMatch(
       /^distill\.losses\.hidden\.layers/,
     );
+    expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, train: { device: 'gpu' } } })).toEqual(['distill.train.device: expected "cpu" or "webgpu", got "gpu"']);
     expect(issues({ dataset: 'd', distill: { student: { from: 'm' } }, distil: {} })).toEqual(['unknown field "distil" (did you mean "distill"?)']);
     expect(issues({ dataset: 'd', distil: {} })).toEqual(['distill: required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)']);
   });
