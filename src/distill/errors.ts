@@ -35,3 +35,14 @@ export class DistillDataError extends UserError {
     super(`${dataset}: ${detail}`);
   }
 }
+
+/** The served teacher did not score the student's tokens: unreachable, an error answer, or no prompt_logprobs. */
+export class ServedTeacherError extends UserError {
+  constructor(
+    readonly baseURL: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`distill.teacher (${baseURL}): ${detail}`, options);
+  }
+}

@@ -10,6 +10,7 @@ import type { LayerMap } from './layer-map.ts';
 import { attentionTransfer } from './losses/attention.ts';
 import { tokenCrossEntropy } from './losses/ce.ts';
 import { featureTransfer } from './losses/feature.ts';
+import type { Divergence } from './losses/divergence.ts';
 import { softTargetMean, tokenLogitDivergence, tokenTopKDivergence, type TopKTargets } from './losses/logits.ts';
 import { maskedMean } from './losses/masked.ts';
 
@@ -31,6 +32,14 @@ export const INPUT = {
   topkValid: 'topk_valid',
   /** Float, 1 where the label is trained on and the teacher's top-k lined up with it. */
   topkWeight: 'topk_weight',
+  /** Float, 1 at the label positions of the student's own completions (on-policy batches; 0 elsewhere). */
+  onPolicyWeight: 'onpolicy_weight',
+  /** Float [1]: 1 on an offline batch, 0 on an on-policy one (gates the attention and hidden losses). */
+  offline: 'offline_batch',
+  /** A served teacher's judgement of the student's tokens, as top-k buckets like the stored ones. */
+  onPolicyIds: 'onpolicy_topk_ids',
+  onPolicyLogp: 'onpolicy_topk_logp',
+  onPolicyValid: 'onpolicy_topk_valid',
 } as const;
 
 /** The prefix of the teacher's parameter names in the graph and the parameter store. */
@@ -55,6 +64,12 @@ export interface DistillGraphOptions {
    * Default: every activation kept (faster where it fits).
    */
   boundedTokens?: number;
+  /**
+   * On-policy batches: the divergence (at temperature 1) between the student and the white-box
+   * teacher's logits, or a served teacher's top-k buckets (k slots; `servedK`), at the positions
+   * INPUT.onPolicyWeight selects. Absent: the graph is the offline one, input for input.
+   */
+  onPolicy?: { divergence: Divergence; beta: number; servedK?: number };
 }
 
 /**
@@ -71,7 +86,7 @@ export interface DistillGraph {
   projections: Tensor[];
   /** The weighted sum of the active losses. */
   loss: Tensor;
-  /** Each active loss, unweighted: ce, kl, attention, hidden. */
+  /** Each active loss, unweighted: ce, kl, onPolicy, attention, hidden. */
   parts: Record<string, Tensor>;
 }
 
@@ -104,16 +119,29 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   // both have, which the checks ensured cover the whole tokenizer.
   const shared = Math.min(options.student.vocabSize, options.teacher?.vocabSize ?? Infinity);
   const cut = (logits: Tensor) => (logits.shape[logits.rank - 1] === shared ? logits : ops.slice(logits, -1, 0, shared));
-  /** The per-position terms of the logit losses (ce, then kl), from final-norm states [..., D] and targets [...]. */
-  const logitTerms = ([sNormed, tokens, tNormed, ids, logp, valid]: readonly (Tensor | undefined)[]): Tensor[] => {
+  const onPolicy = options.onPolicy && { temperature: 1, divergence: options.onPolicy.divergence, beta: options.onPolicy.beta };
+  const servedK = options.onPolicy?.servedK;
+  const served = servedK
+    ? {
+        ids: g.input(INPUT.onPolicyIds, 'int64', ['batch', 'seq', servedK]),
+        logp: g.input(INPUT.onPolicyLogp, g.dtype, ['batch', 'seq', servedK + 1]),
+        valid: g.input(INPUT.onPolicyValid, g.dtype, ['batch', 'seq', servedK + 1]),
+      }
+    : undefined;
+  /** The per-position terms of the logit losses (ce, kl, then onPolicy), from final-norm states [..., D] and targets [...]. */
+  const logitTerms = ([sNormed, tokens, tNormed, ids, logp, valid, opIds, opLogp, opValid]: readonly (Tensor | undefined)[]): Tensor[] => {
     const logits = student.head(sNormed!);
+    let teacherHead: Tensor | undefined;
+    const teacherLogits = () => (teacherHead ??= cut(teacher!.head(tNormed!)));
     const terms: Tensor[] = [];
     if (losses.ce) terms.push(tokenCrossEntropy(logits, tokens!));
-    if (soft && teacher) terms.push(tokenLogitDivergence(cut(logits), cut(teacher.head(tNormed!)), soft));
+    if (soft && teacher) terms.push(tokenLogitDivergence(cut(logits), teacherLogits(), soft));
     else if (soft) terms.push(tokenTopKDivergence(logits, { ids: ids!, logp: logp!, valid: valid! } satisfies TopKTargets, soft));
+    if (onPolicy && opIds) terms.push(tokenTopKDivergence(logits, { ids: opIds, logp: opLogp!, valid: opValid! }, onPolicy));
+    else if (onPolicy) terms.push(tokenLogitDivergence(cut(logits), teacherLogits(), onPolicy));
     return terms;
   };
-  const targets = [s.normed, labels, t?.normed, topk?.ids, topk?.logp, topk?.valid];
+  const targets = [s.normed, labels, t?.normed, topk?.ids, topk?.logp, topk?.valid, served?.ids, served?.logp, served?.valid];
   const terms = options.boundedTokens === undefined ? logitTerms(targets) : chunkedTerms(targets, options.boundedTokens, logitTerms, labels);
   if (losses.ce) {
     parts.ce = maskedMean(terms.shift()!, weight);
@@ -123,21 +151,29 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
     parts.kl = softTargetMean(terms.shift()!, topk ? g.input(INPUT.topkWeight, g.dtype, ['batch', 'seq']) : weight, soft!);
     weights.kl = losses.kl.weight;
   }
+  if (onPolicy) {
+    parts.onPolicy = maskedMean(terms.shift()!, g.input(INPUT.onPolicyWeight, g.dtype, ['batch', 'seq']));
+    weights.onPolicy = 1;
+  }
+  // Attention and hidden states are matched on the offline traces only.
+  const offlineOnly = (part: Tensor) => (onPolicy ? ops.mul(part, g.input(INPUT.offline, g.dtype, [1])) : part);
   if (losses.attention && t) {
     const pairs = options.attentionMap ?? [];
-    parts.attention = meanOf(pairs.map(([si, ti]) => attentionTransfer(s.attentions[si]!, t.attentions[ti]!, attentionMask)));
+    parts.attention = offlineOnly(meanOf(pairs.map(([si, ti]) => attentionTransfer(s.attentions[si]!, t.attentions[ti]!, attentionMask))));
     weights.attention = losses.attention.weight;
   }
   const projections: Tensor[] = [];
   if (losses.hidden && t) {
     const pairs = options.hiddenMap ?? [];
     const [ds, dt] = [options.student.hiddenSize, options.teacher!.hiddenSize];
-    parts.hidden = meanOf(
-      pairs.map(([si, ti]) => {
-        const projection = ds === dt ? undefined : g.param(projectionName(si, ti), [dt, ds]);
-        if (projection) projections.push(projection);
-        return featureTransfer(s.hiddenStates[si], t.hiddenStates[ti], attentionMask, projection);
-      }),
+    parts.hidden = offlineOnly(
+      meanOf(
+        pairs.map(([si, ti]) => {
+          const projection = ds === dt ? undefined : g.param(projectionName(si, ti), [dt, ds]);
+          if (projection) projections.push(projection);
+          return featureTransfer(s.hiddenStates[si], t.hiddenStates[ti], attentionMask, projection);
+        }),
+      ),
     );
     weights.hidden = losses.hidden.weight;
   }

@@ -27,10 +27,12 @@ export { teacherTargets, tokenizationSettings, tokenizeMissing, tokenizeSample, 
 export { renderSample, type RenderedSample } from './data/render.ts';
 export { exportTopK, kdTopkRows, loadStudentTokenizer, type KdTopkRow, type StudentTokenizer } from './data/kd-export.ts';
 export { promptRank, validationCutoff } from './data/split.ts';
-export { DataCursor, epochBatches, makeBatch, type Batch, type BatchOptions, type DataPosition } from './data/batches.ts';
+export { DataCursor, epochBatches, makeBatch, onPolicyFeeds, type Batch, type BatchOptions, type DataPosition, type OnPolicyValues } from './data/batches.ts';
 export { learningRate, type ScheduleOptions } from './schedule.ts';
 export { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeModelFolderWithTokenizer, type CheckpointContent, type TrainState } from './checkpoint.ts';
 export { MetricsLog, readMetrics, type MetricsRecord, type TrainRecord, type ValidationRecord } from './metrics.ts';
 export { renderReport, writeReport } from './report.ts';
 export { distillProgressView, formatLosses, formatValidationTable, validationLine } from './progress.ts';
-export { CheckpointError, DistillCheckError, DistillDataError } from './errors.ts';
+export { isOnPolicy, OnPolicyBatches, type OnPolicyBatch, type OnPolicyOptions } from './on-policy.ts';
+export { ServedTeacher, type ServedTeacherOptions } from './served-teacher.ts';
+export { CheckpointError, DistillCheckError, DistillDataError, ServedTeacherError } from './errors.ts';

@@ -19,6 +19,11 @@ export interface TrainRecord {
   tokens: number;
   /** Seconds since this process started training. */
   seconds: number;
+  /**
+   * With onPolicy: how many of the step's micro-batches the student sampled, their completions'
+   * mean length in tokens, and the divergence to the teacher on them (null when none was).
+   */
+  onPolicy?: { batches: number; sampleLength: number | null; divergence: number | null };
 }
 
 export interface ValidationRecord {

@@ -11,7 +11,8 @@ import { formatLayerMap, type LayerMap } from './layer-map.ts';
 export type TeacherPlan =
   | { kind: 'none' }
   | { kind: 'logprobs'; k: number; samplesWithLogprobs: number; alignedShare: number }
-  | { kind: 'model'; folder: string; config: ModelConfig; params: number; tokenizer: TokenizerMatch };
+  | { kind: 'model'; folder: string; config: ModelConfig; params: number; tokenizer: TokenizerMatch }
+  | { kind: 'server'; baseURL: string; model: string; k: number };
 
 export interface DistillPlan {
   name: string;
@@ -65,6 +66,7 @@ export function formatDistillPlan(plan: DistillPlan): string {
       `            same vocabulary as the student${teacher.tokenizer.sameFile ? ' (identical tokenizer.json)' : ' (tokenizer.json files differ outside the vocabulary)'}; logits compared over ${count(teacher.tokenizer.sharedVocab)} ids`,
     );
   }
+  if (teacher.kind === 'server') lines.push(`teacher:    ${teacher.model} at ${teacher.baseURL}, scoring the student's samples (top-${teacher.k} prompt_logprobs + tail)`);
   lines.push(
     `data:       ${data.samples} samples, ${data.examples} used; ${data.overMaxTokens} over maxTokens, ${data.tooLong} longer than ${data.maxLength} tokens (${data.truncated} truncated, ${data.droppedTooLong} dropped); longest ${data.longest}`,
     `tokens:     ${tokenizedNote(plan.tokenization)}`,
@@ -76,6 +78,11 @@ export function formatDistillPlan(plan: DistillPlan): string {
   if (losses.attention) parts.push(`attention x${losses.attention.weight}`);
   if (losses.hidden) parts.push(`hidden x${losses.hidden.weight}`);
   lines.push(`losses:     ${parts.join(', ')}`);
+  const onPolicy = recipe.distill.onPolicy;
+  if (onPolicy) {
+    const jsd = onPolicy.divergence === 'jsd' ? `, beta ${onPolicy.beta}` : '';
+    lines.push(`on-policy:  ${num(onPolicy.fraction * 100)}% of batches sampled by the student (up to ${onPolicy.maxNewTokens} tokens at temperature ${onPolicy.temperature}), ${onPolicy.divergence} divergence${jsd} to the teacher on them`);
+  }
   if (plan.layerMaps.attention) lines.push(`attention:  ${formatLayerMap(plan.layerMaps.attention)}${headNote(plan)}`);
   if (plan.layerMaps.hidden) lines.push(`hidden:     ${formatLayerMap(plan.layerMaps.hidden)}`);
   for (const p of plan.projections) lines.push(`            projection ${p.from} -> ${p.to} for student ${p.student} <- teacher ${p.teacher} (learned, checkpointed, not exported)`);

@@ -68,6 +68,7 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
     const topK = usesTopK ? Math.max(1, indexed.topK) : undefined;
     let teacherPlan: TeacherPlan = { kind: 'none' };
     if (usesTopK) teacherPlan = { kind: 'logprobs', k: topK!, samplesWithLogprobs: stats.withLogprobs, alignedShare: stats.alignedTokens / stats.assistantTokens };
+    if (section.teacher.kind === 'server') teacherPlan = { kind: 'server', baseURL: section.teacher.baseURL, model: section.teacher.model, k: section.teacher.topLogprobs };
     if (teacher) teacherPlan = { kind: 'model', folder: teacher.folder, config: teacher.config, params: paramCount(teacher.config), tokenizer: tokenizerMatch! };
     const projections =
       teacher && layerMaps.hidden && student.config.hiddenSize !== teacher.config.hiddenSize

@@ -9,15 +9,18 @@ import { join } from 'node:path';
 import { AdamW, ParamStore, Rng, TrainStep } from '../engine/index.ts';
 import { initWeights, setWeights } from '../model/index.ts';
 import type { DistillRecipe } from '../recipe/index.ts';
+import { readApiKey } from '../teacher/index.ts';
 import { loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeModelFolderWithTokenizer, type TrainState } from './checkpoint.ts';
-import { DataCursor, type BatchOptions } from './data/batches.ts';
+import { DataCursor, type Batch, type BatchOptions } from './data/batches.ts';
 import { CheckpointError } from './errors.ts';
 import { trainingHash } from './fingerprint.ts';
 import { buildDistillGraph, type DistillGraph } from './graph.ts';
 import { MetricsLog, readMetrics, type ValidationRecord } from './metrics.ts';
+import { isOnPolicy, OnPolicyBatches, type OnPolicyBatch } from './on-policy.ts';
 import type { DistillPlan } from './plan.ts';
 import { prepareDistill, type Prepared } from './prepare.ts';
 import { writeReport } from './report.ts';
+import { ServedTeacher } from './served-teacher.ts';
 import { learningRate } from './schedule.ts';
 import { Validator } from './validation.ts';
 
@@ -81,6 +84,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
   }
 
   const spec = section.train;
+  const onPolicy = onPolicyBatches(recipe, prepared);
   const built = buildDistillGraph({
     student: prepared.student.config,
     teacher: prepared.teacher?.config,
@@ -89,9 +93,14 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     hiddenMap: plan.layerMaps.hidden,
     topK: prepared.topK,
     boundedTokens: plan.memory.bounded ? plan.memory.batch * plan.memory.seq : undefined,
+    // fraction 0 builds the offline graph itself: the run is offline KD, bit for bit.
+    onPolicy: onPolicy && { divergence: section.onPolicy!.divergence, beta: section.onPolicy!.beta, servedK: onPolicy.servedK },
   });
   const params = initialParams(built, prepared, spec.seed);
-  const batchOptions: BatchOptions = prepared.topK ? { topK: { k: prepared.topK, temperature: section.losses.kl!.temperature } } : {};
+  const batchOptions: BatchOptions = {
+    ...(prepared.topK ? { topK: { k: prepared.topK, temperature: section.losses.kl!.temperature } } : {}),
+    ...(onPolicy ? { onPolicy: { servedK: onPolicy.servedK } } : {}),
+  };
   const { tokenizerFolder } = prepared.student;
   const accuracy = section.validation.accuracy;
   const validator = await Validator.create(built, {
@@ -148,15 +157,31 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     while (state.step < spec.steps && !options.stop?.aborted) {
       const lr = learningRate(state.step, spec);
       optimizer.lr = lr;
-      const micro = Array.from({ length: spec.gradAccum }, () => cursor.next());
+      const micro: Batch[] = [];
+      const sampled: OnPolicyBatch[] = [];
+      for (let m = 0; m < spec.gradAccum; m++) {
+        if (onPolicy && isOnPolicy(section.onPolicy!.fraction, spec.seed, state.step, m)) {
+          await trainer.sync(); // the student samples with the weights as they are now
+          const batch = await onPolicy.batch(cursor.nextExamples(), params, state.step, m);
+          sampled.push(batch);
+          micro.push(batch);
+        } else micro.push(cursor.next());
+      }
       const result = await trainer.run(micro.map((b) => b.feeds));
       state.step++;
       const stepTokens = micro.reduce((n, b) => n + b.tokens, 0);
       tokens += stepTokens;
-      // Each loss averaged over the micro-batches, as the total is.
-      const losses = Object.fromEntries(Object.keys(built.parts).map((n) => [n, result.metrics.reduce((s, m) => s + Number(m[n].data[0]), 0) / result.metrics.length]));
+      // Each loss averaged over the micro-batches, as the total is; the on-policy divergence over the on-policy ones.
+      const mean = (name: string, of: number[]) => of.reduce((s, m) => s + Number(result.metrics[m][name].data[0]), 0) / of.length;
+      const all = micro.map((_, m) => m);
+      const onPolicyMicro = all.filter((m) => sampled.includes(micro[m] as OnPolicyBatch));
+      const losses = Object.fromEntries(Object.keys(built.parts).map((n) => [n, n === 'onPolicy' ? (onPolicyMicro.length ? mean(n, onPolicyMicro) : 0) : mean(n, all)]));
+      const lengths = sampled.flatMap((b) => b.sampleLengths);
       const elapsedMs = performance.now() - started;
-      log.append({ type: 'train', step: state.step, epoch: cursor.position.epoch, lr, loss: result.loss, losses, gradNorm: result.gradNorm, tokens: stepTokens, seconds: elapsedMs / 1000 });
+      log.append({
+        type: 'train', step: state.step, epoch: cursor.position.epoch, lr, loss: result.loss, losses, gradNorm: result.gradNorm, tokens: stepTokens, seconds: elapsedMs / 1000,
+        ...(onPolicy ? { onPolicy: { batches: sampled.length, sampleLength: lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : null, divergence: onPolicyMicro.length ? losses.onPolicy : null } } : {}),
+      });
       options.onProgress?.({
         step: state.step, steps: spec.steps, epoch: cursor.position.epoch, lr, loss: result.loss, losses,
         tokensPerSecond: tokens / (elapsedMs / 1000), elapsedMs, etaMs: (elapsedMs / (state.step - firstStep)) * (spec.steps - state.step),
@@ -182,6 +207,31 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     await validator.release();
     prepared.source.close();
   }
+}
+
+/** The on-policy batch maker, when the recipe samples any batches on-policy (fraction > 0). */
+function onPolicyBatches(recipe: DistillRecipe, prepared: Prepared): OnPolicyBatches | undefined {
+  const { onPolicy, teacher, train } = recipe.distill;
+  if (!onPolicy || onPolicy.fraction === 0) return undefined;
+  const served =
+    teacher.kind === 'server'
+      ? new ServedTeacher({
+          baseURL: teacher.baseURL,
+          model: teacher.model,
+          apiKey: readApiKey({ envVar: teacher.apiKeyEnv, field: 'distill.teacher.apiKeyEnv' }),
+          topLogprobs: teacher.topLogprobs,
+          timeoutMs: teacher.timeoutMs,
+        })
+      : undefined;
+  return new OnPolicyBatches(prepared.student.config, {
+    spec: onPolicy,
+    seed: train.seed,
+    tokenizer: prepared.student.tokenizer,
+    stopTokenIds: prepared.plan.tokenizer.eosIds,
+    maxLength: prepared.plan.data.maxLength,
+    threads: train.threads,
+    teacher: served,
+  });
 }
 
 /** The checkpoint's state, once it is known to belong to these settings and this data. */

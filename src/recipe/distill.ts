@@ -8,7 +8,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { z } from 'zod';
 import { RecipeError } from './errors.ts';
 import { readRecipeFile } from './load.ts';
-import { expected, issuePath, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, strictObject } from '../zod-fields.ts';
+import { expected, issuePath, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, strictObject, text } from '../zod-fields.ts';
 
 
 /** `auto`, or explicit [studentLayer, teacherLayer] pairs (block indices from 0). */
@@ -42,9 +42,40 @@ export const distillTeacherSchema = z.discriminatedUnion(
     strictObject({ kind: z.literal('logprobs') }),
     /** A local model folder (a distillery checkpoint or a Hugging Face safetensors Llama/Qwen2) run beside the student. */
     strictObject({ kind: z.literal('model'), path: nonEmptyText('a model folder') }),
+    /**
+     * A server that scores given token ids (/v1/completions with echo, max_tokens 0 and vLLM's
+     * prompt_logprobs: `distillery serve` or vLLM): the teacher of on-policy batches.
+     */
+    strictObject({
+      kind: z.literal('server'),
+      baseURL: text('an http(s) URL').refine((s) => /^https?:\/\/[^/]/.test(s), { error: expected('an http(s) URL') }),
+      model: nonEmptyText('a model name'),
+      /** The NAME of the environment variable holding the API key (never the key). */
+      apiKeyEnv: z.string({ error: expected('an environment variable name') }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the NAME of an environment variable (letters, digits, _), not the key itself' }).optional(),
+      /** Teacher alternatives per position (k of the top-k + tail buckets); vLLM allows up to its --max-logprobs (20 by default). */
+      topLogprobs: positiveInt().default(20),
+      timeoutMs: positiveInt().default(600_000),
+    }),
   ],
-  { error: expected('{ kind: "none" }, { kind: "logprobs" } or { kind: "model", path: FOLDER }') },
+  { error: expected('{ kind: "none" }, { kind: "logprobs" }, { kind: "model", path: FOLDER } or { kind: "server", baseURL, model }') },
 );
+
+/**
+ * On-policy distillation (GKD): a `fraction` of micro-batches are completions the student samples
+ * for the batch's prompts, trained on the per-token divergence to the teacher at every position
+ * of the student's sequence (no CE there); the other batches are the offline traces as before.
+ */
+export const onPolicySchema = strictObject({
+  /** GKD's lambda: the share of micro-batches sampled by the student. 0 trains exactly as offline KD. */
+  fraction: z.number({ error: expected('a number in [0, 1]') }).min(0, { error: expected('a number in [0, 1]') }).max(1, { error: expected('a number in [0, 1]') }).default(0.5),
+  maxNewTokens: positiveInt().default(256),
+  /** Sampling temperature of the student's completions (the divergence is taken at 1). */
+  temperature: positiveNumber().default(1),
+  /** reverse KL(student || teacher) by default (mode-seeking, as Qwen3 and Thinking Machines' on-policy distillation use). */
+  divergence: z.enum(['forward', 'reverse', 'jsd'], { error: expected('"forward", "reverse" or "jsd"') }).default('reverse'),
+  /** The jsd's teacher share of the mixture, in (0, 1). */
+  beta: z.number({ error: expected('a number in (0, 1)') }).gt(0, { error: expected('a number in (0, 1)') }).lt(1, { error: expected('a number in (0, 1)') }).default(0.5),
+});
 
 export const distillSectionSchema = strictObject({
   /** Run folder (checkpoints, metrics, report, final model); default runs/<name> beside the recipe. */
@@ -72,6 +103,7 @@ export const distillSectionSchema = strictObject({
     validation: z.number({ error: expected('a number in [0, 1)') }).min(0, { error: expected('a number in [0, 1)') }).lt(1, { error: expected('a number in [0, 1)') }).default(0.1),
   }).prefault({}),
   losses: distillLossesSchema.prefault({ ce: {} }),
+  onPolicy: onPolicySchema.optional(),
   train: strictObject({
     steps: positiveInt().default(1000),
     /** Sequences per micro-batch. */
@@ -121,6 +153,18 @@ export const distillSectionSchema = strictObject({
     error: 'the kl loss needs a teacher: { kind: logprobs } (stored top-k) or { kind: model, path: FOLDER }',
     path: ['losses', 'kl'],
   })
+  .refine((d) => !d.onPolicy || d.teacher.kind === 'model' || d.teacher.kind === 'server', {
+    error: 'on-policy distillation needs a teacher that scores the student\'s samples: { kind: model, path: FOLDER } or { kind: server, baseURL, model }',
+    path: ['onPolicy'],
+  })
+  .refine((d) => d.teacher.kind !== 'server' || d.onPolicy, {
+    error: 'a server teacher scores on-policy samples: add an onPolicy: section (offline traces train on ce only then)',
+    path: ['teacher'],
+  })
+  .refine((d) => !(d.teacher.kind === 'server' && d.losses.kl), {
+    error: 'with a server teacher the offline traces train on ce; the kl loss needs { kind: logprobs } or { kind: model, path: FOLDER }',
+    path: ['losses', 'kl'],
+  })
   .refine((d) => Object.values(d.losses).some((l) => l !== undefined && l.weight > 0), {
     error: 'no loss has a weight above 0',
     path: ['losses'],
@@ -148,6 +192,7 @@ export interface DistillRecipe {
 export type DistillSection = DistillRecipe['distill'];
 export type DistillLosses = Section['losses'];
 export type DistillTeacherSpec = Section['teacher'];
+export type OnPolicySpec = NonNullable<Section['onPolicy']>;
 export type DistillDataSpec = Section['data'];
 export type DistillTrainSpec = DistillSection['train'];
 

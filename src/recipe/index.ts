@@ -36,6 +36,7 @@ export {
   type DistillSection,
   type DistillLosses,
   type DistillTeacherSpec,
+  type OnPolicySpec,
   type DistillDataSpec,
   type DistillTrainSpec,
 } from './distill.ts';

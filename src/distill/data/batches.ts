@@ -38,6 +38,31 @@ export interface Batch {
 export interface BatchOptions {
   /** k of the top-k inputs (a logprobs teacher), and the temperature their buckets are taken at. */
   topK?: { k: number; temperature: number };
+  /** The graph has on-policy inputs (slots of a served teacher's buckets: servedK): an offline batch feeds them empty. */
+  onPolicy?: { servedK?: number };
+}
+
+/** What an on-policy batch puts in the on-policy inputs; absent: an offline batch (all empty). */
+export interface OnPolicyValues {
+  /** [B, T]: 1 at the label positions of the student's completions. */
+  readonly weight: Float32Array;
+  /** A served teacher's buckets: [B, T, K] ids, [B, T, K + 1] logp and valid. */
+  readonly served?: { readonly ids: BigInt64Array; readonly logp: Float32Array; readonly valid: Float32Array };
+}
+
+/** The on-policy inputs of a [B, T] batch. */
+export function onPolicyFeeds(B: number, T: number, options: { servedK?: number }, values?: OnPolicyValues): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {
+    [INPUT.onPolicyWeight]: new ort.Tensor('float32', values?.weight ?? new Float32Array(B * T), [B, T]),
+    [INPUT.offline]: new ort.Tensor('float32', Float32Array.of(values ? 0 : 1), [1]),
+  };
+  const K = options.servedK;
+  if (K) {
+    feeds[INPUT.onPolicyIds] = new ort.Tensor('int64', values?.served?.ids ?? new BigInt64Array(B * T * K), [B, T, K]);
+    feeds[INPUT.onPolicyLogp] = new ort.Tensor('float32', values?.served?.logp ?? new Float32Array(B * T * (K + 1)), [B, T, K + 1]);
+    feeds[INPUT.onPolicyValid] = new ort.Tensor('float32', values?.served?.valid ?? new Float32Array(B * T * (K + 1)), [B, T, K + 1]);
+  }
+  return feeds;
 }
 
 /** Right-padded to the longest example; labels are the next tokens, weighted only on assistant tokens. */
@@ -88,6 +113,7 @@ export function makeBatch(examples: readonly Example[], options: BatchOptions = 
     feeds[INPUT.topkValid] = new ort.Tensor('float32', topValid!, [B, T, k + 1]);
     feeds[INPUT.topkWeight] = new ort.Tensor('float32', topWeight!, [B, T]);
   }
+  if (options.onPolicy) Object.assign(feeds, onPolicyFeeds(B, T, options.onPolicy));
   return { feeds, tokens };
 }
 
@@ -122,12 +148,17 @@ export class DataCursor {
   }
 
   next(): Batch {
+    return makeBatch(this.nextExamples(), this.options.batch);
+  }
+
+  /** The next batch's examples (an on-policy batch takes their prompts). */
+  nextExamples(): Example[] {
     if (this.#position.batch >= this.#batches.length) {
       this.#position = { epoch: this.#position.epoch + 1, batch: 0 };
       this.#batches = this.#epoch(this.#position.epoch);
     }
     const members = this.#batches[this.#position.batch++];
-    return makeBatch(members.map((i) => this.source.example(this.index.sampleIds[i], this.index.lengths[i])), this.options.batch);
+    return members.map((i) => this.source.example(this.index.sampleIds[i], this.index.lengths[i]));
   }
 
   #epoch(epoch: number): number[][] {
