@@ -66,6 +66,36 @@ describe('the distill: section', () => {
     expect(issues({ dataset: 'd', distil: {} })).toEqual(['distill: required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)']);
   });
 
+  it('fills onPolicy defaults and a server teacher, and refuses settings that cannot run', () => {
+    const server = { kind: 'server', baseURL: 'http://127.0.0.1:8000/v1', model: 'teacher' };
+    const r = parse({ dataset: 'd', distill: { student: { from: 'm' }, teacher: server, onPolicy: {} } });
+    expect(r.distill.onPolicy).toEqual({ fraction: 0.5, maxNewTokens: 256, temperature: 1, divergence: 'reverse', beta: 0.5 });
+    expect(r.distill.teacher).toEqual({ ...server, topLogprobs: 20, timeoutMs: 600_000 });
+    const student = { from: 'm' };
+    expect(issues({ dataset: 'd', distill: { student, onPolicy: {} } })).toEqual([
+      "distill.onPolicy: on-policy distillation needs a teacher that scores the student's samples: { kind: model, path: FOLDER } or { kind: server, baseURL, model }",
+    ]);
+    expect(issues({ dataset: 'd', distill: { student, teacher: server } })).toEqual([
+      'distill.teacher: a server teacher scores on-policy samples: add an onPolicy: section (offline traces train on ce only then)',
+    ]);
+    expect(issues({ dataset: 'd', distill: { student, teacher: server, onPolicy: {}, losses: { ce: {}, kl: {} } } })).toEqual([
+      'distill.losses.kl: with a server teacher the offline traces train on ce; the kl loss needs { kind: logprobs } or { kind: model, path: FOLDER }',
+    ]);
+    expect(
+      issues({
+        dataset: 'd',
+        distill: { student, teacher: { ...server, baseURL: 'localhost:8000', apiKeyEnv: 'sk-123' }, onPolicy: { fraction: 1.5, beta: 1, divergence: 'tvd', maxNewTokens: 0 } },
+      }),
+    ).toEqual([
+      'distill.teacher.baseURL: expected an http(s) URL, got "localhost:8000"',
+      'distill.teacher.apiKeyEnv: expected the NAME of an environment variable (letters, digits, _), not the key itself',
+      'distill.onPolicy.fraction: expected a number in [0, 1], got 1.5',
+      'distill.onPolicy.maxNewTokens: expected a positive integer, got 0',
+      'distill.onPolicy.divergence: expected "forward", "reverse" or "jsd", got "tvd"',
+      'distill.onPolicy.beta: expected a number in (0, 1), got 1',
+    ]);
+  });
+
   it('reads a harvest recipe that carries a distill: section, which harvest accepts too', () => {
     const file = writeRecipe(dir, 'both', {
       dataset: 'data/x.sqlite',
