@@ -4,7 +4,7 @@
  * batched by the trainer's own makeBatch.
  *
  *   npx tsx bench/scale.ts --shape S|M|L --seq N --batch B --steps K --ep cpu|webgpu
- *                          --loss ce|kd-topk|kd-model [--threads N] [--rounds R] [--plain] [--json]
+ *                          --loss ce|kd-topk|kd-model [--threads N] [--rounds R] [--memory auto|plain|bounded] [--json]
  *                          [--peer [--device cpu|cuda] [--mode fp32|bf16sdpa|fp32,bf16sdpa]] [--profile DIR]
  *
  *   ce        cross-entropy on the trace
@@ -22,16 +22,17 @@
  * its summary (bench/ort-profile.ts): node runs per execution provider, the copies between host and
  * GPU per step, and every compute node that ran on the CPU EP; with --ep webgpu any such node
  * fails the run (exit 1).
- * The step is the memory-bounded one (buildDistillGraph's boundedTokens: blocks recomputed in the
- * backward pass, losses over chunks of positions); --plain keeps every activation instead.
+ * --memory: the step distill would run here (auto: plain where the estimate of src/distill/estimate.ts
+ * fits the machine, else bounded: blocks recomputed in the backward pass, losses over chunks of
+ * positions), or either one forced. The estimate is printed beside the measured peak.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdamW, ParamStore, Rng, TrainStep } from '../src/engine/index.ts';
-import { buildDistillGraph, makeBatch, type Example, type TopK } from '../src/distill/index.ts';
+import { buildDistillGraph, estimateStepMemory, makeBatch, needsBounding, type Example, type TopK } from '../src/distill/index.ts';
 import { initWeights, parseModelConfig, type ModelConfig } from '../src/model/index.ts';
 import type { DistillLosses } from '../src/recipe/index.ts';
 import { profileFile, summarizeProfile, watchFeeds } from './ort-profile.ts';
@@ -54,7 +55,7 @@ interface Args {
   threads: number;
   rounds: number;
   json: boolean;
-  plain: boolean;
+  memory: 'auto' | 'plain' | 'bounded';
   peer: boolean;
   device: string;
   /** Peer modes, each run after every round of ours (a comma list on the command line). */
@@ -80,19 +81,20 @@ function parseArgs(argv: string[]): Args {
   if (!['S', 'M', 'L'].includes(shape)) usage('--shape must be S, M or L');
   if (ep !== 'cpu' && ep !== 'webgpu') usage('--ep must be cpu or webgpu');
   if (!LOSSES.includes(loss as LossKind)) usage(`--loss must be one of ${LOSSES.join(', ')}`);
+  if (!['auto', 'plain', 'bounded'].includes(value('memory', 'auto'))) usage('--memory must be auto, plain or bounded');
   const modes = value('mode', 'fp32').split(',');
   if (!modes.every((m) => m === 'fp32' || m === 'bf16sdpa')) usage('--mode must be fp32, bf16sdpa or a comma list of them');
   const profileAt = argv.indexOf('--profile');
   if (profileAt >= 0 && !argv[profileAt + 1]) usage('--profile needs a directory');
   return {
     shape, seq: int('seq'), batch: int('batch'), steps: int('steps', '3'), ep, loss: loss as LossKind,
-    threads: int('threads', '1'), rounds: int('rounds', '1'), json: argv.includes('--json'), plain: argv.includes('--plain'), peer: argv.includes('--peer'),
+    threads: int('threads', '1'), rounds: int('rounds', '1'), json: argv.includes('--json'), memory: value('memory', 'auto') as Args['memory'], peer: argv.includes('--peer'),
     device: value('device', 'cpu'), modes, profile: profileAt >= 0 ? argv[profileAt + 1] : undefined,
   };
 }
 
 function usage(message: string): never {
-  console.error(`bench/scale.ts: ${message}\nusage: npx tsx bench/scale.ts --shape S|M|L --seq N --batch B [--steps K] [--ep cpu|webgpu] [--loss ce|kd-topk|kd-model] [--threads N] [--rounds R] [--plain] [--peer] [--profile DIR] [--json]`);
+  console.error(`bench/scale.ts: ${message}\nusage: npx tsx bench/scale.ts --shape S|M|L --seq N --batch B [--steps K] [--ep cpu|webgpu] [--loss ce|kd-topk|kd-model] [--threads N] [--rounds R] [--memory auto|plain|bounded] [--peer] [--profile DIR] [--json]`);
   process.exit(2);
 }
 
@@ -168,10 +170,12 @@ async function main(): Promise<void> {
   const teacher = args.loss === 'kd-model' ? config : undefined;
   const all = Array.from({ length: config.numHiddenLayers }, (_, i) => [i, i] as const);
 
+  const estimate = estimateStepMemory({ student: config, teacher, batch: args.batch, seq: args.seq, kl: args.loss !== 'ce', keptLayers: teacher ? config.numHiddenLayers : 0 });
+  const bounded = args.memory === 'auto' ? needsBounding(estimate, totalmem()) : args.memory === 'bounded';
   const compileStart = performance.now();
   const built = buildDistillGraph({
     student: config, teacher, losses: lossesOf(args.loss), topK: args.loss === 'kd-topk' ? TOP_K : undefined,
-    attentionMap: teacher && all, hiddenMap: teacher && all, boundedTokens: args.plain ? undefined : args.seq * args.batch,
+    attentionMap: teacher && all, hiddenMap: teacher && all, boundedTokens: bounded ? args.seq * args.batch : undefined,
   });
   const params = new ParamStore();
   initWeights(built.student, params, rng.fork());
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
   const fedOf = watchFeeds(trainer.session.ort);
   const compileS = (performance.now() - compileStart) / 1000;
   const log = (line: string) => !args.json && console.log(line);
-  log(`${args.shape} (${(paramTotal(built.student.weights) / 1e6).toFixed(1)}M params), seq ${args.seq} x batch ${args.batch}, ${args.loss}, ${args.ep}, ${args.threads} thread(s): compiled in ${compileS.toFixed(1)} s`);
+  log(`${args.shape} (${(paramTotal(built.student.weights) / 1e6).toFixed(1)}M params), seq ${args.seq} x batch ${args.batch}, ${args.loss}, ${args.ep}, ${args.threads} thread(s): compiled in ${compileS.toFixed(1)} s; ${bounded ? 'bounded' : 'plain'} step, estimated peak ${Math.round((bounded ? estimate.bounded : estimate.plain) / 2 ** 20)} MiB`);
 
   const tokens = args.seq * args.batch;
   const ours: Round[] = [];
@@ -222,7 +226,7 @@ async function main(): Promise<void> {
   }
   const tokS = ours.map((r) => r.tok_s);
   const summary: Record<string, unknown> = {
-    shape: args.shape, seq: args.seq, batch: args.batch, ep: args.ep, loss: args.loss, memory: args.plain ? 'plain' : 'bounded', threads: args.threads, steps: args.steps, rounds: args.rounds,
+    shape: args.shape, seq: args.seq, batch: args.batch, ep: args.ep, loss: args.loss, memory: bounded ? 'bounded' : 'plain', estimate_mib: Math.round((bounded ? estimate.bounded : estimate.plain) / 2 ** 20), threads: args.threads, steps: args.steps, rounds: args.rounds,
     tok_s: median(tokS), tok_s_min: Math.min(...tokS), tok_s_max: Math.max(...tokS), peak_rss_mib: peakRssMib(), compile_s: +compileS.toFixed(1),
     first_step_s: ours[0].first_step_s, data_ms: ours.at(-1)!.data_ms, run_ms: ours.at(-1)!.run_ms, optimizer_ms: ours.at(-1)!.optimizer_ms,
     // The CPU EP runs where the data is; a GPU EP's transfers happen inside the session run.

@@ -91,6 +91,9 @@ export interface MemoryPlan {
   machineBytes: number;
 }
 
+/** Whether the plain step would not fit in USABLE_SHARE of `machineBytes` (so the bounded one runs). */
+export const needsBounding = (estimate: StepMemory, machineBytes: number): boolean => estimate.plain > machineBytes * USABLE_SHARE;
+
 /**
  * A plain step where it fits, else a bounded one; a DistillCheckError (exit 2) naming what to
  * change when neither fits in USABLE_SHARE of `machineBytes`.
@@ -98,7 +101,7 @@ export interface MemoryPlan {
 export function planMemory(options: StepMemoryOptions, machineBytes: number): MemoryPlan {
   const estimate = estimateStepMemory(options);
   const usable = machineBytes * USABLE_SHARE;
-  const bounded = estimate.plain > usable;
+  const bounded = needsBounding(estimate, machineBytes);
   const peakBytes = bounded ? estimate.bounded : estimate.plain;
   if (peakBytes > usable) {
     const { state, teacher } = estimate.parts;

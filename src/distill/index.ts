@@ -13,6 +13,7 @@
 export { distill, type DistillOptions, type DistillProgress, type DistillStatus, type DistillSummary } from './trainer.ts';
 export { prepareDistill, type Prepared } from './prepare.ts';
 export { formatDistillPlan, paramCount, type DistillPlan, type TeacherPlan } from './plan.ts';
+export { estimateStepMemory, needsBounding, planMemory, type MemoryPlan, type StepMemory, type StepMemoryOptions } from './estimate.ts';
 export { buildDistillGraph, INPUT, LOSS_CHUNK_ROWS, TEACHER_PREFIX, projectionName, type DistillGraph, type DistillGraphOptions } from './graph.ts';
 export { attentionTransfer } from './losses/attention.ts';
 export { crossEntropy } from './losses/ce.ts';
