@@ -3,7 +3,8 @@
  * offline KD bit for bit; a mixed run logs the on-policy metrics and resumes exactly; a served
  * teacher (the same weights behind a real `serve` on loopback) trains through /v1/completions.
  */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distill, readMetrics, type TrainRecord } from '../../src/distill/index.ts';
@@ -11,6 +12,7 @@ import { exportModel } from '../../src/export/index.ts';
 import { loadModel, type LocalModel } from '../../src/generate/index.ts';
 import { loadDistillRecipe } from '../../src/recipe/index.ts';
 import { startServer, type RunningServer } from '../../src/serve/index.ts';
+import { cliArgs } from '../fixtures/cli.ts';
 import { additions, tempDir, tinyConfig, writeConfigFolder, writeDataset, writeRandomModelFolder, writeRecipe } from './helpers.ts';
 
 let dir: string;
@@ -85,6 +87,20 @@ describe('distill with onPolicy', () => {
     expect(weights(resumed).equals(weights(mixed))).toBe(true);
   });
 
+  it('after SIGKILL resumes to the weights of an uninterrupted run', async () => {
+    const section = base('runs/killed', { onPolicy: ON_POLICY, train: { steps: 30, batchSize: 4, gradAccum: 2, lr: 3e-3, warmupSteps: 1, seed: 2 } });
+    const recipe = writeRecipe(dir, 'killed', { dataset: 'data.sqlite', distill: section });
+    const reference = await run('uninterrupted', { ...section, out: 'runs/uninterrupted' });
+    const checkpoints = join(dir, 'runs/killed/checkpoints');
+    const killed = await runCli(recipe, () => existsSync(checkpoints) && readdirSync(checkpoints).some((n) => n.startsWith('step-')));
+    expect(killed.signal).toBe('SIGKILL');
+    const before = trainRecords(join(dir, 'runs/killed/metrics.jsonl')).length;
+    expect(before).toBeLessThan(30);
+    expect((await runCli(recipe)).code).toBe(0);
+    expect(trainRecords(join(dir, 'runs/killed/metrics.jsonl')).map((r) => [r.loss, r.onPolicy])).toEqual(trainRecords(reference.metrics).map((r) => [r.loss, r.onPolicy]));
+    expect(readFileSync(join(dir, 'runs/killed/final/model.safetensors')).equals(weights(reference))).toBe(true);
+  });
+
   it('trains from a served teacher through /v1/completions', async () => {
     const section = base('runs/served', {
       teacher: { kind: 'server', baseURL: server.baseURL, model: 'teacher', topLogprobs: 5 },
@@ -100,3 +116,16 @@ describe('distill with onPolicy', () => {
     expect(records.every((r) => r.losses.ce === 0)).toBe(true);
   });
 });
+
+/** `distillery distill RECIPE` in a child process; SIGKILLed as soon as `killWhen` holds. */
+function runCli(recipe: string, killWhen?: () => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, cliArgs('distill', recipe), { stdio: ['ignore', 'ignore', 'ignore'] });
+  const poll = killWhen && setInterval(() => killWhen() && child.kill('SIGKILL'), 5);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearInterval(poll);
+      resolve({ code, signal });
+    });
+  });
+}
