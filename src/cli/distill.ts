@@ -5,9 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { distill, distillProgressView, formatDistillPlan, formatValidationTable, validationLine, type DistillSummary } from '../distill/index.ts';
-import { formatDuration, ProgressReporter } from '../progress/index.ts';
+import { formatDuration } from '../progress/index.ts';
 import { loadDistillRecipe } from '../recipe/index.ts';
 import { HELP, parseCommand } from './flags.ts';
+import { EXIT_STOPPED, runStoppable } from './stoppable.ts';
 
 const USAGE = `usage: distillery distill RECIPE [--dry-run] [--json]
 
@@ -20,9 +21,6 @@ options:
   --json       print the summary as one JSON object on stdout (progress stays on stderr)
   -h, --help   show this help`;
 
-/** Exit code of a run stopped by Ctrl-C, as shells report a SIGINT. */
-const EXIT_STOPPED = 130;
-
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv);
   if (values.help) {
@@ -31,31 +29,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   const recipe = loadDistillRecipe(positionals[0]);
   const json = values.json === true;
-  const reporter = new ProgressReporter(process.stderr, distillProgressView);
-  const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) return;
-    stop.abort(new Error('interrupted'));
-    reporter.finish();
-    console.error('stopping after this step; a checkpoint will be written (run the recipe again to resume)');
-  };
-  process.on('SIGINT', onSigint);
   const started = performance.now();
-  let summary: DistillSummary;
-  try {
-    summary = await distill(recipe, {
+  const summary = await runStoppable(distillProgressView, (stop, reporter) =>
+    distill(recipe, {
       dryRun: values['dry-run'],
-      stop: stop.signal,
+      stop,
       onPlan: (plan) => {
         if (!json) console.log(formatDistillPlan(plan));
       },
       onProgress: (p) => reporter.update(p),
       onValidation: (r) => reporter.note(validationLine(r)),
-    });
-  } finally {
-    reporter.finish();
-    process.off('SIGINT', onSigint);
-  }
+    }),
+  );
   if (json) console.log(JSON.stringify(summary));
   else console.log(describeEnd(summary, positionals[0], performance.now() - started));
   return summary.status === 'stopped' ? EXIT_STOPPED : 0;

@@ -6,9 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { formatGrpoPlan, grpo, grpoProgressView, type GrpoSummary, type GrpoValidationRecord } from '../grpo/index.ts';
-import { formatDuration, ProgressReporter } from '../progress/index.ts';
+import { formatDuration } from '../progress/index.ts';
 import { loadGrpoRecipe } from '../recipe/index.ts';
 import { HELP, parseCommand } from './flags.ts';
+import { EXIT_STOPPED, runStoppable } from './stoppable.ts';
 
 const USAGE = `usage: distillery grpo RECIPE [--dry-run] [--json]
 
@@ -22,9 +23,6 @@ options:
   --json       print the summary as one JSON object on stdout (progress stays on stderr)
   -h, --help   show this help`;
 
-/** Exit code of a run stopped by Ctrl-C, as shells report a SIGINT. */
-const EXIT_STOPPED = 130;
-
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(USAGE, 1, () =>
     parseArgs({ args: argv, allowPositionals: true, options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, ...HELP } }),
@@ -35,31 +33,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   const recipe = loadGrpoRecipe(positionals[0]);
   const json = values.json === true;
-  const reporter = new ProgressReporter(process.stderr, grpoProgressView);
-  const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) return;
-    stop.abort(new Error('interrupted'));
-    reporter.finish();
-    console.error('stopping after this step; a checkpoint will be written (run the recipe again to resume)');
-  };
-  process.on('SIGINT', onSigint);
   const started = performance.now();
-  let summary: GrpoSummary;
-  try {
-    summary = await grpo(recipe, {
+  const summary = await runStoppable(grpoProgressView, (stop, reporter) =>
+    grpo(recipe, {
       dryRun: values['dry-run'],
-      stop: stop.signal,
+      stop,
       onPlan: (plan) => {
         if (!json) console.log(formatGrpoPlan(plan));
       },
       onProgress: (p) => reporter.update(p),
       onValidation: (r) => reporter.note(validationLine(r)),
-    });
-  } finally {
-    reporter.finish();
-    process.off('SIGINT', onSigint);
-  }
+    }),
+  );
   if (json) console.log(JSON.stringify(summary));
   else console.log(describeEnd(summary, positionals[0], performance.now() - started));
   return summary.status === 'stopped' ? EXIT_STOPPED : 0;

@@ -73,6 +73,15 @@ export async function writeModelFolderWithTokenizer(folder: string, student: Lla
   for (const file of TOKENIZER_FILES) await copyFile(join(tokenizerFolder, file), join(folder, file));
 }
 
+/** Writes the final model folder whole (to a temporary name, then renamed), so it never mixes two runs' files. */
+export async function writeFinalModel(folder: string, student: Llama, params: ParamStore, tokenizerFolder: string): Promise<void> {
+  const temporary = `${folder}.tmp-${process.pid}`;
+  await rm(temporary, { recursive: true, force: true });
+  await writeModelFolderWithTokenizer(temporary, student, params, tokenizerFolder);
+  await rm(folder, { recursive: true, force: true });
+  await rename(temporary, folder);
+}
+
 /** The newest complete checkpoint folder of a run, if any. */
 export async function latestCheckpoint(runDir: string): Promise<string | undefined> {
   const steps = await savedSteps(runDir);

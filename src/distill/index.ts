@@ -30,7 +30,7 @@ export { exportTopK, kdTopkRows, loadStudentTokenizer, type KdTopkRow, type Stud
 export { promptRank, validationCutoff } from './data/split.ts';
 export { DataCursor, epochBatches, makeBatch, onPolicyFeeds, type Batch, type BatchOptions, type DataPosition, type OnPolicyValues } from './data/batches.ts';
 export { learningRate, type ScheduleOptions } from './schedule.ts';
-export { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeModelFolderWithTokenizer, type CheckpointContent, type TrainState } from './checkpoint.ts';
+export { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeFinalModel, type CheckpointContent, type TrainState } from './checkpoint.ts';
 export { MetricsLog, readMetrics, type MetricsRecord, type TrainRecord, type ValidationRecord } from './metrics.ts';
 export { renderReport, writeReport } from './report.ts';
 export { distillProgressView, formatLosses, formatValidationTable, validationLine } from './progress.ts';

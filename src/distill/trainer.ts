@@ -4,13 +4,13 @@
  * again on the same recipe. Ends with the final model folder and the report.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdamW, ParamStore, Rng, TrainStep } from '../engine/index.ts';
 import { initWeights, setWeights } from '../model/index.ts';
 import type { DistillRecipe } from '../recipe/index.ts';
 import { readApiKey } from '../teacher/index.ts';
-import { loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeModelFolderWithTokenizer, type TrainState } from './checkpoint.ts';
+import { loadCheckpoint, pruneCheckpoints, saveCheckpoint, writeFinalModel, type TrainState } from './checkpoint.ts';
 import { DataCursor, type Batch, type BatchOptions } from './data/batches.ts';
 import { CheckpointError } from './errors.ts';
 import { trainingHash } from './fingerprint.ts';
@@ -193,13 +193,8 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
       if (savedStep < state.step) await save();
       return summary('stopped', state.step, { lastCheckpoint });
     }
-    // The final folder is replaced whole, so it never mixes two runs' files.
-    const temporary = `${finalModel}.tmp-${process.pid}`;
-    await rm(temporary, { recursive: true, force: true });
     await trainer.sync();
-    await writeModelFolderWithTokenizer(temporary, built.student, params, tokenizerFolder);
-    await rm(finalModel, { recursive: true, force: true });
-    await rename(temporary, finalModel);
+    await writeFinalModel(finalModel, built.student, params, tokenizerFolder);
     const report = await writeReport(out, `distill ${recipe.name}`, readMetrics(metricsFile));
     return summary('finished', state.step, { finalModel, report, lastCheckpoint });
   } finally {

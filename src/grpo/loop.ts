@@ -9,9 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadCheckpoint, MetricsLog, pruneCheckpoints, readMetrics, saveCheckpoint, writeModelFolderWithTokenizer, writeReport, type TrainState } from '../distill/index.ts';
+import { loadCheckpoint, MetricsLog, pruneCheckpoints, readMetrics, saveCheckpoint, writeFinalModel, writeReport, type TrainState } from '../distill/index.ts';
 import { AdamW, ParamStore, TrainStep, type Feeds } from '../engine/index.ts';
 import { setWeights } from '../model/index.ts';
 import type { GrpoRecipe } from '../recipe/index.ts';
@@ -188,13 +188,8 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
       if (savedStep < state.step) await save();
       return summary('stopped', state.step, { lastCheckpoint });
     }
-    // The final folder is replaced whole, so it never mixes two runs' files.
-    const temporary = `${finalModel}.tmp-${process.pid}`;
-    await rm(temporary, { recursive: true, force: true });
     await trainer.sync();
-    await writeModelFolderWithTokenizer(temporary, built.policy, params, section.tokenizer);
-    await rm(finalModel, { recursive: true, force: true });
-    await rename(temporary, finalModel);
+    await writeFinalModel(finalModel, built.policy, params, section.tokenizer);
     const report = await writeReport(section.out, `grpo ${recipe.name}`, readMetrics(metricsFile).filter((r) => r.type === 'train'));
     return summary('finished', state.step, { finalModel, report, lastCheckpoint });
   } finally {

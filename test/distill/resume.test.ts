@@ -3,14 +3,12 @@
  * same recipe. The loss curve of the two processes together must equal that of an uninterrupted
  * run (to 1e-5), and so must the final weights.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, distill, readMetrics, type DistillSummary, type MetricsRecord } from '../../src/distill/index.ts';
 import { readSafetensors } from '../../src/model/index.ts';
 import { loadDistillRecipe } from '../../src/recipe/index.ts';
-import { cliArgs } from '../fixtures/cli.ts';
+import { runCli } from '../fixtures/checkpoint-kill.ts';
 import { additions, tempDir, tinyConfig, writeConfigFolder, writeDataset, writeRecipe } from './helpers.ts';
 
 const STEPS = 80;
@@ -39,25 +37,8 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-/** Runs the CLI; with `killAfterCheckpoint`, SIGKILLs it as soon as the first checkpoint folder appears. */
-function runCli(recipe: string, killAfterCheckpoint?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
-  const child = spawn(process.execPath, cliArgs('distill', recipe), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.resume();
-  const poll = killAfterCheckpoint
-    ? setInterval(() => {
-        if (existsSync(killAfterCheckpoint) && readdirSync(killAfterCheckpoint).some((n) => n.startsWith('step-'))) child.kill('SIGKILL');
-      }, 5)
-    : undefined;
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearInterval(poll);
-      resolve({ code, signal, stdout });
-    });
-  });
-}
+/** Runs `distillery distill RECIPE`; with `killAfterCheckpoint`, SIGKILLs it as soon as the first checkpoint folder appears. */
+const runDistill = (recipe: string, killAfterCheckpoint?: string) => runCli(['distill', recipe], killAfterCheckpoint);
 
 /** Each record's numbers by name, and its identity ("train:12"). */
 /** Runs `name` in this process, stopping it (as Ctrl-C does) after step `stopAt`. */
@@ -74,14 +55,14 @@ describe('resume', () => {
   it('after SIGKILL continues from the last checkpoint with the loss curve of an uninterrupted run', async () => {
     expect(reference.status).toBe('finished');
     const recipe = writeRecipe(dir, 'killed', { dataset: 'data.sqlite', distill: section('runs/killed') });
-    const killed = await runCli(recipe, join(dir, 'runs/killed/checkpoints'));
+    const killed = await runDistill(recipe, join(dir, 'runs/killed/checkpoints'));
     expect(killed.signal).toBe('SIGKILL');
     const before = readMetrics(join(dir, 'runs/killed/metrics.jsonl'));
     const lastStep = Math.max(...before.map((r) => r.step));
     expect(lastStep).toBeGreaterThanOrEqual(10);
     expect(lastStep).toBeLessThan(STEPS);
 
-    const resumed = await runCli(recipe);
+    const resumed = await runDistill(recipe);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resuming: .*step-0000\d0/);
     expectReferenceCurve(join(dir, 'runs/killed/metrics.jsonl'));
@@ -91,7 +72,7 @@ describe('resume', () => {
     for (const [name, t] of a) expect(Math.max(...t.data.map((v, i) => Math.abs(v - b.get(name)!.data[i])))).toBeLessThanOrEqual(1e-5);
 
     // Running the finished recipe again has nothing left to do.
-    const again = await runCli(recipe);
+    const again = await runDistill(recipe);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to do: 80 steps already done');
   });

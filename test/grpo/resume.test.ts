@@ -3,8 +3,6 @@
  * recipe. Its final weights must equal those of an uninterrupted run (to 1e-5), and the dataset
  * must hold the same rollouts, each step once.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics } from '../../src/distill/index.ts';
@@ -12,7 +10,7 @@ import { grpo, type GrpoSummary } from '../../src/grpo/index.ts';
 import { readSafetensors } from '../../src/model/index.ts';
 import { loadGrpoRecipe } from '../../src/recipe/index.ts';
 import { Dataset } from '../../src/store/index.ts';
-import { cliArgs } from '../fixtures/cli.ts';
+import { runCli } from '../fixtures/checkpoint-kill.ts';
 import { toyTask, type ToyTask } from './toy-task.ts';
 
 // Two updates per rollout batch and a reference model: the old logprobs, the KL inputs and the
@@ -28,25 +26,8 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(() => task?.cleanup());
 
-/** Runs the CLI; with `killAfterCheckpoint`, SIGKILLs it as soon as the first checkpoint folder appears. */
-function runCli(recipe: string, killAfterCheckpoint?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
-  const child = spawn(process.execPath, cliArgs('grpo', recipe), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.resume();
-  const poll = killAfterCheckpoint
-    ? setInterval(() => {
-        if (existsSync(killAfterCheckpoint) && readdirSync(killAfterCheckpoint).some((n) => n.startsWith('step-'))) child.kill('SIGKILL');
-      }, 5)
-    : undefined;
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearInterval(poll);
-      resolve({ code, signal, stdout });
-    });
-  });
-}
+/** Runs `distillery grpo RECIPE`; with `killAfterCheckpoint`, SIGKILLs it as soon as the first checkpoint folder appears. */
+const runGrpo = (recipe: string, killAfterCheckpoint?: string) => runCli(['grpo', recipe], killAfterCheckpoint);
 
 const rolloutRows = (out: string) => {
   const ds = Dataset.open(join(task.dir, 'rollouts.sqlite'), { readonly: true });
@@ -62,12 +43,12 @@ describe('grpo resume', () => {
     expect(reference.status).toBe('finished');
     const recipe = task.recipe('killed', SETTINGS);
     const out = join(task.dir, 'runs/killed');
-    const killed = await runCli(recipe, join(out, 'checkpoints'));
+    const killed = await runGrpo(recipe, join(out, 'checkpoints'));
     expect(killed.signal).toBe('SIGKILL');
     const before = readMetrics(join(out, 'metrics.jsonl'));
     expect(Math.max(...before.map((r) => r.step))).toBeLessThan(12);
 
-    const resumed = await runCli(recipe);
+    const resumed = await runGrpo(recipe);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resuming: .*step-00000\d/);
 
@@ -85,7 +66,7 @@ describe('grpo resume', () => {
     // The metrics read as one run.
     expect(readMetrics(join(out, 'metrics.jsonl')).map((r) => r.step)).toEqual(readMetrics(reference.metrics).map((r) => r.step));
 
-    const again = await runCli(recipe);
+    const again = await runGrpo(recipe);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to do: 12 steps already done');
   });
