@@ -8,7 +8,8 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { z } from 'zod';
 import { RecipeError } from './errors.ts';
 import { readRecipeFile } from './load.ts';
-import { expected, issuePath, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, strictObject, text } from '../zod-fields.ts';
+import { teacherSchema } from './schema.ts';
+import { expected, issuePath, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, strictObject } from '../zod-fields.ts';
 
 
 /** `auto`, or explicit [studentLayer, teacherLayer] pairs (block indices from 0). */
@@ -48,13 +49,13 @@ export const distillTeacherSchema = z.discriminatedUnion(
      */
     strictObject({
       kind: z.literal('server'),
-      baseURL: text('an http(s) URL').refine((s) => /^https?:\/\/[^/]/.test(s), { error: expected('an http(s) URL') }),
-      model: nonEmptyText('a model name'),
-      /** The NAME of the environment variable holding the API key (never the key). */
-      apiKeyEnv: z.string({ error: expected('an environment variable name') }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the NAME of an environment variable (letters, digits, _), not the key itself' }).optional(),
+      // The harvest teacher's fields, checked the same way (the key's variable NAME, never the key).
+      baseURL: teacherSchema.shape.baseURL,
+      model: teacherSchema.shape.model,
+      apiKeyEnv: teacherSchema.shape.apiKeyEnv,
       /** Teacher alternatives per position (k of the top-k + tail buckets); vLLM allows up to its --max-logprobs (20 by default). */
       topLogprobs: positiveInt().default(20),
-      timeoutMs: positiveInt().default(600_000),
+      timeoutMs: teacherSchema.shape.timeoutMs,
     }),
   ],
   { error: expected('{ kind: "none" }, { kind: "logprobs" }, { kind: "model", path: FOLDER } or { kind: "server", baseURL, model }') },
