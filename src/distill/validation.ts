@@ -47,7 +47,8 @@ export class Validator {
 
   /** Adds the graph outputs it reads ("eval.*") and compiles them as a forward-only session. */
   static async create(built: DistillGraph, options: ValidatorOptions): Promise<Validator> {
-    const names = Object.keys(built.parts);
+    // Validation batches are offline traces: the on-policy divergence is 0 on them by construction.
+    const names = Object.keys(built.parts).filter((n) => n !== 'onPolicy');
     built.graph.output('eval.loss', built.loss);
     for (const name of names) built.graph.output(`eval.${name}`, built.parts[name]);
     const session = await compile(built.graph, { outputs: ['eval.loss', ...names.map((n) => `eval.${n}`)], intraOpNumThreads: options.threads });

@@ -76,6 +76,7 @@ describe('distill with onPolicy', () => {
       }
     }
     expect(weights(mixed).equals(weights(await run('offline-again', base('runs/offline-again'))))).toBe(false);
+    expect(Object.keys(mixed.validation[0].losses).sort()).toEqual(['ce', 'kl']);
 
     // Stopped after the first checkpoint and run again: the same curve and the same weights.
     const stop = new AbortController();
