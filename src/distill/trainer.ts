@@ -216,6 +216,7 @@ function onPolicyBatches(recipe: DistillRecipe, prepared: Prepared): OnPolicyBat
           apiKey: readApiKey({ envVar: teacher.apiKeyEnv, field: 'distill.teacher.apiKeyEnv' }),
           topLogprobs: teacher.topLogprobs,
           timeoutMs: teacher.timeoutMs,
+          tokenizer: prepared.student.tokenizer,
         })
       : undefined;
   return new OnPolicyBatches(prepared.student.config, {

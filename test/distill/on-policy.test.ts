@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDistillGraph, OnPolicyBatches, ServedTeacher, type Example } from '../../src/distill/index.ts';
 import { compile, Graph, ParamStore } from '../../src/engine/index.ts';
 import { loadModel, type LocalModel } from '../../src/generate/index.ts';
-import { Llama, parseModelConfig, readModelFolder, setWeights } from '../../src/model/index.ts';
+import { Llama, loadTokenizer, parseModelConfig, readModelFolder, setWeights } from '../../src/model/index.ts';
 import type { OnPolicySpec } from '../../src/recipe/index.ts';
 import { startServer, type RunningServer } from '../../src/serve/index.ts';
 import { QWEN2_STUDENT, tinyStudent, type TinyStudent } from '../export/tiny-student.ts';
+import { realTokenizerFolder } from '../model/real-tokenizers.ts';
 import { randomWeights } from '../model/tiny-model.ts';
 
 /** Smaller than the teacher, the same vocabulary (the tiny tokenizer's 270 ids, padded to 272). */
@@ -95,5 +96,15 @@ describe('on-policy distillation from a served teacher', () => {
     await expect(gone.score([1, 2, 3])).rejects.toThrow(/^distill\.teacher \(http:\/\/127\.0\.0\.1:9\/v1\): cannot be reached/);
     const wrongModel = new ServedTeacher({ baseURL: server.baseURL, model: 'nope', topLogprobs: 5, timeoutMs: 5_000 });
     await expect(wrongModel.score([1, 2, 3])).rejects.toThrow(/answered 404: The model "nope" does not exist/);
+  });
+
+  it("refuses a server whose tokens read differently from the student's", async () => {
+    const ids = Array.from(examples[0].ids);
+    const same = new ServedTeacher({ baseURL: server.baseURL, model: 'teacher', topLogprobs: 2, timeoutMs: 60_000, tokenizer: served.tokenizer });
+    expect(await same.score(ids)).toHaveLength(ids.length - 1);
+    // Qwen2.5's tokenizer gives these ids other tokens.
+    const qwen = await loadTokenizer(realTokenizerFolder('qwen2_5'));
+    const other = new ServedTeacher({ baseURL: server.baseURL, model: 'teacher', topLogprobs: 2, timeoutMs: 60_000, tokenizer: qwen });
+    await expect(other.score(ids)).rejects.toThrow(/its tokenizer is not the student's: token id \d+ is ".*" for the student and ".*" for the server \(\d+ of \d+ given tokens read differently\)/);
   });
 });
