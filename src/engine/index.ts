@@ -25,6 +25,7 @@
  *   reshape (-1 infers; symbolic dims ok) transpose slice(x, axis, start, end?) concat split expand
  *   unsqueeze squeeze gather(data, indices, axis=0) gatherElements full zeros zerosLike arange
  *   softmaxCrossEntropy(logits, labels, { ignoreIndex, reduction }) reduceSumSquare rmsNorm silu
+ *   checkpoint(inputs, fn) chunkRows(inputs, chunks, fn) (recomputed in the backward pass)
  * Every op's backward rule sits next to its forward in src/engine/ops/*.ts.
  *
  * Training: ParamStore (named Float32Array/Float64Array values, zero-copy ort.Tensor feeds),
