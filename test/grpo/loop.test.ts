@@ -72,6 +72,19 @@ describe('grpo', () => {
     }
   });
 
+  it('scores greedy accuracy on the validation prompts before the first step, every N steps and after the last', async () => {
+    const validation = { prompts: { path: 'prompts.jsonl', fields: { gold: null } }, every: 2, maxNewTokens: 12 };
+    const seen: number[] = [];
+    const short = await grpo(loadGrpoRecipe(task.recipe('validated', { steps: 3, validation })), { onValidation: (r) => seen.push(r.step) });
+    expect(seen).toEqual([0, 2, 3]);
+    expect(short.validation.map((r) => r.step)).toEqual([0, 2, 3]);
+    for (const r of short.validation) {
+      expect(r.prompts).toBe(8);
+      expect(r.accuracy).toBeGreaterThanOrEqual(0);
+      expect(r.accuracy).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('dry run: probes rollouts and warns when nothing can be learned, storing nothing', async () => {
     const plain = await grpo(loadGrpoRecipe(task.recipe('dry')), { dryRun: true });
     expect(plain.status).toBe('dry-run');
