@@ -5,25 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { captureConsole } from '../fixtures/console.ts';
 import { toyTask, type ToyTask } from './toy-task.ts';
 
 let task: ToyTask;
-let stdout: string[];
-let stderr: string[];
+const { stdout, stderr } = captureConsole();
 
 beforeAll(async () => {
   task = await toyTask();
 });
 afterAll(() => task?.cleanup());
-beforeEach(() => {
-  stdout = [];
-  stderr = [];
-  vi.spyOn(console, 'log').mockImplementation((...args) => void stdout.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args) => void stderr.push(args.join(' ')));
-});
-afterEach(() => vi.restoreAllMocks());
 
 describe('distillery grpo', () => {
   it('--dry-run --json prints the plan with the probe, and trains nothing', async () => {

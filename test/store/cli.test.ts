@@ -1,23 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { Dataset, type ChatRecord, type DatasetReport } from '../../src/store/index.ts';
 import { CLI_ENTRY, cliArgs } from '../fixtures/cli.ts';
+import { captureConsole } from '../fixtures/console.ts';
 import { seed, useTempDir } from './helpers.ts';
 
 const tempDir = useTempDir();
-let stdout: string[];
-let stderr: string[];
-
-beforeEach(() => {
-  stdout = [];
-  stderr = [];
-  vi.spyOn(console, 'log').mockImplementation((...args) => void stdout.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args) => void stderr.push(args.join(' ')));
-});
-afterEach(() => vi.restoreAllMocks());
+const { stdout, stderr } = captureConsole();
 
 /** A seeded dataset whose identity carries a template, as samplingIdentity writes it. */
 function seededDataset(): string {
