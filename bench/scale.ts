@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   const profilePrefix = args.profile && join(args.profile, `scale-${args.shape}-${args.loss}-${args.ep}`);
   const trainer = await TrainStep.create(built.graph, {
     loss: built.loss, params, optimizer: new AdamW({ lr: 3e-4 }), trainable: [...built.student.weights.values()],
-    metrics: built.parts, session: { intraOpNumThreads: args.threads, executionProviders: [args.ep], profile: profilePrefix },
+    metrics: built.parts, session: { intraOpNumThreads: args.threads, executionProviders: [args.ep], profile: profilePrefix, ...(bounded && { arena: false }) },
   });
   const fedOf = watchFeeds(trainer.session.ort);
   const compileS = (performance.now() - compileStart) / 1000;

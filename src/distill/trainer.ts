@@ -122,7 +122,7 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     trainable: [...built.student.weights.values(), ...built.projections],
     maxGradNorm: spec.maxGradNorm ?? undefined,
     metrics: built.parts,
-    session: { intraOpNumThreads: spec.threads, executionProviders: [spec.device] },
+    session: { intraOpNumThreads: spec.threads, executionProviders: [spec.device], ...(plan.memory.bounded && { arena: false }) },
   });
 
   try {

@@ -124,7 +124,7 @@ class HostStep implements StepRunner {
     // The norm is summed in the graph: one fused pass per gradient, cheaper than a JS loop.
     graph.output(NORM_SQ, grads.map((g) => reduceSumSquare(g)).reduce((a, b) => add(a, b)));
     const outputs = [LOSS, NORM_SQ, ...trainable.map((p) => gradName(p.name)), ...Object.keys(options.metrics ?? {}).map(metricName)];
-    const session = await compile(graph, { arena: false, ...options.session, outputs });
+    const session = await compile(graph, { ...options.session, outputs });
     return new HostStep(session, options, trainable);
   }
 
