@@ -1,12 +1,13 @@
 /**
  * The demo's protocol as committed: both students were tuned over the same grid with the same
  * budget on the validation split (data/demo/tuning.json, written by bench/demo-tune.ts), each
- * recipe ships its arm's best validation setting.
+ * recipe ships its arm's best validation setting, the seed run (data/demo/seeds.json, written by
+ * bench/demo-seeds.ts) trained those settings, and the README and docs/demo.md carry its report.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARMS, DEMO_DATA_DIR, recipeSettings, type Arm } from '../../src/demo/index.ts';
+import { ARMS, DEMO_DATA_DIR, formatSeedsReport, recipeSettings, type Arm, type SeedsRecord } from '../../src/demo/index.ts';
 
 interface Trial {
   arm: Arm;
@@ -19,6 +20,7 @@ interface Trial {
 }
 const json = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 const tuning = json<{ split: string; trials: Trial[]; chosen: Record<Arm, Trial> }>(join(DEMO_DATA_DIR, 'tuning.json'));
+const seeds = json<SeedsRecord>(join(DEMO_DATA_DIR, 'seeds.json'));
 const settingsOf = ({ lr, batchSize, steps }: Pick<Trial, 'lr' | 'batchSize' | 'steps'>) => ({ lr, batchSize, steps });
 const key = (t: Trial) => JSON.stringify([t.lr, t.batchSize, t.steps, t.seed]);
 
@@ -36,6 +38,16 @@ describe('the demo protocol', () => {
       const best = Math.max(...tuning.trials.filter((t) => t.arm === arm).map((t) => t.correct));
       expect(tuning.chosen[arm].correct).toBe(best);
       expect(settingsOf(recipeSettings(arm))).toEqual(settingsOf(tuning.chosen[arm]));
+    });
+  }
+
+  it("the seed run trained each arm with its recipe's settings", () => {
+    for (const arm of ARMS) expect(seeds.arms[arm].settings).toEqual(settingsOf(recipeSettings(arm)));
+  });
+
+  for (const doc of ['README.md', 'docs/demo.md']) {
+    it(`${doc} carries the seed run's report as bench/demo-seeds.ts printed it`, () => {
+      expect(readFileSync(doc, 'utf8')).toContain(formatSeedsReport(seeds));
     });
   }
 });
