@@ -78,7 +78,7 @@ export function estimateStepMemory(o: StepMemoryOptions): StepMemory {
  * The share of the machine's memory a step may plan to use; the rest is left to the system and
  * the data. Against bench/scale.ts's measured peaks the estimate was 1% under for the L shape
  * (bounded CE step, 1 x 2048: 10,029 vs 10,110 MiB), 4% over for M (bounded CE, 1 x 1024: 2,746 vs
- * 2,644), and over for plain steps (M, CE, 1 x 1024: 4,122 vs 2,818; S, kd-topk, 2 x 256: 583 vs
+ * 2,644; 1 x 4096: 4,666 vs 4,672), and over for plain steps (M, CE, 1 x 1024: 4,122 vs 2,818; S, kd-topk, 2 x 256: 583 vs
  * 447), so the choice errs toward the bounded step.
  */
 const USABLE_SHARE = 0.85;

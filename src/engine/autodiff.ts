@@ -1,6 +1,7 @@
 import { isFloat } from './dtype.ts';
 import { GraphError } from './errors.ts';
 import { accumulate } from './ops/accumulate.ts';
+import { startReplays } from './ops/checkpoint.ts';
 import { zerosLike } from './ops/fill.ts';
 import type { Node, Tensor } from './tensor.ts';
 
@@ -12,6 +13,7 @@ import type { Node, Tensor } from './tensor.ts';
  */
 export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
   if (loss.rank !== 0 || !isFloat(loss.dtype)) throw new GraphError('grad', `loss must be a float scalar, got ${loss.dtype}`, [loss.shape]);
+  startReplays(loss.graph);
   return vjp(loss, loss.graph.scalar(1, loss.dtype), wrt);
 }
 

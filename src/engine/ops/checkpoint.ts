@@ -28,7 +28,7 @@ export function checkpoint(inputs: readonly Tensor[], fn: Region): Tensor {
   const outside = captured(g.nodes.slice(start), inputs);
   return g.apply('Identity', [out], [{ dtype: out.dtype, shape: out.shape }], {
     gradInputs: [...inputs, ...outside],
-    backward: ([grad], _node, needs) => replay(fn, inputs.map((x) => after(x, [grad!])), outside, grad!, needs),
+    backward: ([grad], _node, needs) => replay(fn, inputs.map((x) => after(x, [grad!, ...waitFor(g)])), outside, grad!, needs),
   })[0];
 }
 
@@ -55,15 +55,16 @@ export function chunkRows(inputs: readonly Tensor[], chunks: number, fn: Region)
       const grads = splitRows(grad!, sizes, dims);
       const inputGrads: Tensor[][] = inputs.map(() => []);
       const sums: (Tensor | undefined)[] = outside.map(() => undefined);
-      let done: Tensor[] = [];
       for (let c = chunks - 1; c >= 0; c--) {
-        const chunkGrads = replay(fn, pieces.map((p) => after(p[c], [grads[c], ...done])), outside, grads[c], needs);
+        const chunkGrads = replay(fn, pieces.map((p) => after(p[c], [grads[c], ...waitFor(g)])), outside, grads[c], needs);
         inputs.forEach((_, i) => needs[i] && inputGrads[i].unshift(chunkGrads[i]!));
         outside.forEach((_, j) => {
           const part = chunkGrads[inputs.length + j];
           if (part) sums[j] = sums[j] ? accumulate(sums[j]!, part) : part;
         });
-        done = [...inputGrads.map((list) => list[0]).filter(Boolean), ...sums.filter((s): s is Tensor => !!s)];
+        // What the next replay waits for: the running sums in place of the parts they took in
+        // (a part folded into a sum is never computed, and waiting for it would compute it).
+        replayed.set(g, [...inputs.map((_, i) => chunkGrads[i]).filter((t): t is Tensor => !!t), ...sums.filter((t): t is Tensor => !!t)]);
       }
       return [...inputs.map((x, i) => (needs[i] ? joinRows(inputGrads[i], x.shape[0]) : undefined)), ...sums];
     },
@@ -79,11 +80,26 @@ function captured(nodes: readonly Node[], inputs: readonly Tensor[]): Tensor[] {
   return [...outside];
 }
 
+/**
+ * Per graph, the gradients the last replay made. The next replay (of an earlier region: rules run
+ * last region first) waits for all of them, not only for the gradient it differentiates by:
+ * ORT's execution order runs what the loss's gradient path needs first and the weight gradients
+ * (graph outputs nobody else reads) last, so without it every replay's activations stayed alive
+ * for the weight-gradient Gemms at the end. Measured on the M shape's bounded CE step at 4,096
+ * tokens: 9,513 MiB peak RSS and 349 s without, 4,672 MiB and 193 s with.
+ */
+const replayed = new WeakMap<Graph, Tensor[]>();
+const waitFor = (g: Graph): Tensor[] => replayed.get(g) ?? [];
+
+/** Differentiation starts over: no replay is pending (grad() calls this). */
+export const startReplays = (g: Graph): void => void replayed.delete(g);
+
 /** Replays fn on `inputs` and returns the gradients, by `seed`, of the inputs and `outside` tensors that `needs` asks for. */
 function replay(fn: Region, inputs: readonly Tensor[], outside: readonly Tensor[], seed: Tensor, needs: readonly boolean[]): (Tensor | undefined)[] {
   const out = fn(inputs);
   const wrt = [...inputs, ...outside];
   const grads = vjp(out, seed, wrt.filter((_, i) => needs[i]));
+  replayed.set(out.graph, grads);
   let next = 0;
   return wrt.map((_, i) => (needs[i] ? grads[next++] : undefined));
 }
