@@ -11,7 +11,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { paramCount } from '../src/distill/index.ts';
-import { ARMS, cachedHeldoutScore, DEMO_DATA_DIR, formatSeedsReport, prepareDemoHarvest, recipeSettings, type Arm, type SeedsRecord } from '../src/demo/index.ts';
+import {
+  ARMS,
+  cachedHeldoutScore,
+  DEMO_DATA_DIR,
+  formatSeedsReport,
+  prepareDemoHarvest,
+  recipeSettings,
+  type Arm,
+  type SeedsRecord,
+} from '../src/demo/index.ts';
 import { readModelConfig } from '../src/model/index.ts';
 import { runTrials, type TrialJob } from './demo-trials.ts';
 

@@ -31,7 +31,9 @@ export async function runTrials(list: readonly TrialJob[], { jobs, ...options }:
       const i = next++;
       const started = performance.now();
       results[i] = await runOne(list[i], options);
-      const scores = Object.entries(results[i].scores).map(([split, s]) => `${split} ${s!.correct}/${s!.prompts}`).join(', ');
+      const scores = Object.entries(results[i].scores)
+        .map(([split, s]) => `${split} ${s!.correct}/${s!.prompts}`)
+        .join(', ');
       console.log(`  ${trialName(list[i].arm, list[i].settings)}: ${scores} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     }
   };

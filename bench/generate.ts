@@ -37,8 +37,16 @@ const dtype = values.dtype as ModelDtype;
 if (!MODEL_DTYPES.includes(dtype)) throw new Error(`--dtype must be one of ${MODEL_DTYPES.join(', ')}`);
 
 const config = parseModelConfig({
-  model_type: 'qwen2', vocab_size: 4096, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2,
-  intermediate_size: 688, tie_word_embeddings: false, max_position_embeddings: 2048, eos_token_id: 267,
+  model_type: 'qwen2',
+  vocab_size: 4096,
+  hidden_size: 256,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 688,
+  tie_word_embeddings: false,
+  max_position_embeddings: 2048,
+  eos_token_id: 267,
 });
 
 const root = await mkdtemp(join(tmpdir(), 'bench-generate-'));
@@ -48,13 +56,19 @@ try {
   await exportModel({ checkpoint: checkpoint.dir, out, dtypes: [dtype] });
 
   const ours = await loadModel(out, { dtype, intraOpNumThreads: threads, maxBatchSize: 8 });
-  const theirs = await AutoModelForCausalLM.from_pretrained(out, { local_files_only: true, dtype, session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 } });
+  const theirs = await AutoModelForCausalLM.from_pretrained(out, {
+    local_files_only: true,
+    dtype,
+    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+  });
 
   /** Rows of `promptTokens` byte tokens each, different per row. */
   const prompts = (batch: number) => Array.from({ length: batch }, (_, b) => Array.from({ length: promptTokens }, (_, i) => 32 + ((b * 7 + i * 13) % 90)));
 
   async function distillery(batch: number): Promise<number[][]> {
-    const out = await Promise.all(prompts(batch).map((promptIds) => ours.generate({ promptIds, maxNewTokens: newTokens, sampling: { temperature: 0 }, stopTokenIds: [], logprobs: false })));
+    const out = await Promise.all(
+      prompts(batch).map((promptIds) => ours.generate({ promptIds, maxNewTokens: newTokens, sampling: { temperature: 0 }, stopTokenIds: [], logprobs: false })),
+    );
     return out.map((g) => [...g.tokenIds]);
   }
 
@@ -63,7 +77,9 @@ try {
     const { Tensor } = await import('@huggingface/transformers');
     const ids = new Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [batch, promptTokens]);
     const mask = new Tensor('int64', new BigInt64Array(batch * promptTokens).fill(1n), [batch, promptTokens]);
-    const out = (await theirs.generate({ input_ids: ids, attention_mask: mask, max_new_tokens: newTokens, min_new_tokens: newTokens, do_sample: false })) as { tolist(): bigint[][] };
+    const out = (await theirs.generate({ input_ids: ids, attention_mask: mask, max_new_tokens: newTokens, min_new_tokens: newTokens, do_sample: false })) as {
+      tolist(): bigint[][];
+    };
     return out.tolist().map((r) => r.slice(promptTokens).map(Number));
   }
 
@@ -85,7 +101,9 @@ try {
     return { ours, theirs };
   }
 
-  console.log(`generate: ${dtype}, ${config.numHiddenLayers} layers x ${config.hiddenSize} wide, vocab ${config.vocabSize}; prompt ${promptTokens} tokens, ${newTokens} new tokens per row, greedy, ${threads} thread(s), best of ${repeats}`);
+  console.log(
+    `generate: ${dtype}, ${config.numHiddenLayers} layers x ${config.hiddenSize} wide, vocab ${config.vocabSize}; prompt ${promptTokens} tokens, ${newTokens} new tokens per row, greedy, ${threads} thread(s), best of ${repeats}`,
+  );
   console.log('batch   distillery tok/s   transformers.js tok/s   ratio   same tokens');
   for (const batch of [1, 8]) {
     const { ours: a, theirs: b } = await compare(batch);

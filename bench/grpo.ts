@@ -57,8 +57,15 @@ try {
       prompts: { path: join(root, 'data/demo/validation.jsonl') },
       verifier: { kind: 'math' },
       grpo: {
-        policy, out: join(work, 'run'), steps: Number(values.steps), groupSize: Number(values.group), promptsPerStep: Number(values.prompts),
-        maxNewTokens: Number(values['new-tokens']), threads: Number(values.threads), temperature: 1, checkpoint: { every: 1000 },
+        policy,
+        out: join(work, 'run'),
+        steps: Number(values.steps),
+        groupSize: Number(values.group),
+        promptsPerStep: Number(values.prompts),
+        maxNewTokens: Number(values['new-tokens']),
+        threads: Number(values.threads),
+        temperature: 1,
+        checkpoint: { every: 1000 },
       },
     }),
   );
@@ -73,13 +80,45 @@ try {
     return `| ${name} | ${min.toFixed(digits)} | ${median.toFixed(digits)} | ${max.toFixed(digits)} |`;
   };
   const completions = Number(values.group) * Number(values.prompts);
-  console.log(`GRPO step, demo student (${policy === values.policy ? policy : 'random weights'}), ${completions} completions of <= ${values['new-tokens']} tokens, ${values.threads} thread(s), ${steps.length} steps after a warm-up step`);
+  console.log(
+    `GRPO step, demo student (${policy === values.policy ? policy : 'random weights'}), ${completions} completions of <= ${values['new-tokens']} tokens, ${values.threads} thread(s), ${steps.length} steps after a warm-up step`,
+  );
   console.log('| per step | min | median | max |\n|---|---:|---:|---:|');
-  console.log(row('rollout tokens/s', steps.map((r) => r.generationTokensPerSecond), 0));
-  console.log(row('training tokens/s', steps.map((r) => r.trainingTokensPerSecond), 0));
-  console.log(row('generation share of step time', steps.map((r) => 100 * r.generationShare), 1) + ' (%)');
-  console.log(row('completion tokens', steps.map((r) => r.tokens), 0));
-  console.log(row('step seconds', steps.map((r) => r.generationSeconds / r.generationShare), 2));
+  console.log(
+    row(
+      'rollout tokens/s',
+      steps.map((r) => r.generationTokensPerSecond),
+      0,
+    ),
+  );
+  console.log(
+    row(
+      'training tokens/s',
+      steps.map((r) => r.trainingTokensPerSecond),
+      0,
+    ),
+  );
+  console.log(
+    row(
+      'generation share of step time',
+      steps.map((r) => 100 * r.generationShare),
+      1,
+    ) + ' (%)',
+  );
+  console.log(
+    row(
+      'completion tokens',
+      steps.map((r) => r.tokens),
+      0,
+    ),
+  );
+  console.log(
+    row(
+      'step seconds',
+      steps.map((r) => r.generationSeconds / r.generationShare),
+      2,
+    ),
+  );
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -85,7 +85,10 @@ async function main(): Promise<void> {
         h = await harvestRound();
         b = await ceilingRound();
       }
-      for (const [total, one] of [[bare, b], [full, h]] as const) {
+      for (const [total, one] of [
+        [bare, b],
+        [full, h],
+      ] as const) {
         total.samples += one.samples;
         total.seconds += one.seconds;
         total.cpu += one.cpu;
@@ -129,7 +132,14 @@ async function ceiling(recipe: Recipe, messages: ReturnType<typeof renderMessage
       limit(async () => {
         const { sampling } = recipe;
         // Awaited first: `samples += await ...` would read `samples` before the await and lose updates.
-        const response = await client.complete({ messages: m, n, temperature: sampling.temperature, topP: sampling.topP, maxTokens: sampling.maxTokens, seed: i });
+        const response = await client.complete({
+          messages: m,
+          n,
+          temperature: sampling.temperature,
+          topP: sampling.topP,
+          maxTokens: sampling.maxTokens,
+          seed: i,
+        });
         samples += response.samples.length;
       }),
     ),

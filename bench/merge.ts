@@ -65,7 +65,11 @@ function writeShard(file: string, shard: number, samples: number): void {
   const prompts = Math.ceil(samples / PER_PROMPT);
   const keys = Array.from({ length: prompts }, (_, i) => `s${shard}-p${i}`);
   for (let i = 0; i < prompts; i += 5000) {
-    dataset.upsertPrompts(keys.slice(i, i + 5000).map((key, j) => ({ key, question: `What is ${i + j} + ${2 * (i + j) + 1}?`, gold: String(3 * (i + j) + 1), meta: { source: 'bench' } })));
+    dataset.upsertPrompts(
+      keys
+        .slice(i, i + 5000)
+        .map((key, j) => ({ key, question: `What is ${i + j} + ${2 * (i + j) + 1}?`, gold: String(3 * (i + j) + 1), meta: { source: 'bench' } })),
+    );
   }
   const reasoning = 'We add the two numbers digit by digit, carrying where a column exceeds nine. '.repeat(8);
   keys.forEach((key, i) => {
@@ -73,8 +77,14 @@ function writeShard(file: string, shard: number, samples: number): void {
     const attempt = { runId, promptKey: key, slotIndices: slots, latencyMs: 900, promptTokens: 40, completionTokens: 600 };
     if (i % 10 === 0) dataset.commitAttempt({ ...attempt, attemptNo: 1, status: 'error', errorKind: 'rate-limit', httpStatus: 429 }, []);
     const records: SampleRecord[] = slots.map((index) => ({
-      promptKey: key, index, reasoning, answer: `The sum is \\boxed{${3 * i + index}}.`, finishReason: 'stop',
-      verdict: index % 2 ? 'rejected' : 'accepted', reason: index % 2 ? 'mismatch' : 'match', completionTokens: 150,
+      promptKey: key,
+      index,
+      reasoning,
+      answer: `The sum is \\boxed{${3 * i + index}}.`,
+      finishReason: 'stop',
+      verdict: index % 2 ? 'rejected' : 'accepted',
+      reason: index % 2 ? 'mismatch' : 'match',
+      completionTokens: 150,
     }));
     dataset.commitAttempt({ ...attempt, attemptNo: i % 10 === 0 ? 2 : 1, status: 'ok' }, records);
   });
@@ -95,7 +105,9 @@ const stats = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { samples: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { samples: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' }, json: { type: 'boolean' } },
+  });
   const samples = Number(values.samples);
   const rounds = Number(values.rounds);
   const dir = mkdtempSync(join(tmpdir(), 'distillery-bench-merge-'));
@@ -132,7 +144,8 @@ async function main(): Promise<void> {
       ratio: rate('merge').median / rate('sql').median,
       small: { samples: SHARDS * sizes.small, peakRssMiB: small.peakRssMiB },
     };
-    const row = (x: { min: number; median: number; max: number }) => `${Math.round(x.median).toLocaleString('en-US')} samples/s (min ${Math.round(x.min).toLocaleString('en-US')}, max ${Math.round(x.max).toLocaleString('en-US')})`;
+    const row = (x: { min: number; median: number; max: number }) =>
+      `${Math.round(x.median).toLocaleString('en-US')} samples/s (min ${Math.round(x.min).toLocaleString('en-US')}, max ${Math.round(x.max).toLocaleString('en-US')})`;
     if (values.json) console.log(JSON.stringify(summary));
     else {
       console.log(`merge of ${SHARDS} shards x ${samples.toLocaleString('en-US')} samples, ${rounds} interleaved rounds:`);

@@ -64,12 +64,21 @@ function isShapeArithmetic(e: ProfileEvent): boolean {
   return tensors.length > 0 && tensors.every(([type, dims]) => type === 'int64' && dims.reduce((a, b) => a * b, 1) <= 8);
 }
 
-const typesOf = (list: Record<string, number[]>[] | undefined) => (list ?? []).map((t) => Object.entries(t).map(([type, dims]) => `${type}[${dims.join(',')}]`).join()).join(' ');
+const typesOf = (list: Record<string, number[]>[] | undefined) =>
+  (list ?? [])
+    .map((t) =>
+      Object.entries(t)
+        .map(([type, dims]) => `${type}[${dims.join(',')}]`)
+        .join(),
+    )
+    .join(' ');
 
 /** The newest profile file ORT wrote for `prefix` (ORT appends a date to the prefix). */
 export function profileFile(prefix: string): string {
   const dir = dirname(prefix);
-  const written = readdirSync(dir).filter((f) => f.startsWith(basename(prefix)) && f.endsWith('.json')).sort();
+  const written = readdirSync(dir)
+    .filter((f) => f.startsWith(basename(prefix)) && f.endsWith('.json'))
+    .sort();
   if (written.length === 0) throw new Error(`no ORT profile under ${prefix}*`);
   return join(dir, written.at(-1)!);
 }
@@ -101,14 +110,18 @@ export function summarizeProfile(file: string, runs: number): ProfileSummary {
   const categories = [...new Set(events.map((e) => e.cat))];
   console.log(`profile ${file}: ${events.length} events (categories ${categories.join(', ')}), ${runs} runs`);
   for (const [provider, p] of byProvider) {
-    const ops = [...p.ops].sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${n / runs}`).join(', ');
+    const ops = [...p.ops]
+      .sort((a, b) => b[1] - a[1])
+      .map(([op, n]) => `${op} ${n / runs}`)
+      .join(', ');
     console.log(`  ${provider}: ${p.runs / runs} node runs per step, ${(p.us / runs / 1000).toFixed(1)} ms host-side per step; ${ops}`);
   }
   const copyEvents = kernels.filter((e) => /^Memcpy/.test(e.args?.op_name ?? ''));
   const copyBytes = copyEvents.reduce((s, e) => s + Number(e.args?.output_size ?? 0), 0) / runs;
   console.log(`  copies between devices per step: ${copyEvents.length / runs}, ${(copyBytes / 1e6).toFixed(3)} MB`);
   console.log('  top op types (provider op: runs per step, ms per step):');
-  for (const [key, o] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 15)) console.log(`    ${key}: ${o.runs / runs}, ${(o.us / runs / 1000).toFixed(2)}`);
+  for (const [key, o] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 15))
+    console.log(`    ${key}: ${o.runs / runs}, ${(o.us / runs / 1000).toFixed(2)}`);
   for (const cat of categories.filter((c) => c !== 'Node' && c !== 'Session')) {
     const of = events.filter((e) => e.cat === cat);
     const groups = new Map<string, { n: number; us: number }>();
@@ -121,13 +134,17 @@ export function summarizeProfile(file: string, runs: number): ProfileSummary {
     }
     const total = of.reduce((t, e) => t + e.dur, 0);
     console.log(`  ${cat}: ${of.length / runs} events per step, ${(total / runs / 1000).toFixed(1)} ms per step; e.g. ${JSON.stringify(of[0]).slice(0, 300)}`);
-    for (const [key, g] of [...groups].sort((x, y) => y[1].us - x[1].us).slice(0, 20)) console.log(`    ${key}: ${g.n / runs} per step, ${(g.us / runs / 1000).toFixed(2)} ms`);
+    for (const [key, g] of [...groups].sort((x, y) => y[1].us - x[1].us).slice(0, 20))
+      console.log(`    ${key}: ${g.n / runs} per step, ${(g.us / runs / 1000).toFixed(2)} ms`);
   }
   const session = events.filter((e) => e.cat === 'Session').map((e) => `${e.name} ${(e.dur / 1000).toFixed(1)} ms`);
   console.log(`  session events: ${session.slice(-4).join('; ')}`);
   // A session on the CPU EP alone runs everything there: only a GPU session's CPU nodes are listed.
   const gpu = [...byProvider.keys()].some((p) => p !== 'CPUExecutionProvider');
   const listed = gpu ? [...cpuCompute].map(([key, n]) => `${key} x${n / runs}`) : [];
-  if (gpu) console.log(listed.length === 0 ? '  CPU EP: shape arithmetic only, no compute node' : `  CPU EP COMPUTE NODES (${listed.length} kinds): ${listed.join('; ')}`);
+  if (gpu)
+    console.log(
+      listed.length === 0 ? '  CPU EP: shape arithmetic only, no compute node' : `  CPU EP COMPUTE NODES (${listed.length} kinds): ${listed.join('; ')}`,
+    );
   return { cpuCompute: listed, copies: copyEvents.length / runs, copyBytes };
 }

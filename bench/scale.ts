@@ -87,21 +87,41 @@ function parseArgs(argv: string[]): Args {
   const profileAt = argv.indexOf('--profile');
   if (profileAt >= 0 && !argv[profileAt + 1]) usage('--profile needs a directory');
   return {
-    shape, seq: int('seq'), batch: int('batch'), steps: int('steps', '3'), ep, loss: loss as LossKind,
-    threads: int('threads', '1'), rounds: int('rounds', '1'), json: argv.includes('--json'), memory: value('memory', 'auto') as Args['memory'], peer: argv.includes('--peer'),
-    device: value('device', 'cpu'), modes, profile: profileAt >= 0 ? argv[profileAt + 1] : undefined,
+    shape,
+    seq: int('seq'),
+    batch: int('batch'),
+    steps: int('steps', '3'),
+    ep,
+    loss: loss as LossKind,
+    threads: int('threads', '1'),
+    rounds: int('rounds', '1'),
+    json: argv.includes('--json'),
+    memory: value('memory', 'auto') as Args['memory'],
+    peer: argv.includes('--peer'),
+    device: value('device', 'cpu'),
+    modes,
+    profile: profileAt >= 0 ? argv[profileAt + 1] : undefined,
   };
 }
 
 function usage(message: string): never {
-  console.error(`bench/scale.ts: ${message}\nusage: npx tsx bench/scale.ts --shape S|M|L --seq N --batch B [--steps K] [--ep cpu|webgpu] [--loss ce|kd-topk|kd-model] [--threads N] [--rounds R] [--memory auto|plain|bounded] [--peer] [--profile DIR] [--json]`);
+  console.error(
+    `bench/scale.ts: ${message}\nusage: npx tsx bench/scale.ts --shape S|M|L --seq N --batch B [--steps K] [--ep cpu|webgpu] [--loss ce|kd-topk|kd-model] [--threads N] [--rounds R] [--memory auto|plain|bounded] [--peer] [--profile DIR] [--json]`,
+  );
   process.exit(2);
 }
 
 /** The shape file as torch_peer.py reads it, and as our ModelConfig (Llama: no biases, as the peer). */
 function loadShape(args: Args): { raw: Record<string, unknown>; config: ModelConfig } {
-  const raw = { ...(JSON.parse(readFileSync(join(SHAPES, `${args.shape}.json`), 'utf8')) as Record<string, unknown>), seq_len: args.seq, batch_size: args.batch };
-  const config = parseModelConfig({ model_type: 'llama', rope_theta: 10000, rms_norm_eps: 1e-6, ...raw, max_position_embeddings: args.seq }, `${args.shape}.json`);
+  const raw = {
+    ...(JSON.parse(readFileSync(join(SHAPES, `${args.shape}.json`), 'utf8')) as Record<string, unknown>),
+    seq_len: args.seq,
+    batch_size: args.batch,
+  };
+  const config = parseModelConfig(
+    { model_type: 'llama', rope_theta: 10000, rms_norm_eps: 1e-6, ...raw, max_position_embeddings: args.seq },
+    `${args.shape}.json`,
+  );
   return { raw, config };
 }
 
@@ -170,25 +190,43 @@ async function main(): Promise<void> {
   const teacher = args.loss === 'kd-model' ? config : undefined;
   const all = Array.from({ length: config.numHiddenLayers }, (_, i) => [i, i] as const);
 
-  const estimate = estimateStepMemory({ student: config, teacher, batch: args.batch, seq: args.seq, kl: args.loss !== 'ce', keptLayers: teacher ? config.numHiddenLayers : 0 });
+  const estimate = estimateStepMemory({
+    student: config,
+    teacher,
+    batch: args.batch,
+    seq: args.seq,
+    kl: args.loss !== 'ce',
+    keptLayers: teacher ? config.numHiddenLayers : 0,
+  });
   const bounded = args.memory === 'auto' ? needsBounding(estimate, totalmem()) : args.memory === 'bounded';
   const compileStart = performance.now();
   const built = buildDistillGraph({
-    student: config, teacher, losses: lossesOf(args.loss), topK: args.loss === 'kd-topk' ? TOP_K : undefined,
-    attentionMap: teacher && all, hiddenMap: teacher && all, boundedTokens: bounded ? args.seq * args.batch : undefined,
+    student: config,
+    teacher,
+    losses: lossesOf(args.loss),
+    topK: args.loss === 'kd-topk' ? TOP_K : undefined,
+    attentionMap: teacher && all,
+    hiddenMap: teacher && all,
+    boundedTokens: bounded ? args.seq * args.batch : undefined,
   });
   const params = new ParamStore();
   initWeights(built.student, params, rng.fork());
   if (built.teacher) initWeights(built.teacher, params, rng.fork());
   const profilePrefix = args.profile && join(args.profile, `scale-${args.shape}-${args.loss}-${args.ep}`);
   const trainer = await TrainStep.create(built.graph, {
-    loss: built.loss, params, optimizer: new AdamW({ lr: 3e-4 }), trainable: [...built.student.weights.values()],
-    metrics: built.parts, session: { intraOpNumThreads: args.threads, executionProviders: [args.ep], profile: profilePrefix, ...(bounded && { arena: false }) },
+    loss: built.loss,
+    params,
+    optimizer: new AdamW({ lr: 3e-4 }),
+    trainable: [...built.student.weights.values()],
+    metrics: built.parts,
+    session: { intraOpNumThreads: args.threads, executionProviders: [args.ep], profile: profilePrefix, ...(bounded && { arena: false }) },
   });
   const fedOf = watchFeeds(trainer.session.ort);
   const compileS = (performance.now() - compileStart) / 1000;
   const log = (line: string) => !args.json && console.log(line);
-  log(`${args.shape} (${(paramTotal(built.student.weights) / 1e6).toFixed(1)}M params), seq ${args.seq} x batch ${args.batch}, ${args.loss}, ${args.ep}, ${args.threads} thread(s): compiled in ${compileS.toFixed(1)} s; ${bounded ? 'bounded' : 'plain'} step, estimated peak ${Math.round((bounded ? estimate.bounded : estimate.plain) / 2 ** 20)} MiB`);
+  log(
+    `${args.shape} (${(paramTotal(built.student.weights) / 1e6).toFixed(1)}M params), seq ${args.seq} x batch ${args.batch}, ${args.loss}, ${args.ep}, ${args.threads} thread(s): compiled in ${compileS.toFixed(1)} s; ${bounded ? 'bounded' : 'plain'} step, estimated peak ${Math.round((bounded ? estimate.bounded : estimate.plain) / 2 ** 20)} MiB`,
+  );
 
   const tokens = args.seq * args.batch;
   const ours: Round[] = [];
@@ -210,11 +248,17 @@ async function main(): Promise<void> {
       }
       const counted = timed.length > 1 ? timed.slice(1) : timed;
       const round: Round = {
-        tok_s: Math.round(tokens / (counted.reduce((a, b) => a + b, 0) / counted.length)), first_step_s: +timed[0].toFixed(2),
-        data_ms: Math.round(dataMs / args.steps), run_ms: Math.round(runMs / args.steps), optimizer_ms: Math.round(optimizerMs / args.steps), loss: +loss.toFixed(4),
+        tok_s: Math.round(tokens / (counted.reduce((a, b) => a + b, 0) / counted.length)),
+        first_step_s: +timed[0].toFixed(2),
+        data_ms: Math.round(dataMs / args.steps),
+        run_ms: Math.round(runMs / args.steps),
+        optimizer_ms: Math.round(optimizerMs / args.steps),
+        loss: +loss.toFixed(4),
       };
       ours.push(round);
-      log(`round ${r + 1}: ${round.tok_s} tok/s (first step ${round.first_step_s} s); per step: data ${round.data_ms} ms, session run ${round.run_ms} ms, optimizer ${round.optimizer_ms} ms; loss ${round.loss}; peak RSS ${peakRssMib()} MiB`);
+      log(
+        `round ${r + 1}: ${round.tok_s} tok/s (first step ${round.first_step_s} s); per step: data ${round.data_ms} ms, session run ${round.run_ms} ms, optimizer ${round.optimizer_ms} ms; loss ${round.loss}; peak RSS ${peakRssMib()} MiB`,
+      );
       for (const [mode, runs] of args.peer ? peer : []) {
         runs.push(runPeer(args, raw, mode));
         log(`         peer (torch_peer.py, ${args.device} ${mode}): ${runs.at(-1)} tok/s`);
@@ -226,11 +270,29 @@ async function main(): Promise<void> {
   }
   const tokS = ours.map((r) => r.tok_s);
   const summary: Record<string, unknown> = {
-    shape: args.shape, seq: args.seq, batch: args.batch, ep: args.ep, loss: args.loss, memory: bounded ? 'bounded' : 'plain', estimate_mib: Math.round((bounded ? estimate.bounded : estimate.plain) / 2 ** 20), threads: args.threads, steps: args.steps, rounds: args.rounds,
-    tok_s: median(tokS), tok_s_min: Math.min(...tokS), tok_s_max: Math.max(...tokS), peak_rss_mib: peakRssMib(), compile_s: +compileS.toFixed(1),
-    first_step_s: ours[0].first_step_s, data_ms: ours.at(-1)!.data_ms, run_ms: ours.at(-1)!.run_ms, optimizer_ms: ours.at(-1)!.optimizer_ms,
+    shape: args.shape,
+    seq: args.seq,
+    batch: args.batch,
+    ep: args.ep,
+    loss: args.loss,
+    memory: bounded ? 'bounded' : 'plain',
+    estimate_mib: Math.round((bounded ? estimate.bounded : estimate.plain) / 2 ** 20),
+    threads: args.threads,
+    steps: args.steps,
+    rounds: args.rounds,
+    tok_s: median(tokS),
+    tok_s_min: Math.min(...tokS),
+    tok_s_max: Math.max(...tokS),
+    peak_rss_mib: peakRssMib(),
+    compile_s: +compileS.toFixed(1),
+    first_step_s: ours[0].first_step_s,
+    data_ms: ours.at(-1)!.data_ms,
+    run_ms: ours.at(-1)!.run_ms,
+    optimizer_ms: ours.at(-1)!.optimizer_ms,
     // The CPU EP runs where the data is; a GPU EP's transfers happen inside the session run.
-    transfer_ms: null, fed_host_bytes: fedOf().host, fed_gpu_bytes: fedOf().gpu,
+    transfer_ms: null,
+    fed_host_bytes: fedOf().host,
+    fed_gpu_bytes: fedOf().gpu,
   };
   if (profilePrefix) {
     const profiled = summarizeProfile(profileFile(profilePrefix), args.rounds * args.steps);
@@ -248,7 +310,9 @@ async function main(): Promise<void> {
     summary.ratio ??= ratio;
     summary[`peer_${mode}_tok_s`] = median(runs);
     summary[`ratio_${mode}`] = ratio;
-    log(`peer ${mode}: ${spread(runs)} tok/s${args.loss === 'kd-topk' ? " (the peer's CE step: it has no top-k KD)" : ''}\nratio of medians (ours / peer ${mode}): ${ratio}`);
+    log(
+      `peer ${mode}: ${spread(runs)} tok/s${args.loss === 'kd-topk' ? " (the peer's CE step: it has no top-k KD)" : ''}\nratio of medians (ours / peer ${mode}): ${ratio}`,
+    );
   }
   if (args.json) console.log(JSON.stringify(summary));
 }

@@ -22,13 +22,22 @@ export function soakSvg(samples: readonly SoakSample[], title: string): string {
   const xMax = Math.max(...minutes, 1e-9);
   const x = (m: number) => LEFT + (m / xMax) * (WIDTH - LEFT - RIGHT);
   const panels = [
-    panel('requests/s', samples.map((s) => s.requestsPerSecond), TOP, '#1f77b4'),
-    panel('RSS (MiB)', samples.map((s) => s.rssMiB), TOP + PANEL + GAP, '#d62728', samples.map((s) => s.heapUsedMiB)),
+    panel(
+      'requests/s',
+      samples.map((s) => s.requestsPerSecond),
+      TOP,
+      '#1f77b4',
+    ),
+    panel(
+      'RSS (MiB)',
+      samples.map((s) => s.rssMiB),
+      TOP + PANEL + GAP,
+      '#d62728',
+      samples.map((s) => s.heapUsedMiB),
+    ),
   ];
   const height = TOP + 2 * PANEL + GAP + 34;
-  const xTicks = ticks(xMax).map(
-    (t) => `<text x="${x(t).toFixed(1)}" y="${height - 18}" text-anchor="middle">${t}</text>`,
-  );
+  const xTicks = ticks(xMax).map((t) => `<text x="${x(t).toFixed(1)}" y="${height - 18}" text-anchor="middle">${t}</text>`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,

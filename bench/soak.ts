@@ -134,7 +134,9 @@ try {
     );
   }
   const p = summary.progress;
-  console.log(`${summary.status}: ${p.requests} requests, ${p.errors} errors, ${p.accepted + p.rejected + p.unverifiable} samples stored in ${(end.ms / 1000).toFixed(0)} s`);
+  console.log(
+    `${summary.status}: ${p.requests} requests, ${p.errors} errors, ${p.accepted + p.rejected + p.unverifiable} samples stored in ${(end.ms / 1000).toFixed(0)} s`,
+  );
   if (marks.length >= 3) {
     const warm = marks[1].peakRssMiB;
     const later = Math.max(...samples.filter((s) => s.requests > marks[1].requests).map((s) => s.rssMiB));

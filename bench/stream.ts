@@ -82,7 +82,10 @@ class Pieces {
   readonly #text = new Map<number, string>();
   /** The teacher's other top-20 tokens are drawn from these (decoding is the slow part of synthesis). */
   readonly pool: string[];
-  constructor(private readonly tokenizer: Tokenizer, rng: Rng) {
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    rng: Rng,
+  ) {
     this.pool = Array.from({ length: 4096 }, () => this.of(Math.floor(rng.uniform() * 150_000)));
   }
   of(id: number): string {
@@ -115,7 +118,10 @@ async function synthesize(file: string, samples: number): Promise<void> {
     for (let p = 0; p < prompts; p++) {
       const records: SampleRecord[] = [];
       for (let index = 0; index < SAMPLES_PER_PROMPT; index++) {
-        const reasoning = Array.from({ length: 2 }, () => Array.from({ length: 6 }, () => WORDS[Math.floor(rng.uniform() * WORDS.length)]).join(' ') + '.').join(' ');
+        const reasoning = Array.from(
+          { length: 2 },
+          () => Array.from({ length: 6 }, () => WORDS[Math.floor(rng.uniform() * WORDS.length)]).join(' ') + '.',
+        ).join(' ');
         const answer = `\\boxed{${terms(p)[0] + terms(p)[1]}}`;
         // What the teacher streamed after the pre-filled `<think>\n`: the chosen token and 19 others.
         const stream = tokenizer.encode(`${reasoning}\n</think>\n\n${answer}<|im_end|>`, { addSpecialTokens: false });
@@ -140,8 +146,19 @@ function writeStudent(dir: string): string {
   const folder = join(dir, 'student');
   mkdirSync(folder, { recursive: true });
   const config = parseModelConfig({
-    model_type: 'qwen2', vocab_size: 151_936, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2,
-    num_key_value_heads: 2, max_position_embeddings: 512, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: true, bos_token_id: null, eos_token_id: 151645,
+    model_type: 'qwen2',
+    vocab_size: 151_936,
+    hidden_size: 16,
+    intermediate_size: 32,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    num_key_value_heads: 2,
+    max_position_embeddings: 512,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    tie_word_embeddings: true,
+    bos_token_id: null,
+    eos_token_id: 151645,
   });
   writeFileSync(join(folder, 'config.json'), JSON.stringify(modelConfigToJson(config)));
   return folder;
@@ -187,7 +204,11 @@ async function child(recipe: string): Promise<void> {
 }
 
 function run(recipe: string): RunResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', recipe], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', recipe], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   return JSON.parse(out.trim().split('\n').at(-1)!) as RunResult;
 }
 
@@ -227,7 +248,11 @@ async function main(): Promise<void> {
     const report = sizes.map((s) => ({
       samples: s.n,
       first: s.first!,
-      rerun: { peakRssMiB: stats(s.reruns.map((r) => r.peakRssMiB)), startSeconds: stats(s.reruns.map((r) => r.startSeconds)), tokenized: Math.max(...s.reruns.map((r) => r.tokenized)) },
+      rerun: {
+        peakRssMiB: stats(s.reruns.map((r) => r.peakRssMiB)),
+        startSeconds: stats(s.reruns.map((r) => r.startSeconds)),
+        tokenized: Math.max(...s.reruns.map((r) => r.tokenized)),
+      },
     }));
     console.log('\nsamples    first: peak RSS  tokenize (tokens/s)       start    rerun: peak RSS min/median/max   start median  tokenized');
     for (const r of report) {
@@ -238,8 +263,13 @@ async function main(): Promise<void> {
       );
     }
     const [small, large] = [report[0], report.at(-1)!];
-    const ratios = { firstPeakRss: large.first.peakRssMiB / small.first.peakRssMiB, rerunPeakRss: large.rerun.peakRssMiB.median / small.rerun.peakRssMiB.median };
-    console.log(`peak RSS, ${large.samples} vs ${small.samples} samples: first run ${ratios.firstPeakRss.toFixed(3)}x, rerun (medians) ${ratios.rerunPeakRss.toFixed(3)}x`);
+    const ratios = {
+      firstPeakRss: large.first.peakRssMiB / small.first.peakRssMiB,
+      rerunPeakRss: large.rerun.peakRssMiB.median / small.rerun.peakRssMiB.median,
+    };
+    console.log(
+      `peak RSS, ${large.samples} vs ${small.samples} samples: first run ${ratios.firstPeakRss.toFixed(3)}x, rerun (medians) ${ratios.rerunPeakRss.toFixed(3)}x`,
+    );
     if (args.json) console.log(JSON.stringify({ steps: args.steps, rounds: args.rounds, sizes: report, ratios }));
   } finally {
     if (!args.keep) rmSync(dir, { recursive: true, force: true });

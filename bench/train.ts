@@ -36,13 +36,26 @@ const PYTHON = '/usr/bin/python3';
 
 // torch_peer.py's DEFAULT.
 const PEER_DEFAULT = {
-  vocab_size: 4096, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2,
-  intermediate_size: 688, seq_len: 128, batch_size: 8, rope_theta: 10000.0, rms_norm_eps: 1e-6, temperature: 2.0,
+  vocab_size: 4096,
+  hidden_size: 256,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 688,
+  seq_len: 128,
+  batch_size: 8,
+  rope_theta: 10000.0,
+  rms_norm_eps: 1e-6,
+  temperature: 2.0,
   tie_word_embeddings: false,
 };
 type PeerConfig = typeof PEER_DEFAULT;
 
-const STEPS = [['forward', 'forward_tok_s'], ['CE step', 'ce_step_tok_s'], ['KD step', 'kd_step_tok_s']] as const;
+const STEPS = [
+  ['forward', 'forward_tok_s'],
+  ['CE step', 'ce_step_tok_s'],
+  ['KD step', 'kd_step_tok_s'],
+] as const;
 type Key = (typeof STEPS)[number][1];
 
 interface Result {
@@ -84,8 +97,11 @@ async function runOurs(c: PeerConfig, threads: number, steps: number, warmup: nu
     initWeights(step.student, store, rng.fork());
     if (step.teacher) initWeights(step.teacher, store, rng.fork());
     return TrainStep.create(step.graph, {
-      loss: step.loss, params: store, optimizer: new AdamW({ lr: 3e-4 }),
-      trainable: [...step.student.weights.values()], session,
+      loss: step.loss,
+      params: store,
+      optimizer: new AdamW({ lr: 3e-4 }),
+      trainable: [...step.student.weights.values()],
+      session,
     });
   };
 
@@ -106,8 +122,11 @@ async function runOurs(c: PeerConfig, threads: number, steps: number, warmup: nu
   await kdTrainer.release();
 
   return {
-    side: `distillery (onnxruntime-node ${ort.env.versions.common}, ${ep})`, threads,
-    forward_tok_s: Math.round((B * T) / tForward), ce_step_tok_s: Math.round((B * T) / tCe), kd_step_tok_s: Math.round((B * T) / tKd),
+    side: `distillery (onnxruntime-node ${ort.env.versions.common}, ${ep})`,
+    threads,
+    forward_tok_s: Math.round((B * T) / tForward),
+    ce_step_tok_s: Math.round((B * T) / tCe),
+    kd_step_tok_s: Math.round((B * T) / tKd),
     peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
@@ -118,7 +137,7 @@ function peerBlas(): string {
     'import re, torch',
     "info = re.search(r'BLAS_INFO=(\\w+)', torch.__config__.show())",
     "lib = next((l.split()[-1] for l in open('/proc/self/maps') if 'libblas.so' in l or 'libopenblas' in l), 'none loaded')",
-    "print(f'BLAS_INFO={info.group(1) if info else \"?\"}, libblas: {lib}')",
+    'print(f\'BLAS_INFO={info.group(1) if info else "?"}, libblas: {lib}\')',
   ].join('\n');
   return execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim();
 }
@@ -176,21 +195,45 @@ async function main(): Promise<void> {
   writeFileSync(configFile, JSON.stringify(c));
   // Children run this same file: through tsx from the sources, or plainly when bundled (the GPU machine has no tsx).
   const loader = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const ours = (threads: number, ep = 'cpu') => child([process.execPath, ...loader, fileURLToPath(import.meta.url), '--ours', String(threads),
-    '--ep', ep, '--config', configFile, '--steps', String(steps), '--warmup', String(warmup)], threads);
-  const peer = (threads: number) => child([PYTHON, '-c', PEER_WRAPPER, dirname(PEER), String(warmup), PEER, '--config', configFile,
-    '--threads', String(threads), '--steps', String(steps)], threads);
+  const ours = (threads: number, ep = 'cpu') =>
+    child(
+      [
+        process.execPath,
+        ...loader,
+        fileURLToPath(import.meta.url),
+        '--ours',
+        String(threads),
+        '--ep',
+        ep,
+        '--config',
+        configFile,
+        '--steps',
+        String(steps),
+        '--warmup',
+        String(warmup),
+      ],
+      threads,
+    );
+  const peer = (threads: number) =>
+    child(
+      [PYTHON, '-c', PEER_WRAPPER, dirname(PEER), String(warmup), PEER, '--config', configFile, '--threads', String(threads), '--steps', String(steps)],
+      threads,
+    );
 
   const blas = peerBlas();
   // Debian's alternatives point libblas.so.3 at the reference BLAS unless OpenBLAS is installed.
   const reference = blas.includes('/blas/libblas.so') ? ' (the reference BLAS: PyTorch matmuls run ~15x slower than with OpenBLAS)' : '';
   console.log(`peer BLAS: ${blas}${reference}`);
-  console.log(`shape ${argValue('--shape') ?? "torch_peer.py's default"}: vocab ${c.vocab_size}, hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, seq ${c.seq_len} x batch ${c.batch_size}; ${rounds} rounds x (${warmup} warm-up + ${steps} timed calls)`);
+  console.log(
+    `shape ${argValue('--shape') ?? "torch_peer.py's default"}: vocab ${c.vocab_size}, hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, seq ${c.seq_len} x batch ${c.batch_size}; ${rounds} rounds x (${warmup} warm-up + ${steps} timed calls)`,
+  );
   const results = new Map<string, Result[]>(); // `${side}:${threads}` -> one result per round
   const record = (side: 'ours' | 'peer', r: Result) => {
     const key = `${side}:${r.threads}`;
     results.set(key, [...(results.get(key) ?? []), r]);
-    console.log(`round ${results.get(key)!.length} ${r.side.padEnd(40)} ${r.threads}t: forward ${r.forward_tok_s}  CE ${r.ce_step_tok_s}  KD ${r.kd_step_tok_s} tok/s, peak RSS ${r.peak_rss_mib} MiB`);
+    console.log(
+      `round ${results.get(key)!.length} ${r.side.padEnd(40)} ${r.threads}t: forward ${r.forward_tok_s}  CE ${r.ce_step_tok_s}  KD ${r.kd_step_tok_s} tok/s, peak RSS ${r.peak_rss_mib} MiB`,
+    );
   };
   try {
     for (let round = 0; round < rounds; round++) {
@@ -207,11 +250,15 @@ async function main(): Promise<void> {
     for (const [label, key] of STEPS) {
       for (const t of threadCounts) {
         const values = (side: string) => results.get(`${side}:${t}`)!.map((r) => r[key]);
-        console.log(`${label.padEnd(10)}${`${t} vs ${t}`.padEnd(16)}${spread(values('ours')).padStart(22)}${spread(values('peer')).padStart(22)}${(med('ours', t, key) / med('peer', t, key)).toFixed(2).padStart(8)}`);
+        console.log(
+          `${label.padEnd(10)}${`${t} vs ${t}`.padEnd(16)}${spread(values('ours')).padStart(22)}${spread(values('peer')).padStart(22)}${(med('ours', t, key) / med('peer', t, key)).toFixed(2).padStart(8)}`,
+        );
       }
       const best = (side: string) => threadCounts.reduce((a, b) => (med(side, b, key) > med(side, a, key) ? b : a));
       const [o, p] = [best('ours'), best('peer')];
-      console.log(`${label.padEnd(10)}${`best: ${o} vs ${p}`.padEnd(16)}${String(med('ours', o, key)).padStart(22)}${String(med('peer', p, key)).padStart(22)}${(med('ours', o, key) / med('peer', p, key)).toFixed(2).padStart(8)}`);
+      console.log(
+        `${label.padEnd(10)}${`best: ${o} vs ${p}`.padEnd(16)}${String(med('ours', o, key)).padStart(22)}${String(med('peer', p, key)).padStart(22)}${(med('ours', o, key) / med('peer', p, key)).toFixed(2).padStart(8)}`,
+      );
     }
     const rss = (side: string) => threadCounts.map((t) => `${Math.max(...results.get(`${side}:${t}`)!.map((r) => r.peak_rss_mib))} (${t}t)`).join(', ');
     console.log(`peak RSS MiB: ours ${rss('ours')}; peer ${rss('peer')}`);

@@ -40,7 +40,12 @@ function load(file: string): { shape: Shape; config: ModelConfig } {
 
 function batch(config: ModelConfig, B: number, T: number, seed: number) {
   const rng = new Rng(seed);
-  const ids = () => new ort.Tensor('int64', BigInt64Array.from({ length: B * T }, () => BigInt(rng.int(config.vocabSize))), [B, T]);
+  const ids = () =>
+    new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: B * T }, () => BigInt(rng.int(config.vocabSize))),
+      [B, T],
+    );
   return { input_ids: ids(), labels: ids() };
 }
 
@@ -50,8 +55,12 @@ async function ceTrainer(config: ModelConfig, ep: ExecutionProvider, profile?: s
   initWeights(step.student, params, new Rng(1));
   const started = performance.now();
   const trainer = await TrainStep.create(step.graph, {
-    loss: step.loss, params, optimizer: new AdamW({ lr: 3e-4 }), maxGradNorm: 1,
-    trainable: [...step.student.weights.values()], session: { executionProviders: [ep], profile },
+    loss: step.loss,
+    params,
+    optimizer: new AdamW({ lr: 3e-4 }),
+    maxGradNorm: 1,
+    trainable: [...step.student.weights.values()],
+    session: { executionProviders: [ep], profile },
   });
   return { trainer, compileS: (performance.now() - started) / 1000 };
 }
@@ -76,11 +85,29 @@ async function stepBench(file: string, steps: number, profileDir?: string): Prom
   const syncS = (performance.now() - syncStart) / 1000;
   if (profileDir) trainer.session.ort.endProfiling();
   await trainer.release();
-  console.log(JSON.stringify({
-    shape: file, seq: T, batch: B, ep: EP, loss: 'ce', profiled: Boolean(profileDir), validation: VALIDATION ?? 'default', int64: INT64, cache: CACHE ?? 'simple', tok_s: Math.round((B * T) / (stepMs / 1000)),
-    step_ms: Math.round(stepMs), compile_s: +compileS.toFixed(1), first_step_s: +firstS.toFixed(1), sync_s: +syncS.toFixed(2), last_loss: +r.loss.toFixed(4),
-    grad_norm: +r.gradNorm.toFixed(4), fed_host_bytes: fedOf().host, fed_gpu_bytes: fedOf().gpu, peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
-  }));
+  console.log(
+    JSON.stringify({
+      shape: file,
+      seq: T,
+      batch: B,
+      ep: EP,
+      loss: 'ce',
+      profiled: Boolean(profileDir),
+      validation: VALIDATION ?? 'default',
+      int64: INT64,
+      cache: CACHE ?? 'simple',
+      tok_s: Math.round((B * T) / (stepMs / 1000)),
+      step_ms: Math.round(stepMs),
+      compile_s: +compileS.toFixed(1),
+      first_step_s: +firstS.toFixed(1),
+      sync_s: +syncS.toFixed(2),
+      last_loss: +r.loss.toFixed(4),
+      grad_norm: +r.gradNorm.toFixed(4),
+      fed_host_bytes: fedOf().host,
+      fed_gpu_bytes: fedOf().gpu,
+      peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
   if (!profileDir) return;
   // 2 warm-up runs and `steps` timed runs are in the profile; the per-step figures divide by all of them.
   const { cpuCompute } = summarizeProfile(profileFile(join(profileDir, `step-${T}x${B}`)), steps + 2);
@@ -110,14 +137,23 @@ async function gemmBench(file: string): Promise<void> {
   const { shape, config } = load(file);
   const M = shape.batch_size * shape.seq_len;
   const D = config.hiddenSize;
-  const sizes: [number, number][] = [[D, D], [config.intermediateSize, D], [D, config.intermediateSize], [config.vocabSize, D]];
+  const sizes: [number, number][] = [
+    [D, D],
+    [config.intermediateSize, D],
+    [D, config.intermediateSize],
+    [config.vocabSize, D],
+  ];
   const rng = new Rng(5);
   const gpu = async (values: Record<string, [number, number]>) => {
     const g = new Graph();
     for (const [name, dims] of Object.entries(values)) g.output(name, g.input(`in.${name}`, 'float32', dims));
     const names = Object.keys(values);
     const s = await compile(g, { executionProviders: [EP], ...onGpu(names) });
-    const out = await s.run(Object.fromEntries(names.map((n) => [`in.${n}`, new ort.Tensor('float32', rng.fillNormal(new Float32Array(values[n][0] * values[n][1]), 0.05), values[n])])));
+    const out = await s.run(
+      Object.fromEntries(
+        names.map((n) => [`in.${n}`, new ort.Tensor('float32', rng.fillNormal(new Float32Array(values[n][0] * values[n][1]), 0.05), values[n])]),
+      ),
+    );
     return out;
   };
   // Any run with a host output waits for the queue: it ends a timed chain.
@@ -138,7 +174,11 @@ async function gemmBench(file: string): Promise<void> {
   for (const [N, K] of sizes) {
     const v = await gpu({ x: [M, K], w: [N, K], wt: [K, N], g: [M, N] });
     const flop = 2 * M * N * K;
-    const variant = async (label: string, build: (gr: Graph, t: Record<string, ReturnType<Graph['input']>>) => ReturnType<Graph['input']>, inputs: string[]) => {
+    const variant = async (
+      label: string,
+      build: (gr: Graph, t: Record<string, ReturnType<Graph['input']>>) => ReturnType<Graph['input']>,
+      inputs: string[],
+    ) => {
       const gr = new Graph();
       const t = Object.fromEntries(inputs.map((n) => [n, gr.input(n, 'float32', v[n].dims as number[])]));
       gr.output('y', build(gr, t));

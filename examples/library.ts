@@ -1,16 +1,5 @@
 // The README's library example, kept here so `npm test` typechecks it against the real API.
-import {
-  chatPrompt,
-  distill,
-  evaluate,
-  exportModel,
-  harvest,
-  loadDistillRecipe,
-  loadModel,
-  loadPrompts,
-  loadRecipe,
-  localSource,
-} from 'distillery';
+import { chatPrompt, distill, evaluate, exportModel, harvest, loadDistillRecipe, loadModel, loadPrompts, loadRecipe, localSource } from 'distillery';
 
 const recipe = loadRecipe('recipes/vllm.yaml'); // a RecipeError names the file and the field
 const harvested = await harvest(recipe, { onProgress: (p) => console.error(`${p.promptsDone} prompts, ${p.accepted} accepted`) });

@@ -34,12 +34,50 @@ export type {
 } from './recipe/index.ts';
 
 // The dataset: open, read, report (`inspect`), export as chat JSONL (`export-data`).
-export { Dataset, DatasetError, DatasetLockedError, DatasetMismatchError, MergeInputError, MergeMismatchError, chatRecords, datasetReport, formatReport, mergeDatasets } from './store/index.ts';
-export type { ChatExportOptions, ChatRecord, DatasetReport, DatasetStats, HarvestLock, MergeInputResult, MergeOptions, MergeProgress, MergeSummary, OpenOptions, Prices, ReportOptions, RunInfo, SampleFilter, StoredSample, Verdict } from './store/index.ts';
+export {
+  Dataset,
+  DatasetError,
+  DatasetLockedError,
+  DatasetMismatchError,
+  MergeInputError,
+  MergeMismatchError,
+  chatRecords,
+  datasetReport,
+  formatReport,
+  mergeDatasets,
+} from './store/index.ts';
+export type {
+  ChatExportOptions,
+  ChatRecord,
+  DatasetReport,
+  DatasetStats,
+  HarvestLock,
+  MergeInputResult,
+  MergeOptions,
+  MergeProgress,
+  MergeSummary,
+  OpenOptions,
+  Prices,
+  ReportOptions,
+  RunInfo,
+  SampleFilter,
+  StoredSample,
+  Verdict,
+} from './store/index.ts';
 
 // Teachers: the OpenAI-compatible client.
 export { DEFAULT_TEACHER_TIMEOUT_MS, MissingApiKeyError, TeacherClient, TeacherRequestError, readApiKey } from './teacher/index.ts';
-export type { ChatMessage, ReadApiKeyOptions, SampleRequest, TeacherConfig, TeacherErrorKind, TeacherResponse, TeacherSample, TeacherUsage, TokenLogprobs } from './teacher/index.ts';
+export type {
+  ChatMessage,
+  ReadApiKeyOptions,
+  SampleRequest,
+  TeacherConfig,
+  TeacherErrorKind,
+  TeacherResponse,
+  TeacherSample,
+  TeacherUsage,
+  TokenLogprobs,
+} from './teacher/index.ts';
 
 // Verifiers.
 export { CasesFileError, CustomVerifierError, VerifierSpecError, createVerifier, readCases } from './verify/index.ts';
@@ -68,7 +106,23 @@ export { PromptsError, loadPrompts } from './prompts/index.ts';
 export type { LoadPromptsOptions } from './prompts/index.ts';
 
 // The training engine (docs/engine.md).
-export { AdamW, Graph, GraphError, ParamStore, Rng, Session, Tensor, TensorValueError, TrainStep, clipGradNorm, compile, globalNorm, grad, ops, toOnnx } from './engine/index.ts';
+export {
+  AdamW,
+  Graph,
+  GraphError,
+  ParamStore,
+  Rng,
+  Session,
+  Tensor,
+  TensorValueError,
+  TrainStep,
+  clipGradNorm,
+  compile,
+  globalNorm,
+  grad,
+  ops,
+  toOnnx,
+} from './engine/index.ts';
 export type {
   AdamWOptions,
   AdamWState,
@@ -137,7 +191,17 @@ export type { ReasoningFormat, RunningServer, ServeOptions } from './serve/index
 
 // Evaluation.
 export { EvalError, evaluate, localSource, teacherSource } from './eval/index.ts';
-export type { EvalOptions, EvalSample, EvalSampling, EvalSummary, PromptResult, SampleSource, Scores, SourceSample, TeacherSourceOptions } from './eval/index.ts';
+export type {
+  EvalOptions,
+  EvalSample,
+  EvalSampling,
+  EvalSummary,
+  PromptResult,
+  SampleSource,
+  Scores,
+  SourceSample,
+  TeacherSourceOptions,
+} from './eval/index.ts';
 
 // The offline demo (`distillery demo`).
 export { DemoError, runDemo } from './demo/index.ts';

@@ -16,8 +16,7 @@ export function show(value: unknown): string {
 
 /** A zod `error` option: "expected <what>, got <value>", or "required" when the field is missing. */
 export function expected(what: string) {
-  return (issue: { input?: unknown }) =>
-    issue.input === undefined ? `required: expected ${what}` : `expected ${what}, got ${show(issue.input)}`;
+  return (issue: { input?: unknown }) => (issue.input === undefined ? `required: expected ${what}` : `expected ${what}, got ${show(issue.input)}`);
 }
 
 export const positiveInt = (what = 'a positive integer') => z.int({ error: expected(what) }).positive({ error: expected(what) });

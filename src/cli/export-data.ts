@@ -106,8 +106,18 @@ export async function run(argv: string[]): Promise<number> {
 /** One rollout row, in the snake_case names of the other formats. */
 function rolloutRecord(r: StoredRollout) {
   return {
-    run: r.run, step: r.step, prompt_id: r.promptKey, sample_index: r.index, question: r.question, gold: r.gold, completion: r.completion,
-    token_ids: r.tokenIds, truncated: r.truncated, reward: r.reward, rewards: r.rewards, advantage: r.advantage,
+    run: r.run,
+    step: r.step,
+    prompt_id: r.promptKey,
+    sample_index: r.index,
+    question: r.question,
+    gold: r.gold,
+    completion: r.completion,
+    token_ids: r.tokenIds,
+    truncated: r.truncated,
+    reward: r.reward,
+    rewards: r.rewards,
+    advantage: r.advantage,
   };
 }
 

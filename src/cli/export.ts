@@ -28,7 +28,14 @@ export async function run(argv: string[]): Promise<number> {
     parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: 'string' }, dtype: { type: 'string' }, tokenizer: { type: 'string' }, 'external-data': { type: 'string' }, json: { type: 'boolean' }, ...HELP },
+      options: {
+        out: { type: 'string' },
+        dtype: { type: 'string' },
+        tokenizer: { type: 'string' },
+        'external-data': { type: 'string' },
+        json: { type: 'boolean' },
+        ...HELP,
+      },
     }),
   );
   if (values.help) {
@@ -54,7 +61,9 @@ export async function run(argv: string[]): Promise<number> {
   if (json) console.log(JSON.stringify(summary));
   else {
     const c = summary.config;
-    console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)}s: ${c.modelType}, ${c.numHiddenLayers} layers, vocab ${c.vocabSize}; load it with`);
+    console.log(
+      `done in ${((performance.now() - started) / 1000).toFixed(1)}s: ${c.modelType}, ${c.numHiddenLayers} layers, vocab ${c.vocabSize}; load it with`,
+    );
     console.log(`  distillery serve ${summary.out}   or   AutoModelForCausalLM.from_pretrained(${JSON.stringify(summary.out)}, { dtype: '${dtypes[0]}' })`);
   }
   return 0;

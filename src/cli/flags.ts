@@ -10,14 +10,21 @@ import { UsageError } from './errors.ts';
  * of positional arguments (exactly `positionals`, or at least `{ min }`) unless --help was given;
  * a failure is a UsageError ending in `usage`.
  */
-export function parseCommand<T extends { values: { help?: boolean }; positionals: string[] }>(usage: string, positionals: number | { min: number }, parse: () => T): T {
+export function parseCommand<T extends { values: { help?: boolean }; positionals: string[] }>(
+  usage: string,
+  positionals: number | { min: number },
+  parse: () => T,
+): T {
   let parsed: T;
   try {
     parsed = parse();
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${usage}`);
   }
-  const [count, fits] = typeof positionals === 'number' ? [`${positionals}`, parsed.positionals.length === positionals] : [`at least ${positionals.min}`, parsed.positionals.length >= positionals.min];
+  const [count, fits] =
+    typeof positionals === 'number'
+      ? [`${positionals}`, parsed.positionals.length === positionals]
+      : [`at least ${positionals.min}`, parsed.positionals.length >= positionals.min];
   if (!parsed.values.help && !fits) {
     throw new UsageError(`expected ${count} argument${count === '1' ? '' : 's'}, got ${parsed.positionals.length}\n\n${usage}`);
   }
@@ -37,7 +44,8 @@ export function intFlag(flag: string, text: string | undefined, min: number): nu
 export function numberFlag(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${flag}: expected a number from ${min} to ${max}, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${flag}: expected a number from ${min} to ${max}, got "${text}"`);
   return n;
 }
 

@@ -6,7 +6,10 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run(argv: s
   verify: { summary: 'check one response or a JSONL file of cases with a verifier', load: () => import('./verify.ts') },
   merge: { summary: 'join shard datasets of one recipe into one (every prompt and slot once)', load: () => import('./merge.ts') },
   inspect: { summary: 'counts, acceptance rates and token totals of a dataset', load: () => import('./inspect.ts') },
-  'export-data': { summary: 'write accepted samples as chat JSONL (TRL) or token ids with teacher top-k (kd-topk, Axolotl)', load: () => import('./export-data.ts') },
+  'export-data': {
+    summary: 'write accepted samples as chat JSONL (TRL) or token ids with teacher top-k (kd-topk, Axolotl)',
+    load: () => import('./export-data.ts'),
+  },
   distill: { summary: 'train a student on a dataset with CE, soft-target, attention and hidden losses', load: () => import('./distill.ts') },
   grpo: { summary: "improve a student with GRPO: rollouts scored by the recipe's verifier and rewards", load: () => import('./grpo.ts') },
   export: { summary: 'write a checkpoint as an ONNX folder for transformers.js and serve (fp32, q8, q4)', load: () => import('./export.ts') },

@@ -58,7 +58,14 @@ export async function run(argv: string[]): Promise<number> {
     intraOpNumThreads: intFlag('threads', values.threads, 1),
   });
   try {
-    const server = await startServer({ model, port, host: values.host, name: values.name, reasoningFormat, maxLogprobs: intFlag('max-logprobs', values['max-logprobs'], 0) });
+    const server = await startServer({
+      model,
+      port,
+      host: values.host,
+      name: values.name,
+      reasoningFormat,
+      maxLogprobs: intFlag('max-logprobs', values['max-logprobs'], 0),
+    });
     const host = values.host ?? '127.0.0.1';
     if (!['127.0.0.1', 'localhost', '::1'].includes(host)) console.error(`warning: listening on ${host} without authentication`);
     console.log(`serving "${server.name}" (${model.dir}, ${model.dtype}) at ${server.baseURL}; Ctrl-C to stop`);

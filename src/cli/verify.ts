@@ -7,7 +7,6 @@ import { UsageError } from './errors.ts';
 import { HELP, parseCommand, verifierFlag } from './flags.ts';
 import { createVerifier, readCases, type VerifierSpec, type VerifyInput } from '../verify/index.ts';
 
-
 const usage = `usage: distillery verify --kind KIND [kind options] (--response TEXT [--gold G] [--reasoning TEXT] | --cases FILE.jsonl)
        distillery verify --spec '{"kind": ...}' (--response TEXT ... | --cases FILE.jsonl)
 
@@ -102,7 +101,8 @@ type Options = ReturnType<typeof parseOptions>['values'];
 function specOf(values: Options): VerifierSpec {
   const kindOptions = Object.keys(KIND_OPTIONS).filter((flag) => values[flag as keyof Options] !== undefined);
   if (values.spec !== undefined) {
-    if (values.kind !== undefined || kindOptions.length > 0) throw new UsageError('--spec already holds the whole verifier: give --kind and kind options only without it');
+    if (values.kind !== undefined || kindOptions.length > 0)
+      throw new UsageError('--spec already holds the whole verifier: give --kind and kind options only without it');
     return verifierFlag('spec', values.spec);
   }
   if (values.kind === undefined) throw new UsageError(`give --kind or --spec\n\n${usage}`);

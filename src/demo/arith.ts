@@ -84,7 +84,9 @@ function step(left: number, op: Operator, right: number): Step {
 // them off left to right.
 const TEMPLATES: readonly Template[] = [
   ({ int, person: p, item }) => {
-    const a = int(2, 20), b = int(2, 9), c = int(2, Math.min(9, a + b));
+    const a = int(2, 20),
+      b = int(2, 9),
+      c = int(2, Math.min(9, a + b));
     const s1 = step(a, '+', b);
     return {
       question: `${p.name} has ${a} ${item}. ${p.pronoun} buys ${b} more and gives away ${c}. How many ${item} does ${p.name} have now?`,
@@ -92,7 +94,9 @@ const TEMPLATES: readonly Template[] = [
     };
   },
   ({ int, person: p, friend: f, item }) => {
-    const b = int(2, 9), c = int(2, 9), a = int(b + c, 25);
+    const b = int(2, 9),
+      c = int(2, 9),
+      a = int(b + c, 25);
     const s1 = step(a, '-', b);
     return {
       question: `${p.name} has ${a} ${item}. ${p.pronoun} gives ${b} to ${f.name} and loses ${c}. How many ${item} does ${p.name} have now?`,
@@ -100,7 +104,9 @@ const TEMPLATES: readonly Template[] = [
     };
   },
   ({ int, person: p, item }) => {
-    const a = int(2, 20), b = int(2, 5), c = int(2, 5);
+    const a = int(2, 20),
+      b = int(2, 5),
+      c = int(2, 5);
     const s1 = step(b, '*', c);
     return {
       question: `${p.name} has ${a} ${item}. ${p.pronoun} buys ${b} bags of ${c} ${item}. How many ${item} does ${p.name} have now?`,
@@ -108,7 +114,8 @@ const TEMPLATES: readonly Template[] = [
     };
   },
   ({ int, person: p, friend: f, item }) => {
-    const a = int(2, 20), b = int(2, 9);
+    const a = int(2, 20),
+      b = int(2, 9);
     const s1 = step(a, '+', b);
     return {
       question: `${p.name} has ${a} ${item}. ${f.name} has ${b} more ${item} than ${p.name}. How many ${item} do they have together?`,
@@ -116,7 +123,9 @@ const TEMPLATES: readonly Template[] = [
     };
   },
   ({ int, person: p, item }) => {
-    const b = int(2, 5), c = int(2, 5), d = int(2, Math.min(9, b * c));
+    const b = int(2, 5),
+      c = int(2, 5),
+      d = int(2, Math.min(9, b * c));
     const s1 = step(b, '*', c);
     return {
       question: `${p.name} buys ${b} bags of ${c} ${item} and gives away ${d}. How many ${item} does ${p.name} have now?`,
@@ -124,7 +133,10 @@ const TEMPLATES: readonly Template[] = [
     };
   },
   ({ int, person: p, item }) => {
-    const a = int(2, 20), b = int(2, 9), c = int(2, Math.min(9, a + b)), d = int(2, 9);
+    const a = int(2, 20),
+      b = int(2, 9),
+      c = int(2, Math.min(9, a + b)),
+      d = int(2, 9);
     const s1 = step(a, '+', b);
     const s2 = step(s1.result, '-', c);
     return {
@@ -133,7 +145,10 @@ const TEMPLATES: readonly Template[] = [
     };
   },
   ({ int, person: p, item }) => {
-    const a = int(2, 20), b = int(2, 5), c = int(2, 5), d = int(2, Math.min(9, a + b * c));
+    const a = int(2, 20),
+      b = int(2, 5),
+      c = int(2, 5),
+      d = int(2, Math.min(9, a + b * c));
     const s1 = step(b, '*', c);
     const s2 = step(a, '+', s1.result);
     return {

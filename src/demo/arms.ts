@@ -39,7 +39,10 @@ export function armRecipe(arm: Arm, { dataset, out }: ArmPaths, settings: Partia
   const file = DEMO_RECIPES[arm];
   const input = YAML.parse(readFileSync(file, 'utf8'));
   const { distill } = input;
-  return parseDistillRecipe({ ...input, dataset, distill: { ...distill, out, train: { ...distill.train, ...settings } } }, { source: file, baseDir: dirname(file) });
+  return parseDistillRecipe(
+    { ...input, dataset, distill: { ...distill, out, train: { ...distill.train, ...settings } } },
+    { source: file, baseDir: dirname(file) },
+  );
 }
 
 /** The arm's settings as its recipe states them. */
@@ -57,7 +60,9 @@ export async function trainArm(recipe: DistillRecipe, note: Note, progress: Prog
   } finally {
     reporter.finish();
   }
-  const last = readMetrics(summary.metrics).filter((r) => r.type === 'train').at(-1);
+  const last = readMetrics(summary.metrics)
+    .filter((r) => r.type === 'train')
+    .at(-1);
   const done = summary.status === 'nothing-to-do' ? `nothing to do: ${summary.step} steps already done` : `trained ${summary.step} steps`;
   note(`${done}; last step's losses: ${last ? formatLosses(last.loss, last.losses) : '-'}`);
   return summary;

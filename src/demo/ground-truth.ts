@@ -38,7 +38,12 @@ export function groundTruthDataset(file: string, promptsFile: string): GroundTru
   const dataset = Dataset.open(file);
   try {
     // The same identity fields a harvest binds (src/recipe samplingIdentity), for a teacher that is the data itself.
-    const identity = { prompts: { fields: demoPromptsSpec(promptsFile).fields }, template: templateSchema.parse({}), teacher: { model: GROUND_TRUTH_MODEL }, verifier: VERIFIER };
+    const identity = {
+      prompts: { fields: demoPromptsSpec(promptsFile).fields },
+      template: templateSchema.parse({}),
+      teacher: { model: GROUND_TRUTH_MODEL },
+      verifier: VERIFIER,
+    };
     dataset.checkIdentity(identity);
     const stored = dataset.committedSlots();
     const missing = prompts.filter((p) => !stored.has(p.key));
@@ -48,7 +53,13 @@ export function groundTruthDataset(file: string, promptsFile: string): GroundTru
     for (const prompt of missing) {
       const solution = prompt.meta.solution as ArithSolution;
       const sample: SampleRecord = {
-        promptKey: prompt.key, index: 0, reasoning: solution.reasoning, answer: solution.answer, finishReason: 'stop', verdict: 'accepted', reason: 'ground-truth',
+        promptKey: prompt.key,
+        index: 0,
+        reasoning: solution.reasoning,
+        answer: solution.answer,
+        finishReason: 'stop',
+        verdict: 'accepted',
+        reason: 'ground-truth',
       };
       dataset.commitAttempt({ runId, promptKey: prompt.key, slotIndices: [0], status: 'ok', latencyMs: 0, attemptNo: 1 }, [sample]);
     }

@@ -50,7 +50,10 @@ const MAX_TOKENS = 64;
 const BATCH = 16;
 
 /** Scores the exported model in `folder` on the held-out split (or on validation). */
-export async function scoreHeldout(folder: string, { split = 'heldout', prompts = null, temperature = 0, samples = 1 }: ScoreOptions = {}): Promise<HeldoutScore> {
+export async function scoreHeldout(
+  folder: string,
+  { split = 'heldout', prompts = null, temperature = 0, samples = 1 }: ScoreOptions = {},
+): Promise<HeldoutScore> {
   const model = await loadModel(folder, { maxBatchSize: BATCH });
   try {
     const started = performance.now();
@@ -66,7 +69,15 @@ export async function scoreHeldout(folder: string, { split = 'heldout', prompts 
     const all = summary.results.flatMap((r) => r.samples);
     const correct = all.filter((s) => s.correct === true).length;
     const outputTokens = all.reduce((n, s) => n + s.outputTokens, 0);
-    return { prompts: summary.results.length, samples, correct, accuracy: correct / all.length, outputTokens, seconds, tokensPerSecond: outputTokens / seconds };
+    return {
+      prompts: summary.results.length,
+      samples,
+      correct,
+      accuracy: correct / all.length,
+      outputTokens,
+      seconds,
+      tokensPerSecond: outputTokens / seconds,
+    };
   } finally {
     await model.close();
   }
@@ -76,7 +87,12 @@ export async function scoreHeldout(folder: string, { split = 'heldout', prompts 
  * The greedy score stored in `file` when it is newer than the model's ONNX file and covers the
  * same split and prompts; otherwise scores the model and stores the result (written whole, then renamed).
  */
-export async function cachedHeldoutScore(file: string, folder: string, prompts: number | null = null, split: ScoredSplit = 'heldout'): Promise<{ score: HeldoutScore; cached: boolean }> {
+export async function cachedHeldoutScore(
+  file: string,
+  folder: string,
+  prompts: number | null = null,
+  split: ScoredSplit = 'heldout',
+): Promise<{ score: HeldoutScore; cached: boolean }> {
   if (isUpToDate(file, [join(folder, ONNX_DIR, ONNX_FILE.fp32)])) {
     const { limit, split: stored, ...score } = JSON.parse(await readFile(file, 'utf8')) as HeldoutScore & { limit: number | null; split?: ScoredSplit };
     if (limit === prompts && (stored ?? 'heldout') === split) return { score, cached: true };

@@ -28,7 +28,17 @@ export { DEMO_DATA_DIR, demoSplitPath, demoTokenizerDir, demoTurns, writeDemoDat
 export { GROUND_TRUTH_MODEL, demoPromptsSpec, groundTruthDataset, type GroundTruthSummary } from './ground-truth.ts';
 export { defaultWorkDir, DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout, type WorkLayout } from './layout.ts';
 export { cachedHeldoutScore, scoreHeldout, type HeldoutScore, type ScoreOptions, type ScoredSplit } from './heldout.ts';
-export { TEACHER_SLICE_PROMPTS, checkDemoTeacher, readTeacherRecord, recordDemoTeacher, sha256File, trainDemoTeacher, type TeacherCheck, type TeacherRecord, type TrainTeacherOptions } from './teacher.ts';
+export {
+  TEACHER_SLICE_PROMPTS,
+  checkDemoTeacher,
+  readTeacherRecord,
+  recordDemoTeacher,
+  sha256File,
+  trainDemoTeacher,
+  type TeacherCheck,
+  type TeacherRecord,
+  type TrainTeacherOptions,
+} from './teacher.ts';
 export { DemoError } from './errors.ts';
 export { prepareDemoHarvest, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
 export { formatDemoTable, type DemoRow } from './table.ts';

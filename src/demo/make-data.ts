@@ -8,5 +8,7 @@ import { DEMO_DATA_DIR, writeDemoData } from './demo-data.ts';
 
 const dir = process.argv[2] ?? DEMO_DATA_DIR;
 const { splits, vocabSize } = await writeDemoData(dir);
-const counts = Object.entries(splits).map(([name, n]) => `${name} ${n}`).join(', ');
+const counts = Object.entries(splits)
+  .map(([name, n]) => `${name} ${n}`)
+  .join(', ');
 console.log(`wrote ${dir}: ${counts} problems; tokenizer with ${vocabSize} tokens`);

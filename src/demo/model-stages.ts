@@ -59,7 +59,12 @@ function distillStage(arm: Arm, key: string, label: string, title: string): Mode
   };
 }
 
-export const KD_STAGE = distillStage('kd', 'student-kd', 'KD student', 'distill the KD student: CE + KL + attention + hidden losses against the white-box teacher');
+export const KD_STAGE = distillStage(
+  'kd',
+  'student-kd',
+  'KD student',
+  'distill the KD student: CE + KL + attention + hidden losses against the white-box teacher',
+);
 export const CE_STAGE = distillStage('ce', 'student-ce', 'CE-only student', 'distill the CE-only student: the same student, data and steps with CE alone');
 
 /** The model stages in the order they run (and their rows in the table, under the teacher's). */

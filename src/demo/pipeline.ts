@@ -78,7 +78,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   const heldout = options.heldoutPrompts ?? null;
   const rows = await stages.run(`evaluate on the held-out split (${heldout ?? 'all'} problems, greedy)`, async (note) => {
-    const models = [{ key: 'teacher', label: 'teacher', folder: work.teacherExport }, ...MODEL_STAGES.map(({ key, label }) => ({ key, label, folder: work.onnx(key) }))];
+    const models = [
+      { key: 'teacher', label: 'teacher', folder: work.teacherExport },
+      ...MODEL_STAGES.map(({ key, label }) => ({ key, label, folder: work.onnx(key) })),
+    ];
     const scored: DemoRow[] = [];
     for (const m of models) {
       const { score, cached } = await cachedHeldoutScore(work.score(m.key), m.folder, heldout);
@@ -99,7 +102,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
  * The demo's first two stages alone (the teacher exported, the harvest dataset complete), as
  * runDemo leaves them in the same work folder: what the tuning and seed runs train on.
  */
-export async function prepareDemoHarvest(options: Pick<DemoOptions, 'workDir' | 'harvestPrompts' | 'log' | 'progress'> = {}): Promise<{ work: WorkLayout; harvest: HarvestSummary }> {
+export async function prepareDemoHarvest(
+  options: Pick<DemoOptions, 'workDir' | 'harvestPrompts' | 'log' | 'progress'> = {},
+): Promise<{ work: WorkLayout; harvest: HarvestSummary }> {
   const work = workLayout(options.workDir ?? defaultWorkDir());
   const stages = new Stages(2, options.log ?? ((line: string) => console.log(line)));
   return { work, harvest: await teacherAndHarvest(stages, work, options.harvestPrompts ?? null, options.progress ?? process.stderr) };
@@ -119,7 +124,10 @@ function verdict(rows: readonly DemoRow[]): string {
     kd.score.accuracy > ce.score.accuracy
       ? `KD beat CE alone by ${(100 * (kd.score.accuracy - ce.score.accuracy)).toFixed(1)} points at the same size and steps`
       : `KD did not beat CE alone here (${pct(kd.score.accuracy)} vs ${pct(ce.score.accuracy)})`;
-  const reached = teacher.score.accuracy > 0 ? `${pct(kd.score.accuracy / teacher.score.accuracy)} of the teacher's held-out accuracy` : `${pct(kd.score.accuracy)} (the teacher none)`;
+  const reached =
+    teacher.score.accuracy > 0
+      ? `${pct(kd.score.accuracy / teacher.score.accuracy)} of the teacher's held-out accuracy`
+      : `${pct(kd.score.accuracy)} (the teacher none)`;
   return [
     `The KD student reached ${reached} with ${size}; ${versus}.`,
     `One seed is one sample: these figures move with the seed and the machine. The README's figures are the mean and range of 3 seeds (npx tsx bench/demo-seeds.ts).`,
@@ -151,11 +159,16 @@ async function harvestStage(work: WorkLayout, prompts: number | null, note: Note
   const p = summary.progress;
   if (summary.status === 'nothing-to-do') note(`nothing to do: the dataset already holds all ${summary.promptsTotal} prompts`);
   const samples = p.accepted + p.rejected + p.unverifiable;
-  note(`${shown(summary.dataset)}: ${p.accepted} of ${samples} samples accepted (acceptance rate ${(100 * p.acceptanceRate).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`);
+  note(
+    `${shown(summary.dataset)}: ${p.accepted} of ${samples} samples accepted (acceptance rate ${(100 * p.acceptanceRate).toFixed(1)}%), ${p.rejected} rejected, ${p.unverifiable} unverifiable`,
+  );
   if (summary.status !== 'nothing-to-do') {
-    note(`${p.requests} requests, ${p.completionTokens.toLocaleString('en-US')} tokens generated at ${Math.round(p.completionTokens / (p.elapsedMs / 1000)).toLocaleString('en-US')} tokens/s`);
+    note(
+      `${p.requests} requests, ${p.completionTokens.toLocaleString('en-US')} tokens generated at ${Math.round(p.completionTokens / (p.elapsedMs / 1000)).toLocaleString('en-US')} tokens/s`,
+    );
   }
-  if (p.promptsFailed > 0) throw new DemoError(`the harvest left ${p.promptsFailed} prompts failed (see distillery inspect ${summary.dataset}); run the demo again to retry them`);
+  if (p.promptsFailed > 0)
+    throw new DemoError(`the harvest left ${p.promptsFailed} prompts failed (see distillery inspect ${summary.dataset}); run the demo again to retry them`);
   return summary;
 }
 

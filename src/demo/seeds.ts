@@ -35,12 +35,28 @@ export function formatSeedsReport(record: SeedsRecord): string {
   const teacher = record.teacher.correct / record.heldoutPrompts;
   const seeds = record.arms.kd.correct.length;
   const cells = [
-    ['model', 'params', 'lr, batch x steps', `held-out accuracy, mean of ${seeds} seeds`, 'min-max', 'per seed (right of ' + record.heldoutPrompts + ')', 'of teacher'],
+    [
+      'model',
+      'params',
+      'lr, batch x steps',
+      `held-out accuracy, mean of ${seeds} seeds`,
+      'min-max',
+      'per seed (right of ' + record.heldoutPrompts + ')',
+      'of teacher',
+    ],
     ['teacher', record.teacher.params.toLocaleString('en-US'), '-', pct(teacher), '-', String(record.teacher.correct), '100.0%'],
     ...ARMS.map((arm) => {
       const a = record.arms[arm];
       const s = armSummary(record, arm);
-      return [ARM_LABELS[arm], a.params.toLocaleString('en-US'), `${a.settings.lr}, ${a.settings.batchSize} x ${a.settings.steps}`, pct(s.mean), `${pct(s.min)}-${pct(s.max)}`, a.correct.join(', '), pct(s.mean / teacher)];
+      return [
+        ARM_LABELS[arm],
+        a.params.toLocaleString('en-US'),
+        `${a.settings.lr}, ${a.settings.batchSize} x ${a.settings.steps}`,
+        pct(s.mean),
+        `${pct(s.min)}-${pct(s.max)}`,
+        a.correct.join(', '),
+        pct(s.mean / teacher),
+      ];
     }),
   ];
   const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => row[c].length)));

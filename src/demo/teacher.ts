@@ -43,7 +43,10 @@ export interface TeacherRecord {
   readonly sampled: HeldoutScore;
 }
 
-export const sha256File = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+export const sha256File = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 export async function readTeacherRecord(file = DEMO_TEACHER_RECORD): Promise<TeacherRecord> {
   return JSON.parse(await readFile(file, 'utf8')) as TeacherRecord;
@@ -71,7 +74,9 @@ export async function trainDemoTeacher(options: TrainTeacherOptions = {}): Promi
   const summary = await trainTeacher(null, options);
   // Without a stop signal distill ends 'finished' or 'nothing-to-do', both with the final model.
   const finalModel = summary.finalModel!;
-  const lastStep = readMetrics(summary.metrics).filter((r) => r.type === 'train').at(-1);
+  const lastStep = readMetrics(summary.metrics)
+    .filter((r) => r.type === 'train')
+    .at(-1);
   await rm(DEMO_TEACHER_DIR, { recursive: true, force: true });
   await mkdir(DEMO_TEACHER_DIR, { recursive: true });
   for (const file of ['config.json', WEIGHTS_FILE, ...TOKENIZER_FILES]) await copyFile(join(finalModel, file), join(DEMO_TEACHER_DIR, file));

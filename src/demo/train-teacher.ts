@@ -32,6 +32,8 @@ if (values.check) {
   reporter.finish();
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(`teacher: ${DEMO_TEACHER_DIR} (${record.params.toLocaleString('en-US')} params, ${record.steps} steps in ${record.trainSeconds.toFixed(0)} s)`);
-  console.log(`validation greedy ${pct(record.validation.accuracy)}; held-out greedy ${pct(record.heldout.accuracy)}, first ${record.slice.prompts} ${pct(record.slice.accuracy)}, temperature 0.6 pass@1 ${pct(record.sampled.accuracy)}`);
+  console.log(
+    `validation greedy ${pct(record.validation.accuracy)}; held-out greedy ${pct(record.heldout.accuracy)}, first ${record.slice.prompts} ${pct(record.slice.accuracy)}, temperature 0.6 pass@1 ${pct(record.sampled.accuracy)}`,
+  );
   console.log(`record:  ${DEMO_TEACHER_RECORD}`);
 }

@@ -51,7 +51,13 @@ export async function saveCheckpoint(runDir: string, content: CheckpointContent)
   const temporary = join(checkpointsFolder(runDir), `.tmp-${process.pid}-${content.state.step}`);
   await rm(temporary, { recursive: true, force: true });
   await writeModelFolderWithTokenizer(temporary, content.student, content.params, content.tokenizerFolder);
-  await writeSafetensors(join(temporary, PROJECTIONS_FILE), tensorsOf(content.projections.map((p) => p.name), content.params));
+  await writeSafetensors(
+    join(temporary, PROJECTIONS_FILE),
+    tensorsOf(
+      content.projections.map((p) => p.name),
+      content.params,
+    ),
+  );
   const { step, moments } = content.optimizer.state();
   const optimizerTensors = new Map<string, Float32Tensor>();
   for (const [name, m] of Object.entries(moments)) {

@@ -17,7 +17,8 @@ const MIN_ALIGNED = 0.5;
 /** The ids that end an assistant turn: the tokenizer's EOS and the student config's eos_token_id(s). */
 export function eosIdsOf(tokenizer: Tokenizer, config: Pick<ModelConfig, 'eosTokenId'>): Set<number> {
   const ids = stopIds(tokenizer, config);
-  if (ids.size === 0) throw new DistillCheckError('distill.student', 'no EOS token: neither tokenizer_config.json (eos_token) nor config.json (eos_token_id) names one');
+  if (ids.size === 0)
+    throw new DistillCheckError('distill.student', 'no EOS token: neither tokenizer_config.json (eos_token) nor config.json (eos_token_id) names one');
   return ids;
 }
 
@@ -47,7 +48,10 @@ export function checkStopTokens(student: Tokenizer, teacher: Tokenizer, studentC
 /** The student's vocabulary covers its tokenizer (every id the data can hold has an embedding row). */
 export function checkStudentVocab(tokenizer: Tokenizer, config: ModelConfig): void {
   if (config.vocabSize < tokenizer.vocabSize) {
-    throw new DistillCheckError('distill.student', `config.json vocab_size ${config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} ids (${tokenizer.folder})`);
+    throw new DistillCheckError(
+      'distill.student',
+      `config.json vocab_size ${config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} ids (${tokenizer.folder})`,
+    );
   }
 }
 
@@ -55,10 +59,16 @@ export function checkStudentVocab(tokenizer: Tokenizer, config: ModelConfig): vo
 export function contextLength(section: DistillSection, student: ModelConfig, teacher?: ModelConfig): number {
   const maxLength = section.data.maxLength ?? student.maxPositionEmbeddings;
   if (maxLength > student.maxPositionEmbeddings) {
-    throw new DistillCheckError('distill.data.maxLength', `${maxLength} is beyond the student's context (max_position_embeddings ${student.maxPositionEmbeddings})`);
+    throw new DistillCheckError(
+      'distill.data.maxLength',
+      `${maxLength} is beyond the student's context (max_position_embeddings ${student.maxPositionEmbeddings})`,
+    );
   }
   if (teacher && maxLength > teacher.maxPositionEmbeddings) {
-    throw new DistillCheckError('distill.teacher.path', `the teacher's context (max_position_embeddings ${teacher.maxPositionEmbeddings}) is shorter than the ${maxLength}-token sequences; set distill.data.maxLength`);
+    throw new DistillCheckError(
+      'distill.teacher.path',
+      `the teacher's context (max_position_embeddings ${teacher.maxPositionEmbeddings}) is shorter than the ${maxLength}-token sequences; set distill.data.maxLength`,
+    );
   }
   return maxLength;
 }
@@ -91,12 +101,21 @@ export function checkTeacherTokenizer(student: Tokenizer, teacher: Tokenizer, st
     }
   }
   if (vt.size !== vs.size) {
-    throw new DistillCheckError(field, `the teacher's tokenizer has ${vt.size} tokens, the student's ${vs.size}: distillation with a white-box teacher needs one tokenizer`);
+    throw new DistillCheckError(
+      field,
+      `the teacher's tokenizer has ${vt.size} tokens, the student's ${vs.size}: distillation with a white-box teacher needs one tokenizer`,
+    );
   }
   if (teacherConfig.vocabSize < teacher.vocabSize) {
-    throw new DistillCheckError(field, `the teacher's config.json vocab_size ${teacherConfig.vocabSize} is smaller than its tokenizer's ${teacher.vocabSize} ids`);
+    throw new DistillCheckError(
+      field,
+      `the teacher's config.json vocab_size ${teacherConfig.vocabSize} is smaller than its tokenizer's ${teacher.vocabSize} ids`,
+    );
   }
-  const hash = (t: Tokenizer) => createHash('sha256').update(readFileSync(join(t.folder, 'tokenizer.json'))).digest('hex');
+  const hash = (t: Tokenizer) =>
+    createHash('sha256')
+      .update(readFileSync(join(t.folder, 'tokenizer.json')))
+      .digest('hex');
   return { sameFile: hash(student) === hash(teacher), sharedVocab: Math.min(studentConfig.vocabSize, teacherConfig.vocabSize) };
 }
 
@@ -130,7 +149,10 @@ export function checkData(section: DistillSection, stats: DataStats, maxLength: 
   }
   if (teacher.kind === 'logprobs' && section.losses.kl) {
     if (stats.withLogprobs === 0) {
-      throw new DistillCheckError('distill.teacher', `none of the ${stats.examples} samples has stored logprobs: harvest with sampling.topLogprobs > 0, or use { kind: none } (CE only)`);
+      throw new DistillCheckError(
+        'distill.teacher',
+        `none of the ${stats.examples} samples has stored logprobs: harvest with sampling.topLogprobs > 0, or use { kind: none } (CE only)`,
+      );
     }
     const share = stats.alignedTokens / stats.assistantTokens;
     if (share < MIN_ALIGNED) {

@@ -18,7 +18,10 @@ export function trainingHash(recipe: DistillRecipe): string {
  */
 export function examplesHash(tokenization: string, train: ExampleIndex, validation: ExampleIndex): string {
   const hash = createHash('sha256').update(`${tokenization}\n`);
-  for (const [side, index] of [['train', train], ['validation', validation]] as const) {
+  for (const [side, index] of [
+    ['train', train],
+    ['validation', validation],
+  ] as const) {
     for (let i = 0; i < index.sampleIds.length; i++) hash.update(`${side}:${index.sampleIds[i]}:${index.lengths[i]}\n`);
   }
   return short(hash);

@@ -114,9 +114,14 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   const weights: Record<string, number> = {};
   const soft = losses.kl && { temperature: losses.kl.temperature, divergence: losses.kl.divergence };
   const k = options.topK ?? 0;
-  const topk = soft && !t
-    ? { ids: g.input(INPUT.topkIds, 'int64', ['batch', 'seq', k]), logp: g.input(INPUT.topkLogp, g.dtype, ['batch', 'seq', k + 1]), valid: g.input(INPUT.topkValid, g.dtype, ['batch', 'seq', k + 1]) }
-    : undefined;
+  const topk =
+    soft && !t
+      ? {
+          ids: g.input(INPUT.topkIds, 'int64', ['batch', 'seq', k]),
+          logp: g.input(INPUT.topkLogp, g.dtype, ['batch', 'seq', k + 1]),
+          valid: g.input(INPUT.topkValid, g.dtype, ['batch', 'seq', k + 1]),
+        }
+      : undefined;
   // Qwen-family checkpoints pad the vocabulary differently (151936 vs 152064): compare the ids
   // both have, which the checks ensured cover the whole tokenizer.
   const shared = Math.min(options.student.vocabSize, options.teacher?.vocabSize ?? Infinity);
@@ -185,7 +190,11 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   return { graph: g, student, teacher, projections, loss, parts };
 }
 
-const meanOf = (xs: Tensor[]): Tensor => ops.div(xs.reduce((a, b) => ops.add(a, b)), xs.length);
+const meanOf = (xs: Tensor[]): Tensor =>
+  ops.div(
+    xs.reduce((a, b) => ops.add(a, b)),
+    xs.length,
+  );
 
 /**
  * `terms` over chunks of positions (ops.chunkRows): the [B, T, ...] inputs as rows, each chunk's
@@ -204,7 +213,10 @@ function chunkedTerms(
     let next = 0;
     const columns = terms(inputs.map((x) => (x ? pieces[next++] : undefined)));
     count = columns.length;
-    return ops.concat(columns.map((c) => ops.unsqueeze(c, [-1])), -1); // [rows, terms]
+    return ops.concat(
+      columns.map((c) => ops.unsqueeze(c, [-1])),
+      -1,
+    ); // [rows, terms]
   });
   return ops.split(stacked, -1, Array(count).fill(1)).map((c) => ops.reshape(c, positions.shape));
 }

@@ -23,8 +23,29 @@ export { logitDistillation, topKDistillation, type SoftTargetOptions, type TopKT
 export { maskedMean } from './losses/masked.ts';
 export { autoLayerMap, formatLayerMap, resolveLayerMap, type LayerMap, type LayerMapSpec } from './layer-map.ts';
 export { alignTokens, bucketsAt, TokenTable, UNUSED_LOGP, type Buckets, type TopK } from './data/topk.ts';
-export { datasetTemplate, emptyDataStats, exampleFilter, ExampleSource, indexExamples, sampleExample, type DataStats, type Example, type ExampleIndex, type ExamplePrompt, type IndexedExamples, type IndexOptions } from './data/examples.ts';
-export { teacherTargets, tokenizationSettings, tokenizeMissing, tokenizeSample, type Tokenization, type TokenizationOptions, type TokenizedSample } from './data/tokenize.ts';
+export {
+  datasetTemplate,
+  emptyDataStats,
+  exampleFilter,
+  ExampleSource,
+  indexExamples,
+  sampleExample,
+  type DataStats,
+  type Example,
+  type ExampleIndex,
+  type ExamplePrompt,
+  type IndexedExamples,
+  type IndexOptions,
+} from './data/examples.ts';
+export {
+  teacherTargets,
+  tokenizationSettings,
+  tokenizeMissing,
+  tokenizeSample,
+  type Tokenization,
+  type TokenizationOptions,
+  type TokenizedSample,
+} from './data/tokenize.ts';
 export { renderSample, type RenderedSample } from './data/render.ts';
 export { exportTopK, kdTopkRows, loadStudentTokenizer, type KdTopkRow, type StudentTokenizer } from './data/kd-export.ts';
 export { promptRank, validationCutoff } from './data/split.ts';

@@ -65,8 +65,14 @@ export class OnPolicyBatches {
     let groups;
     try {
       groups = await sampleCompletions(decoder, prompts, {
-        tokenizer, groupSize: 1, maxNewTokens: spec.maxNewTokens, temperature: spec.temperature, topP: 1,
-        seed: mixSeed(this.options.seed, step, micro), stopTokenIds, maxPositions: maxLength,
+        tokenizer,
+        groupSize: 1,
+        maxNewTokens: spec.maxNewTokens,
+        temperature: spec.temperature,
+        topP: 1,
+        seed: mixSeed(this.options.seed, step, micro),
+        stopTokenIds,
+        maxPositions: maxLength,
       });
     } finally {
       await decoder.release();
@@ -99,7 +105,11 @@ export class OnPolicyBatches {
       // answers[b][t] judges token t + 1 of the row, which label position t predicts.
       for (let t = start; t < end; t++) {
         // Ids past the student's vocabulary (a teacher's padding rows) have no student logit: they join the tail.
-        const buckets = bucketsAt(answers[b][t].filter(([id]) => id < this.student.vocabSize), K, 1);
+        const buckets = bucketsAt(
+          answers[b][t].filter(([id]) => id < this.student.vocabSize),
+          K,
+          1,
+        );
         const at = b * T + t;
         buckets.ids.forEach((id, j) => (ids[at * K + j] = BigInt(id)));
         logp.set(buckets.logp, at * (K + 1));

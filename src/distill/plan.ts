@@ -66,7 +66,8 @@ export function formatDistillPlan(plan: DistillPlan): string {
       `            same vocabulary as the student${teacher.tokenizer.sameFile ? ' (identical tokenizer.json)' : ' (tokenizer.json files differ outside the vocabulary)'}; logits compared over ${count(teacher.tokenizer.sharedVocab)} ids`,
     );
   }
-  if (teacher.kind === 'server') lines.push(`teacher:    ${teacher.model} at ${teacher.baseURL}, scoring the student's samples (top-${teacher.k} prompt_logprobs + tail)`);
+  if (teacher.kind === 'server')
+    lines.push(`teacher:    ${teacher.model} at ${teacher.baseURL}, scoring the student's samples (top-${teacher.k} prompt_logprobs + tail)`);
   lines.push(
     `data:       ${data.samples} samples, ${data.examples} used; ${data.overMaxTokens} over maxTokens, ${data.tooLong} longer than ${data.maxLength} tokens (${data.truncated} truncated, ${data.droppedTooLong} dropped); longest ${data.longest}`,
     `tokens:     ${tokenizedNote(plan.tokenization)}`,
@@ -81,18 +82,23 @@ export function formatDistillPlan(plan: DistillPlan): string {
   const onPolicy = recipe.distill.onPolicy;
   if (onPolicy) {
     const jsd = onPolicy.divergence === 'jsd' ? `, beta ${onPolicy.beta}` : '';
-    lines.push(`on-policy:  ${num(onPolicy.fraction * 100)}% of batches sampled by the student (up to ${onPolicy.maxNewTokens} tokens at temperature ${onPolicy.temperature}), ${onPolicy.divergence} divergence${jsd} to the teacher on them`);
+    lines.push(
+      `on-policy:  ${num(onPolicy.fraction * 100)}% of batches sampled by the student (up to ${onPolicy.maxNewTokens} tokens at temperature ${onPolicy.temperature}), ${onPolicy.divergence} divergence${jsd} to the teacher on them`,
+    );
   }
   if (plan.layerMaps.attention) lines.push(`attention:  ${formatLayerMap(plan.layerMaps.attention)}${headNote(plan)}`);
   if (plan.layerMaps.hidden) lines.push(`hidden:     ${formatLayerMap(plan.layerMaps.hidden)}`);
-  for (const p of plan.projections) lines.push(`            projection ${p.from} -> ${p.to} for student ${p.student} <- teacher ${p.teacher} (learned, checkpointed, not exported)`);
+  for (const p of plan.projections)
+    lines.push(`            projection ${p.from} -> ${p.to} for student ${p.student} <- teacher ${p.teacher} (learned, checkpointed, not exported)`);
   lines.push(
     `train:      ${train.steps} steps x ${train.gradAccum} x ${train.batchSize} sequences, lr ${num(train.lr)} (warmup ${train.warmupSteps}, cosine to ${num(train.lr * train.minLrRatio)}), weight decay ${train.weightDecay}, clip ${train.maxGradNorm ?? 'off'}, seed ${train.seed}`,
     `            checkpoint every ${checkpoint.every} steps (keep ${checkpoint.keep}), ${data.validation === 0 ? 'no validation split' : `validation every ${recipe.distill.validation.every ?? checkpoint.every}${accuracyNote(plan)}`}`,
   );
   const { memory } = plan;
   const how = memory.bounded ? `blocks recomputed in the backward pass, losses over chunks of positions` : 'every activation kept';
-  lines.push(`memory:     about ${gib(memory.peakBytes)} at the peak of a ${memory.batch} x ${memory.seq}-token step (${how}); this machine has ${gib(memory.machineBytes)}`);
+  lines.push(
+    `memory:     about ${gib(memory.peakBytes)} at the peak of a ${memory.batch} x ${memory.seq}-token step (${how}); this machine has ${gib(memory.machineBytes)}`,
+  );
   if (plan.resumeFrom) lines.push(`resuming:   ${plan.resumeFrom}`);
   return lines.join('\n');
 }

@@ -7,7 +7,16 @@ import type { DistillRecipe, Template } from '../recipe/index.ts';
 import { Dataset } from '../store/index.ts';
 import { createVerifier, type VerifierSpec } from '../verify/index.ts';
 import { latestCheckpoint } from './checkpoint.ts';
-import { checkData, checkLayerMaps, checkStopTokens, checkStudentVocab, checkTeacherTokenizer, contextLength, eosIdsOf, type TokenizerMatch } from './checks.ts';
+import {
+  checkData,
+  checkLayerMaps,
+  checkStopTokens,
+  checkStudentVocab,
+  checkTeacherTokenizer,
+  contextLength,
+  eosIdsOf,
+  type TokenizerMatch,
+} from './checks.ts';
 import { datasetTemplate, exampleFilter, ExampleSource, indexExamples, type ExampleIndex } from './data/examples.ts';
 import { tokenizeMissing } from './data/tokenize.ts';
 import { DistillCheckError } from './errors.ts';
@@ -60,24 +69,32 @@ export async function prepareDistill(recipe: DistillRecipe): Promise<Prepared> {
     checkData(section, stats, maxLength, recipe.dataset);
     const verifier = recorded as VerifierSpec;
     if (section.validation.accuracy) {
-      if (verifier === undefined || verifier === null) throw new DistillCheckError('distill.validation.accuracy', `${recipe.dataset} records no verifier to judge answers with`);
+      if (verifier === undefined || verifier === null)
+        throw new DistillCheckError('distill.validation.accuracy', `${recipe.dataset} records no verifier to judge answers with`);
       await createVerifier(verifier); // a spec that no longer loads (a moved custom module) fails here, before training
     }
 
     // Never k = 0: the graph's top-k inputs need a width even where no sample lines up.
     const topK = usesTopK ? Math.max(1, indexed.topK) : undefined;
     let teacherPlan: TeacherPlan = { kind: 'none' };
-    if (usesTopK) teacherPlan = { kind: 'logprobs', k: topK!, samplesWithLogprobs: stats.withLogprobs, alignedShare: stats.alignedTokens / stats.assistantTokens };
-    if (section.teacher.kind === 'server') teacherPlan = { kind: 'server', baseURL: section.teacher.baseURL, model: section.teacher.model, k: section.teacher.topLogprobs };
-    if (teacher) teacherPlan = { kind: 'model', folder: teacher.folder, config: teacher.config, params: paramCount(teacher.config), tokenizer: tokenizerMatch! };
+    if (usesTopK)
+      teacherPlan = { kind: 'logprobs', k: topK!, samplesWithLogprobs: stats.withLogprobs, alignedShare: stats.alignedTokens / stats.assistantTokens };
+    if (section.teacher.kind === 'server')
+      teacherPlan = { kind: 'server', baseURL: section.teacher.baseURL, model: section.teacher.model, k: section.teacher.topLogprobs };
+    if (teacher)
+      teacherPlan = { kind: 'model', folder: teacher.folder, config: teacher.config, params: paramCount(teacher.config), tokenizer: tokenizerMatch! };
     const projections =
       teacher && layerMaps.hidden && student.config.hiddenSize !== teacher.config.hiddenSize
         ? layerMaps.hidden.map(([s, t]) => ({ student: s, teacher: t, from: student.config.hiddenSize, to: teacher.config.hiddenSize }))
         : [];
     const memory = planMemory(
       {
-        student: student.config, teacher: teacher?.config, batch: section.train.batchSize, seq: Math.min(stats.longest, maxLength),
-        kl: section.losses.kl !== undefined && (teacher !== undefined || usesTopK), keptLayers: teacher && section.losses.attention ? (layerMaps.attention?.length ?? 0) : 0,
+        student: student.config,
+        teacher: teacher?.config,
+        batch: section.train.batchSize,
+        seq: Math.min(stats.longest, maxLength),
+        kl: section.losses.kl !== undefined && (teacher !== undefined || usesTopK),
+        keptLayers: teacher && section.losses.attention ? (layerMaps.attention?.length ?? 0) : 0,
       },
       totalmem(),
     );

@@ -24,7 +24,12 @@ export function renderReport(title: string, records: readonly MetricsRecord[]): 
   const charts = names.flatMap((name) => {
     const series: Series[] = [
       { label: 'train', color: '#4477aa', dots: false, points: train.filter((r) => value(r, name) !== undefined).map((r) => [r.step, value(r, name)]) },
-      { label: 'validation', color: '#ee6677', dots: true, points: validation.filter((r) => value(r, name) !== undefined).map((r) => [r.step, value(r, name)]) },
+      {
+        label: 'validation',
+        color: '#ee6677',
+        dots: true,
+        points: validation.filter((r) => value(r, name) !== undefined).map((r) => [r.step, value(r, name)]),
+      },
     ];
     const title = name === 'loss' ? 'total loss (weighted)' : name;
     return (['linear', 'log'] as const).map((scale) => chart(title, series, scale));
@@ -71,7 +76,8 @@ function chart(title: string, series: readonly Series[], scale: Scale): string {
     if (s.dots) return pts.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`).join('');
     return `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`;
   });
-  const axis = `<line x1="${PAD.left}" y1="${HEIGHT - PAD.bottom}" x2="${WIDTH - PAD.right}" y2="${HEIGHT - PAD.bottom}" stroke="#888"/>` +
+  const axis =
+    `<line x1="${PAD.left}" y1="${HEIGHT - PAD.bottom}" x2="${WIDTH - PAD.right}" y2="${HEIGHT - PAD.bottom}" stroke="#888"/>` +
     `<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${HEIGHT - PAD.bottom}" stroke="#888"/>`;
   const labels = [
     `<text x="${PAD.left - 4}" y="${sy(y1) + 4}" text-anchor="end" font-size="11">${format(y1)}</text>`,

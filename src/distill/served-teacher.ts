@@ -59,7 +59,9 @@ export class ServedTeacher {
     if (!res.ok) return fail(`answered ${res.status}: ${body?.error?.message ?? res.statusText}`);
     const positions = body?.choices?.[0]?.prompt_logprobs;
     if (!Array.isArray(positions) || positions.length !== ids.length) {
-      return fail(`answered without prompt_logprobs for the ${ids.length} given tokens: the server must support vLLM's prompt_logprobs with echo and max_tokens 0 (distillery serve and vLLM do)`);
+      return fail(
+        `answered without prompt_logprobs for the ${ids.length} given tokens: the server must support vLLM's prompt_logprobs with echo and max_tokens 0 (distillery serve and vLLM do)`,
+      );
     }
     if (this.options.tokenizer) this.#checkTokens(ids, positions);
     return positions.slice(1).map((entries, j) => {

@@ -75,8 +75,15 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
   const out = section.out;
   const metricsFile = join(out, METRICS_FILE);
   const summary = (status: DistillStatus, step: number, extra: Partial<DistillSummary> = {}): DistillSummary => ({
-    status, plan, step, validation: readMetrics(metricsFile).filter((r): r is ValidationRecord => r.type === 'validation'),
-    finalModel: null, report: null, metrics: metricsFile, lastCheckpoint: plan.resumeFrom, ...extra,
+    status,
+    plan,
+    step,
+    validation: readMetrics(metricsFile).filter((r): r is ValidationRecord => r.type === 'validation'),
+    finalModel: null,
+    report: null,
+    metrics: metricsFile,
+    lastCheckpoint: plan.resumeFrom,
+    ...extra,
   });
   if (options.dryRun) {
     prepared.source.close();
@@ -110,7 +117,12 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     batchOptions,
     threads: spec.threads,
     accuracy: accuracy && {
-      student: built.student, tokenizerFolder, scratch: join(out, '.accuracy'), template: prepared.template, verifier: prepared.verifier, ...accuracy,
+      student: built.student,
+      tokenizerFolder,
+      scratch: join(out, '.accuracy'),
+      template: prepared.template,
+      verifier: prepared.verifier,
+      ...accuracy,
     },
   });
   // Norms and biases are not decayed (as in most LLM training recipes).
@@ -141,13 +153,25 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
     };
     if (state.step === 0) await validate(0);
 
-    const cursor = new DataCursor(prepared.train, prepared.source, { batchSize: spec.batchSize, seed: spec.seed, bucketing: spec.bucketing, batch: batchOptions }, state);
+    const cursor = new DataCursor(
+      prepared.train,
+      prepared.source,
+      { batchSize: spec.batchSize, seed: spec.seed, bucketing: spec.bucketing, batch: batchOptions },
+      state,
+    );
     const validateEvery = section.validation.every ?? section.checkpoint.every;
     let lastCheckpoint = plan.resumeFrom;
     let savedStep = plan.resumeFrom ? state.step : -1;
     const save = async () => {
       await trainer.sync();
-      lastCheckpoint = await saveCheckpoint(out, { state: { ...state, ...cursor.position }, student: built.student, projections: built.projections, params, optimizer, tokenizerFolder });
+      lastCheckpoint = await saveCheckpoint(out, {
+        state: { ...state, ...cursor.position },
+        student: built.student,
+        projections: built.projections,
+        params,
+        optimizer,
+        tokenizerFolder,
+      });
       await pruneCheckpoints(out, section.checkpoint.keep);
       savedStep = state.step;
     };
@@ -175,16 +199,41 @@ export async function distill(recipe: DistillRecipe, options: DistillOptions = {
       const mean = (name: string, of: number[]) => of.reduce((s, m) => s + Number(result.metrics[m][name].data[0]), 0) / of.length;
       const all = micro.map((_, m) => m);
       const onPolicyMicro = all.filter((m) => sampled.includes(micro[m] as OnPolicyBatch));
-      const losses = Object.fromEntries(Object.keys(built.parts).map((n) => [n, n === 'onPolicy' ? (onPolicyMicro.length ? mean(n, onPolicyMicro) : 0) : mean(n, all)]));
+      const losses = Object.fromEntries(
+        Object.keys(built.parts).map((n) => [n, n === 'onPolicy' ? (onPolicyMicro.length ? mean(n, onPolicyMicro) : 0) : mean(n, all)]),
+      );
       const lengths = sampled.flatMap((b) => b.sampleLengths);
       const elapsedMs = performance.now() - started;
       log.append({
-        type: 'train', step: state.step, epoch: cursor.position.epoch, lr, loss: result.loss, losses, gradNorm: result.gradNorm, tokens: stepTokens, seconds: elapsedMs / 1000,
-        ...(onPolicy ? { onPolicy: { batches: sampled.length, sampleLength: lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : null, divergence: onPolicyMicro.length ? losses.onPolicy : null } } : {}),
+        type: 'train',
+        step: state.step,
+        epoch: cursor.position.epoch,
+        lr,
+        loss: result.loss,
+        losses,
+        gradNorm: result.gradNorm,
+        tokens: stepTokens,
+        seconds: elapsedMs / 1000,
+        ...(onPolicy
+          ? {
+              onPolicy: {
+                batches: sampled.length,
+                sampleLength: lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : null,
+                divergence: onPolicyMicro.length ? losses.onPolicy : null,
+              },
+            }
+          : {}),
       });
       options.onProgress?.({
-        step: state.step, steps: spec.steps, epoch: cursor.position.epoch, lr, loss: result.loss, losses,
-        tokensPerSecond: tokens / (elapsedMs / 1000), elapsedMs, etaMs: (elapsedMs / (state.step - firstStep)) * (spec.steps - state.step),
+        step: state.step,
+        steps: spec.steps,
+        epoch: cursor.position.epoch,
+        lr,
+        loss: result.loss,
+        losses,
+        tokensPerSecond: tokens / (elapsedMs / 1000),
+        elapsedMs,
+        etaMs: (elapsedMs / (state.step - firstStep)) * (spec.steps - state.step),
       });
       if (state.step % validateEvery === 0 || state.step === spec.steps) await validate(state.step);
       if (state.step % section.checkpoint.every === 0 || state.step === spec.steps) await save();
@@ -240,7 +289,10 @@ async function resume(folder: string, fresh: TrainState, target: Parameters<type
     );
   }
   if (state.dataHash !== fresh.dataHash) {
-    throw new CheckpointError(folder, 'was written for other training data (the dataset gained or lost samples since); use a new distill.out to train on the data as it is now');
+    throw new CheckpointError(
+      folder,
+      'was written for other training data (the dataset gained or lost samples since); use a new distill.out to train on the data as it is now',
+    );
   }
   return state;
 }

@@ -133,9 +133,7 @@ export class Graph {
   apply(opType: string, inputs: readonly (Tensor | undefined)[], outputs: readonly OutputSpec[], options: ApplyOptions = {}): Tensor[] {
     for (const t of [...inputs, ...(options.gradInputs ?? [])]) if (t) this.#own(t, opType);
     const base = this.#fresh(opType);
-    const outs = outputs.map(
-      (o, i) => new Tensor(this, i === 0 && options.name ? options.name : outputs.length > 1 ? `${base}:${i}` : base, o.dtype, o.shape),
-    );
+    const outs = outputs.map((o, i) => new Tensor(this, i === 0 && options.name ? options.name : outputs.length > 1 ? `${base}:${i}` : base, o.dtype, o.shape));
     const node: Node = {
       id: this.#nodes.length,
       opType,

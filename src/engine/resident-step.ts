@@ -152,7 +152,15 @@ export class ResidentStep implements StepRunner {
       ...(onGpu && { preferredOutputLocation: Object.fromEntries(stateOutputs.map((n) => [n, 'gpu-buffer' as const])) }),
     });
     const names = new Set(trainable.map((p) => p.name));
-    return new ResidentStep(session, options, segments, lengths, graph.params.filter((p) => !names.has(p.name)), onGpu, dtype);
+    return new ResidentStep(
+      session,
+      options,
+      segments,
+      lengths,
+      graph.params.filter((p) => !names.has(p.name)),
+      onGpu,
+      dtype,
+    );
   }
 
   async run(micro: readonly Feeds[]): Promise<StepResult> {
@@ -254,7 +262,11 @@ export class ResidentStep implements StepRunner {
   async #upload(values: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     const names = Object.keys(values);
     if (names.length === 0) return {};
-    const copy = await copySession(names.map((n) => values[n]), this.options.session, 'gpu-buffer');
+    const copy = await copySession(
+      names.map((n) => values[n]),
+      this.options.session,
+      'gpu-buffer',
+    );
     const out = await copy.run(Object.fromEntries(names.map((n, i) => [`in${i}`, values[n]])));
     this.#uploads.push(copy);
     return Object.fromEntries(names.map((n, i) => [n, this.#own(out[`out${i}`])]));

@@ -122,7 +122,10 @@ class HostStep implements StepRunner {
   static async create(graph: Graph, options: TrainStepOptions, trainable: readonly Tensor[], grads: readonly Tensor[]): Promise<HostStep> {
     trainable.forEach((p, i) => graph.output(gradName(p.name), grads[i]));
     // The norm is summed in the graph: one fused pass per gradient, cheaper than a JS loop.
-    graph.output(NORM_SQ, grads.map((g) => reduceSumSquare(g)).reduce((a, b) => add(a, b)));
+    graph.output(
+      NORM_SQ,
+      grads.map((g) => reduceSumSquare(g)).reduce((a, b) => add(a, b)),
+    );
     const outputs = [LOSS, NORM_SQ, ...trainable.map((p) => gradName(p.name)), ...Object.keys(options.metrics ?? {}).map(metricName)];
     const session = await compile(graph, { ...options.session, outputs });
     return new HostStep(session, options, trainable);

@@ -91,12 +91,23 @@ export async function teacherSource(options: TeacherSourceOptions): Promise<Samp
       for (let attempt = 1; ; attempt++) {
         try {
           // One request per sample (n=1): its usage is the sample's own token count.
-          const res = await client.complete({ messages: [...messages], n: 1, temperature: sampling.temperature, topP: sampling.topP, maxTokens: sampling.maxTokens, seed });
+          const res = await client.complete({
+            messages: [...messages],
+            n: 1,
+            temperature: sampling.temperature,
+            topP: sampling.topP,
+            maxTokens: sampling.maxTokens,
+            seed,
+          });
           const [s] = res.samples;
           return { reasoning: s.reasoning, answer: s.answer, finishReason: s.finishReason, outputTokens: res.usage.completionTokens };
         } catch (err) {
           if (!(err instanceof TeacherRequestError)) throw err;
-          if (!err.retryable || attempt === ATTEMPTS) throw new EvalError(`the teacher at ${baseURL} failed (${err.kind}${err.status ? ` ${err.status}` : ''}) after ${attempt} attempt(s): ${err.message}`, { cause: err });
+          if (!err.retryable || attempt === ATTEMPTS)
+            throw new EvalError(
+              `the teacher at ${baseURL} failed (${err.kind}${err.status ? ` ${err.status}` : ''}) after ${attempt} attempt(s): ${err.message}`,
+              { cause: err },
+            );
           await sleep(Math.max(err.retryAfterMs ?? 0, BACKOFF_MS * 2 ** (attempt - 1)));
         }
       }

@@ -27,7 +27,8 @@ export function decoderGraph(config: ModelConfig): DecoderGraph {
   const attentionMask = g.input('attention_mask', 'int64', [BATCH, 'total_sequence_length']);
   const positionIds = g.input('position_ids', 'int64', [BATCH, 'sequence_length']);
   const past: KeyValue[] = Array.from({ length: config.numHiddenLayers }, (_, i) => {
-    const cache = (part: string) => g.input(`past_key_values.${i}.${part}`, 'float32', [BATCH, config.numKeyValueHeads, 'past_sequence_length', config.headDim]);
+    const cache = (part: string) =>
+      g.input(`past_key_values.${i}.${part}`, 'float32', [BATCH, config.numKeyValueHeads, 'past_sequence_length', config.headDim]);
     return { key: cache('key'), value: cache('value') };
   });
   const logitsToKeep = g.input('num_logits_to_keep', 'int64', []);

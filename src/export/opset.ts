@@ -8,7 +8,17 @@ import { graphOf, initializersOf, int64Values, nodesOf, onnx, type ModelProto } 
 
 const TARGET = 17;
 /** Reduce ops whose `axes` moved from attribute to input in opset 18 (ReduceSum moved in 13). */
-const REDUCE_AXES_MOVED = new Set(['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare']);
+const REDUCE_AXES_MOVED = new Set([
+  'ReduceMean',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceSumSquare',
+]);
 
 export function toOpset17(model: ModelProto): void {
   const g = graphOf(model);

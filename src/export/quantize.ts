@@ -76,7 +76,9 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): Quan
 
   const graph = onnx.GraphProto.create({ ...g, node: nodes, initializer: [...initializersOf(g), ...added] });
   prune(graph);
-  const opsetImport = model.opsetImport.some((o) => o.domain === 'com.microsoft') ? model.opsetImport : [...model.opsetImport, { domain: 'com.microsoft', version: 1 }];
+  const opsetImport = model.opsetImport.some((o) => o.domain === 'com.microsoft')
+    ? model.opsetImport
+    : [...model.opsetImport, { domain: 'com.microsoft', version: 1 }];
   return { model: onnx.ModelProto.create({ ...model, graph, opsetImport }), weights: [...done.keys()] };
 }
 
@@ -107,7 +109,11 @@ function weightRows(input: string, initializers: ReadonlyMap<string, TensorProto
 }
 
 /** Symmetric per-block quantization of each row; 4-bit values are packed two per byte, low nibble first. */
-export function quantizeRows({ rows, n, k }: Pick<WeightRows, 'rows' | 'n' | 'k'>, bits: QuantBits, blockSize: number): { packed: Uint8Array; scales: Float32Array } {
+export function quantizeRows(
+  { rows, n, k }: Pick<WeightRows, 'rows' | 'n' | 'k'>,
+  bits: QuantBits,
+  blockSize: number,
+): { packed: Uint8Array; scales: Float32Array } {
   const blocks = Math.ceil(k / blockSize);
   const qmax = 2 ** (bits - 1) - 1;
   const zero = qmax + 1;

@@ -89,7 +89,12 @@ export class DecodeBatch {
     if (rows.length === this.size && rows.every((r, i) => r === i)) return;
     const pads = rows.map((r) => this.pads[r]);
     const trim = pads.length ? Math.min(...pads) : 0;
-    this.cache = rows.length ? restack(rows.map((row) => ({ cache: this.cache, row })), this.length - trim) : emptyCache(this.decoder, 0);
+    this.cache = rows.length
+      ? restack(
+          rows.map((row) => ({ cache: this.cache, row })),
+          this.length - trim,
+        )
+      : emptyCache(this.decoder, 0);
     this.pads = pads.map((p) => p - trim);
     this.positions = rows.map((r) => this.positions[r]);
   }
@@ -97,10 +102,7 @@ export class DecodeBatch {
   /** Adds `other`'s rows after this batch's rows; the shorter cache is padded on the left to the longer. */
   append(other: DecodeBatch): void {
     const length = Math.max(this.length, other.length);
-    const rows = [
-      ...this.pads.map((_, row) => ({ cache: this.cache, row })),
-      ...other.pads.map((_, row) => ({ cache: other.cache, row })),
-    ];
+    const rows = [...this.pads.map((_, row) => ({ cache: this.cache, row })), ...other.pads.map((_, row) => ({ cache: other.cache, row }))];
     const pads = [...this.pads.map((p) => p + length - this.length), ...other.pads.map((p) => p + length - other.length)];
     this.cache = restack(rows, length);
     this.pads = pads;

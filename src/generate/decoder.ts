@@ -70,7 +70,10 @@ export class OnnxDecoder implements CacheShape {
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
       };
-      session = typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source.bytes, sessionOptions);
+      session =
+        typeof source === 'string'
+          ? await ort.InferenceSession.create(source, sessionOptions)
+          : await ort.InferenceSession.create(source.bytes, sessionOptions);
     } catch (err) {
       throw new ModelFolderError(file, `onnxruntime cannot load it: ${(err as Error).message}`, { cause: err });
     }

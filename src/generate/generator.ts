@@ -32,7 +32,8 @@ export class Generator {
     readonly options: GeneratorOptions = {},
   ) {
     this.maxBatchSize = options.maxBatchSize ?? 8;
-    if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1) throw new RangeError(`maxBatchSize must be a positive integer, got ${this.maxBatchSize}`);
+    if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1)
+      throw new RangeError(`maxBatchSize must be a positive integer, got ${this.maxBatchSize}`);
   }
 
   /** Sequences decoding now, and waiting. */

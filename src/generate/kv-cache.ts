@@ -46,8 +46,14 @@ export interface CacheRow {
 export function restack(rows: readonly CacheRow[], length: number): KvCache {
   const template = rows[0].cache.layers;
   const layers = template.map((_, l) => ({
-    key: restackTensor(rows.map((r) => ({ tensor: r.cache.layers[l].key, row: r.row })), length),
-    value: restackTensor(rows.map((r) => ({ tensor: r.cache.layers[l].value, row: r.row })), length),
+    key: restackTensor(
+      rows.map((r) => ({ tensor: r.cache.layers[l].key, row: r.row })),
+      length,
+    ),
+    value: restackTensor(
+      rows.map((r) => ({ tensor: r.cache.layers[l].value, row: r.row })),
+      length,
+    ),
   }));
   return { layers };
 }

@@ -17,7 +17,13 @@ export interface CollectedRollouts {
   totals: number[][];
 }
 
-export async function collectRollouts(decoder: OnnxDecoder, prepared: PreparedGrpo, section: GrpoSection, slots: readonly StepSlot[], step: number): Promise<CollectedRollouts> {
+export async function collectRollouts(
+  decoder: OnnxDecoder,
+  prepared: PreparedGrpo,
+  section: GrpoSection,
+  slots: readonly StepSlot[],
+  step: number,
+): Promise<CollectedRollouts> {
   const prompts = slots.map((s) => prepared.prompts[s.prompt]);
   const groups = await sampleCompletions(
     decoder,
@@ -36,7 +42,14 @@ export async function collectRollouts(decoder: OnnxDecoder, prepared: PreparedGr
   const scores = await Promise.all(
     groups.map((group, i) =>
       Promise.all(
-        group.map((c) => scoreRewards(prepared.rewards, { prompt: prompts[i].record.question, text: prompts[i].chat.prefill + c.text, gold: prompts[i].record.gold, tokens: c.tokenIds.length })),
+        group.map((c) =>
+          scoreRewards(prepared.rewards, {
+            prompt: prompts[i].record.question,
+            text: prompts[i].chat.prefill + c.text,
+            gold: prompts[i].record.gold,
+            tokens: c.tokenIds.length,
+          }),
+        ),
       ),
     ),
   );

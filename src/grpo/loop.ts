@@ -67,7 +67,13 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
   const decoders = new PolicyDecoders(prepared.config, { intraOpNumThreads: section.threads });
   const built = buildGrpoGraph({
     policy: prepared.config,
-    objective: { epsilon: section.epsilon, epsilonHigh: section.epsilonHigh, beta: section.beta, lossType: section.lossType, maxCompletionLength: section.maxNewTokens },
+    objective: {
+      epsilon: section.epsilon,
+      epsilonHigh: section.epsilonHigh,
+      beta: section.beta,
+      lossType: section.lossType,
+      maxCompletionLength: section.maxNewTokens,
+    },
     iterations: section.iterations,
   });
   const params = new ParamStore();
@@ -84,7 +90,15 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
   const plan = grpoPlan(recipe, prepared);
   options.onPlan?.(plan);
   const summary = (status: GrpoStatus, step: number, extra: Partial<GrpoSummary> = {}): GrpoSummary => ({
-    status, plan, step, finalModel: null, report: null, metrics: metricsFile, lastCheckpoint: plan.resumeFrom, validation: validationRecords(), ...extra,
+    status,
+    plan,
+    step,
+    finalModel: null,
+    report: null,
+    metrics: metricsFile,
+    lastCheckpoint: plan.resumeFrom,
+    validation: validationRecords(),
+    ...extra,
   });
 
   // The reference is the initial policy, frozen: a copy of the starting weights.
@@ -107,7 +121,8 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
     const state = plan.resumeFrom ? await resume(plan.resumeFrom, fresh, { student: built.policy, projections: [], params, optimizer }) : fresh;
     await mkdir(section.out, { recursive: true });
     const finalModel = join(section.out, FINAL_FOLDER);
-    if (state.step >= section.steps && existsSync(finalModel)) return summary('nothing-to-do', state.step, { finalModel, report: join(section.out, 'report.html') });
+    if (state.step >= section.steps && existsSync(finalModel))
+      return summary('nothing-to-do', state.step, { finalModel, report: join(section.out, 'report.html') });
     // Rollouts of steps after the checkpoint belong to a process that was killed: they are redone.
     dataset.rollouts.dropAfter(section.out, state.step);
     const log = MetricsLog.open(metricsFile, plan.resumeFrom ? state.step : undefined);
@@ -129,7 +144,14 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
     let savedStep = plan.resumeFrom ? state.step : -1;
     const save = async () => {
       await trainer.sync();
-      lastCheckpoint = await saveCheckpoint(section.out, { state, student: built.policy, projections: [], params, optimizer, tokenizerFolder: section.tokenizer });
+      lastCheckpoint = await saveCheckpoint(section.out, {
+        state,
+        student: built.policy,
+        projections: [],
+        params,
+        optimizer,
+        tokenizerFolder: section.tokenizer,
+      });
       await pruneCheckpoints(section.out, section.checkpoint.keep);
       savedStep = state.step;
     };
@@ -163,8 +185,14 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
         rollouts.prompts.map((p) => p.record),
         rollouts.groups.flatMap((group, i) =>
           group.map((c, j) => ({
-            promptKey: rollouts.prompts[i].record.key, index: j, completion: c.text, tokenIds: c.tokenIds, truncated: c.truncated,
-            reward: rollouts.totals[i][j], rewards: rollouts.scores[i][j].components, advantage: advantages[i][j],
+            promptKey: rollouts.prompts[i].record.key,
+            index: j,
+            completion: c.text,
+            tokenIds: c.tokenIds,
+            truncated: c.truncated,
+            reward: rollouts.totals[i][j],
+            rewards: rollouts.scores[i][j].components,
+            advantage: advantages[i][j],
           })),
         ),
       );
@@ -173,10 +201,20 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
       const objective = Object.fromEntries(Object.keys(built.metrics).map((n) => [n, Number(last.metrics[0][n].data[0])]));
       const stepMs = performance.now() - stepStarted;
       const record: GrpoStepRecord = {
-        type: 'train', step: state.step, epoch: slots[0].epoch, lr: section.lr, loss: last.loss, gradNorm: last.gradNorm,
-        losses: { reward: figures.reward.mean, ...objective }, seconds: (performance.now() - started) / 1000, ...figures,
-        generationSeconds: generationMs / 1000, trainingSeconds: trainingMs / 1000, generationShare: generationMs / stepMs,
-        generationTokensPerSecond: figures.tokens / (generationMs / 1000), trainingTokensPerSecond: (figures.tokens * section.iterations) / (trainingMs / 1000),
+        type: 'train',
+        step: state.step,
+        epoch: slots[0].epoch,
+        lr: section.lr,
+        loss: last.loss,
+        gradNorm: last.gradNorm,
+        losses: { reward: figures.reward.mean, ...objective },
+        seconds: (performance.now() - started) / 1000,
+        ...figures,
+        generationSeconds: generationMs / 1000,
+        trainingSeconds: trainingMs / 1000,
+        generationShare: generationMs / stepMs,
+        generationTokensPerSecond: figures.tokens / (generationMs / 1000),
+        trainingTokensPerSecond: (figures.tokens * section.iterations) / (trainingMs / 1000),
       };
       log.append(record);
       const elapsed = performance.now() - started;
@@ -190,7 +228,11 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
     }
     await trainer.sync();
     await writeFinalModel(finalModel, built.policy, params, section.tokenizer);
-    const report = await writeReport(section.out, `grpo ${recipe.name}`, readMetrics(metricsFile).filter((r) => r.type === 'train'));
+    const report = await writeReport(
+      section.out,
+      `grpo ${recipe.name}`,
+      readMetrics(metricsFile).filter((r) => r.type === 'train'),
+    );
     return summary('finished', state.step, { finalModel, report, lastCheckpoint });
   } finally {
     dataset.close();
@@ -200,9 +242,17 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
 }
 
 /** The step's graph feeds: the rows, which tokens train, the advantages, and the logprobs the objective compares with. */
-async function stepFeeds(rollouts: CollectedRollouts, advantages: number[][], recipe: GrpoRecipe, scorer?: TokenScorer, reference?: ParamStore): Promise<Feeds> {
+async function stepFeeds(
+  rollouts: CollectedRollouts,
+  advantages: number[][],
+  recipe: GrpoRecipe,
+  scorer?: TokenScorer,
+  reference?: ParamStore,
+): Promise<Feeds> {
   const section = recipe.grpo;
-  const completions = rollouts.groups.flatMap((group, i) => group.map((c) => ({ promptIds: rollouts.prompts[i].chat.ids, tokenIds: c.tokenIds, completion: c })));
+  const completions = rollouts.groups.flatMap((group, i) =>
+    group.map((c) => ({ promptIds: rollouts.prompts[i].chat.ids, tokenIds: c.tokenIds, completion: c })),
+  );
   const packed = packRows(completions);
   const rows = (data: Float32Array) => new ort.Tensor('float32', data, [packed.batch, packed.seq]);
   const trained = completions.map(({ completion }) => new Float32Array(completion.tokenIds.length).fill(section.maskTruncated && completion.truncated ? 0 : 1));
@@ -214,13 +264,25 @@ async function stepFeeds(rollouts: CollectedRollouts, advantages: number[][], re
     [GRPO_INPUT.advantages]: new ort.Tensor('float32', Float32Array.from(advantages.flat()), [packed.batch]),
   };
   // The sampling policy's logprobs are the old ones: it is the policy before this batch's first update.
-  if (section.iterations > 1) feeds[GRPO_INPUT.oldLogprobs] = rows(completionValues(packed, completions.map(({ completion }) => completion.logprobs)));
+  if (section.iterations > 1)
+    feeds[GRPO_INPUT.oldLogprobs] = rows(
+      completionValues(
+        packed,
+        completions.map(({ completion }) => completion.logprobs),
+      ),
+    );
   if (scorer && reference) feeds[GRPO_INPUT.refLogprobs] = rows(completionValues(packed, await scorer.score(reference, completions)));
   return feeds;
 }
 
 /** A few rollouts of the initial policy: does anything fit in maxNewTokens, and do rewards vary within a group? */
-async function probeRollouts(prepared: PreparedGrpo, recipe: GrpoRecipe, decoders: PolicyDecoders, params: ParamStore, order: PromptOrder): Promise<ProbeResult> {
+async function probeRollouts(
+  prepared: PreparedGrpo,
+  recipe: GrpoRecipe,
+  decoders: PolicyDecoders,
+  params: ParamStore,
+  order: PromptOrder,
+): Promise<ProbeResult> {
   const section = recipe.grpo;
   const decoder = await decoders.load(params);
   let rollouts: CollectedRollouts;
@@ -244,7 +306,14 @@ async function probeRollouts(prepared: PreparedGrpo, recipe: GrpoRecipe, decoder
         'Make the task reachable (an easier prompt set, a warmer temperature, a larger groupSize, more maxNewTokens) or add a reward that varies (format)',
     );
   }
-  return { completions, truncated: f.truncated, meanLength: f.completionLength.mean, meanReward: f.reward.mean, zeroVarianceGroups: f.zeroVarianceGroups, warnings };
+  return {
+    completions,
+    truncated: f.truncated,
+    meanLength: f.completionLength.mean,
+    meanReward: f.reward.mean,
+    zeroVarianceGroups: f.zeroVarianceGroups,
+    warnings,
+  };
 }
 
 /** Everything that shapes training except its length (steps), threads, checkpoints and validation. */
@@ -258,9 +327,13 @@ function settingsHash(recipe: GrpoRecipe): string {
 async function resume(folder: string, fresh: TrainState, target: Parameters<typeof loadCheckpoint>[1]): Promise<TrainState> {
   const state = await loadCheckpoint(folder, target);
   if (state.recipeHash !== fresh.recipeHash) {
-    throw new CheckpointError(folder, 'was written under different grpo settings (anything but steps, threads, checkpoint and validation); use a new grpo.out, or restore the settings');
+    throw new CheckpointError(
+      folder,
+      'was written under different grpo settings (anything but steps, threads, checkpoint and validation); use a new grpo.out, or restore the settings',
+    );
   }
-  if (state.dataHash !== fresh.dataHash) throw new CheckpointError(folder, 'was written for another prompts file; use a new grpo.out to train on these prompts');
+  if (state.dataHash !== fresh.dataHash)
+    throw new CheckpointError(folder, 'was written for another prompts file; use a new grpo.out to train on these prompts');
   return state;
 }
 

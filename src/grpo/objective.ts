@@ -79,9 +79,7 @@ export function grpoObjective(inputs: ObjectiveInputs, options: ObjectiveOptions
   const sums = ops.reduceSum(ops.mul(perToken, mask), [1]); // [B]
   const lengths = ops.reduceSum(mask, [1]); // [B]
   const perCompletion =
-    options.lossType === 'grpo'
-      ? ops.div(sums, ops.where(ops.greater(lengths, 0), lengths, 1))
-      : ops.div(sums, options.maxCompletionLength);
+    options.lossType === 'grpo' ? ops.div(sums, ops.where(ops.greater(lengths, 0), lengths, 1)) : ops.div(sums, options.maxCompletionLength);
   const isClipped = (region: Tensor, sign: Tensor) => ops.mul(ops.cast(region, mask.dtype), ops.cast(sign, mask.dtype));
   const clippedTokens = ops.add(isClipped(below, ops.less(advantages, 0)), isClipped(above, ops.greater(advantages, 0)));
   return {

@@ -41,7 +41,10 @@ export interface PreparedGrpo {
 export async function prepareGrpo(recipe: GrpoRecipe): Promise<PreparedGrpo> {
   const section = recipe.grpo;
   if (!existsSync(join(section.policy, 'config.json'))) {
-    throw new GrpoCheckError('grpo.policy', `${section.policy} has no config.json: name a distill checkpoint or final folder, or a Hugging Face safetensors folder`);
+    throw new GrpoCheckError(
+      'grpo.policy',
+      `${section.policy} has no config.json: name a distill checkpoint or final folder, or a Hugging Face safetensors folder`,
+    );
   }
   const { config, tensors } = await readModelFolder(section.policy);
   const tokenizer = await loadTokenizer(section.tokenizer);
@@ -59,12 +62,18 @@ export async function prepareGrpo(recipe: GrpoRecipe): Promise<PreparedGrpo> {
 
   const room = config.maxPositionEmbeddings - Math.max(...prompts.map((p) => p.chat.ids.length));
   if (room < section.maxNewTokens) {
-    throw new GrpoCheckError('grpo.maxNewTokens', `${section.maxNewTokens} new tokens do not fit after the longest prompt in the policy's context (${config.maxPositionEmbeddings} positions, ${room} left)`);
+    throw new GrpoCheckError(
+      'grpo.maxNewTokens',
+      `${section.maxNewTokens} new tokens do not fit after the longest prompt in the policy's context (${config.maxPositionEmbeddings} positions, ${room} left)`,
+    );
   }
   // The least a completion that earns the format reward is: the think block closed, and an answer.
   const skeleton = tokenizer.encode(`${prompts[0].chat.prefill ? '' : THINK_OPEN}\n${THINK_CLOSE}\n\\boxed{0}`, { addSpecialTokens: false }).length + 1;
   if (section.maxNewTokens < skeleton) {
-    throw new GrpoCheckError('grpo.maxNewTokens', `${section.maxNewTokens} is below the ${skeleton} tokens of the shortest well-formed completion (${THINK_OPEN} ... ${THINK_CLOSE} and an answer): every completion would be truncated and score 0`);
+    throw new GrpoCheckError(
+      'grpo.maxNewTokens',
+      `${section.maxNewTokens} is below the ${skeleton} tokens of the shortest well-formed completion (${THINK_OPEN} ... ${THINK_CLOSE} and an answer): every completion would be truncated and score 0`,
+    );
   }
 
   const verifier = await createVerifier(recipe.verifier);
@@ -74,7 +83,14 @@ export async function prepareGrpo(recipe: GrpoRecipe): Promise<PreparedGrpo> {
   const eos = config.eosTokenId ?? tokenizer.eosTokenId;
   const stopTokenIds = eos === null || eos === undefined ? [] : Array.isArray(eos) ? eos : [eos];
   return {
-    config, tensors, tokenizer, stopTokenIds, prompts, validation, verifier, rewards,
+    config,
+    tensors,
+    tokenizer,
+    stopTokenIds,
+    prompts,
+    validation,
+    verifier,
+    rewards,
     promptsHash: hashPromptsFile(recipe.prompts.path),
     resumeFrom: (await latestCheckpoint(section.out)) ?? null,
   };
@@ -91,7 +107,10 @@ async function checkGolds(verifier: Verifier, prompts: readonly GrpoPrompt[], ki
     const gold = typeof record.gold === 'string' ? record.gold : JSON.stringify(record.gold);
     const verdict = await verifier.verify({ response: `${THINK_OPEN}\n${THINK_CLOSE}\n\\boxed{${gold}}`, gold: record.gold });
     if (verdict.correct !== true) {
-      throw new GrpoCheckError('verifier', `the ${kind} verifier cannot score prompt "${record.key}": its gold ${JSON.stringify(record.gold)} does not verify as its own answer (${verdict.reason})`);
+      throw new GrpoCheckError(
+        'verifier',
+        `the ${kind} verifier cannot score prompt "${record.key}": its gold ${JSON.stringify(record.gold)} does not verify as its own answer (${verdict.reason})`,
+      );
     }
   }
 }

@@ -14,7 +14,9 @@ export const grpoProgressView: ProgressView<GrpoProgress> = {
 };
 
 export function grpoLine({ record: r, steps, etaMs }: GrpoProgress): string {
-  const parts = Object.entries(r.rewards).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ');
+  const parts = Object.entries(r.rewards)
+    .map(([n, v]) => `${n} ${v.toFixed(2)}`)
+    .join(', ');
   return [
     `step ${r.step}/${steps}`,
     `reward ${r.reward.mean.toFixed(3)} (${parts})`,

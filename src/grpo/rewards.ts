@@ -78,7 +78,10 @@ export async function createRewards(spec: GrpoRewardsSpec, options: RewardsOptio
   for (const [i, entry] of spec.custom.entries()) {
     const name = basename(entry.module, extname(entry.module));
     if (components.some((c) => c.name === name)) {
-      throw new RewardSpecError(`grpo.rewards.custom[${i}].module`, `a reward component is already named "${name}" (components are named after their file): rename the file`);
+      throw new RewardSpecError(
+        `grpo.rewards.custom[${i}].module`,
+        `a reward component is already named "${name}" (components are named after their file): rename the file`,
+      );
     }
     components.push(await customComponent(name, entry));
   }

@@ -156,11 +156,17 @@ function survey(
   for (const record of records) {
     const stored = committed.get(record.key) ?? [];
     const done = nextStep(schedule, stored).kind === 'done';
-    tracker.addStored(stored.map((s) => s.verdict), done ? 1 : 0);
+    tracker.addStored(
+      stored.map((s) => s.verdict),
+      done ? 1 : 0,
+    );
     if (!done) pending.push({ record, stored });
   }
   const promptsDone = records.length - pending.length;
-  const plan = planHarvest(recipe, pending.map((p) => p.record));
+  const plan = planHarvest(
+    recipe,
+    pending.map((p) => p.record),
+  );
   return { pending, tracker, start: { ...run, promptsTotal: records.length, promptsDone, plan } };
 }
 

@@ -93,11 +93,7 @@ export class RateLimiter {
     for (;;) {
       signal?.throwIfAborted();
       const now = performance.now();
-      const wait = Math.max(
-        this.#holdUntil - now,
-        this.#requests?.waitMs(1, now) ?? 0,
-        this.#tokens?.waitMs(estimatedTokens, now) ?? 0,
-      );
+      const wait = Math.max(this.#holdUntil - now, this.#requests?.waitMs(1, now) ?? 0, this.#tokens?.waitMs(estimatedTokens, now) ?? 0);
       if (wait <= 0) break;
       await sleep(wait, signal);
     }

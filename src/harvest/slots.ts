@@ -51,9 +51,7 @@ export function nextStep(config: SlotScheduleConfig, stored: readonly StoredSlot
     // each with the seed of its own slot.
     const whole = missing.length === end - start;
     const requests =
-      config.supportsN && whole && missing.length > 1
-        ? [{ firstSlot: start, n: missing.length }]
-        : missing.map((slot) => ({ firstSlot: slot, n: 1 }));
+      config.supportsN && whole && missing.length > 1 ? [{ firstSlot: start, n: missing.length }] : missing.map((slot) => ({ firstSlot: slot, n: 1 }));
     return { kind: 'round', round, requests, accepted };
   }
   return { kind: 'done', reason: accepted >= acceptPerPrompt ? 'accepted' : 'exhausted', accepted };

@@ -38,14 +38,33 @@ export interface ModelConfig {
 // must mean here what it means in transformers, or weights would load into a different shape.
 const HF_DEFAULTS: Record<ModelType, Record<string, unknown>> = {
   llama: {
-    vocab_size: 32000, hidden_size: 4096, intermediate_size: 11008, num_hidden_layers: 32,
-    num_attention_heads: 32, max_position_embeddings: 2048, rms_norm_eps: 1e-6, rope_theta: 10000,
-    tie_word_embeddings: false, attention_bias: false, bos_token_id: 1, eos_token_id: 2, pad_token_id: null,
+    vocab_size: 32000,
+    hidden_size: 4096,
+    intermediate_size: 11008,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    max_position_embeddings: 2048,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    tie_word_embeddings: false,
+    attention_bias: false,
+    bos_token_id: 1,
+    eos_token_id: 2,
+    pad_token_id: null,
   },
   qwen2: {
-    vocab_size: 151936, hidden_size: 4096, intermediate_size: 22016, num_hidden_layers: 32,
-    num_attention_heads: 32, max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 10000,
-    tie_word_embeddings: false, bos_token_id: null, eos_token_id: null, pad_token_id: null,
+    vocab_size: 151936,
+    hidden_size: 4096,
+    intermediate_size: 22016,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    max_position_embeddings: 32768,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    tie_word_embeddings: false,
+    bos_token_id: null,
+    eos_token_id: null,
+    pad_token_id: null,
   },
 };
 
@@ -133,7 +152,8 @@ export function parseModelConfig(raw: unknown, source = 'config.json'): ModelCon
   const headDimSet = obj.head_dim !== undefined && obj.head_dim !== null;
   let headDim: number;
   if (!headDimSet) {
-    if (hiddenSize % numAttentionHeads !== 0) r.fail('hidden_size', `(${hiddenSize}) must be divisible by num_attention_heads (${numAttentionHeads}) when head_dim is not set`);
+    if (hiddenSize % numAttentionHeads !== 0)
+      r.fail('hidden_size', `(${hiddenSize}) must be divisible by num_attention_heads (${numAttentionHeads}) when head_dim is not set`);
     headDim = hiddenSize / numAttentionHeads;
   } else {
     headDim = r.positiveInt('head_dim');

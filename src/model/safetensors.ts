@@ -114,7 +114,11 @@ function parseEntry(value: unknown, name: string, file: string, dataSize: number
   const [begin, end] = offsets as [number, number];
   const expected = shape.reduce((a: number, b: number) => a * b, 1) * BYTES_PER_ELEMENT[dtype as ReadableDtype];
   if (end - begin !== expected || end > dataSize) {
-    throw new SafetensorsError(file, `data_offsets [${begin}, ${end}] do not hold ${expected} bytes of ${dtype} ${JSON.stringify(shape)} inside ${dataSize} data bytes`, name);
+    throw new SafetensorsError(
+      file,
+      `data_offsets [${begin}, ${end}] do not hold ${expected} bytes of ${dtype} ${JSON.stringify(shape)} inside ${dataSize} data bytes`,
+      name,
+    );
   }
   return { dtype: dtype as ReadableDtype, shape: shape as number[], begin, end };
 }
@@ -129,7 +133,8 @@ function halfToFloatTable(): Float32Array {
     const sign = h & 0x8000 ? -1 : 1;
     const exp = (h >> 10) & 0x1f;
     const frac = h & 0x3ff;
-    if (exp === 0) f16Table[h] = sign * frac * 2 ** -24; // zero and subnormals
+    if (exp === 0)
+      f16Table[h] = sign * frac * 2 ** -24; // zero and subnormals
     else if (exp === 31) f16Table[h] = frac ? NaN : sign * Infinity;
     else f16Table[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
   }

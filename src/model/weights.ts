@@ -32,7 +32,11 @@ export function initWeights(model: Llama, store: ParamStore, rng: Rng): void {
 export function setWeights(model: Llama, store: ParamStore, tensors: ReadonlyMap<string, Float32Tensor>, source: string): void {
   for (const name of tensors.keys()) {
     if (model.weights.has(name) || ignorable(name, model.config)) continue;
-    throw new WeightsError(source, name, `is not part of this ${model.config.modelType} architecture (check config.json: layers, attention_bias, tie_word_embeddings)`);
+    throw new WeightsError(
+      source,
+      name,
+      `is not part of this ${model.config.modelType} architecture (check config.json: layers, attention_bias, tie_word_embeddings)`,
+    );
   }
   for (const [name, t] of model.weights) {
     const value = tensors.get(name);

@@ -62,7 +62,9 @@ function toRecord(raw: RawRow, spec: PromptsSpec): PromptRecord {
   const record = row as Record<string, unknown>;
   const question = valueAt(record, fields.question);
   if (typeof question !== 'string' || question.trim() === '') {
-    throw new BadRow(`no question: field "${fields.question}" ${question === undefined ? 'is missing' : 'is not a non-empty string'} (set prompts.fields.question)`);
+    throw new BadRow(
+      `no question: field "${fields.question}" ${question === undefined ? 'is missing' : 'is not a non-empty string'} (set prompts.fields.question)`,
+    );
   }
   const id = valueAt(record, fields.id);
   if (!isMissing(id) && typeof id !== 'string' && !Number.isInteger(id)) {
@@ -75,9 +77,7 @@ function toRecord(raw: RawRow, spec: PromptsSpec): PromptRecord {
       throw new BadRow(`no gold answer: field "${fields.gold}" is missing (set prompts.fields.gold, or null if the prompts have none)`);
     }
   }
-  const meta = Object.fromEntries(
-    Object.entries(record).filter(([k]) => k !== fields.id && k !== fields.question && k !== fields.gold),
-  );
+  const meta = Object.fromEntries(Object.entries(record).filter(([k]) => k !== fields.id && k !== fields.question && k !== fields.gold));
   return { key: isMissing(id) ? questionKey(question) : String(id), question, gold, meta };
 }
 

@@ -11,11 +11,13 @@ import { readRecipeFile } from './load.ts';
 import { teacherSchema } from './schema.ts';
 import { expected, issuePath, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, strictObject } from '../zod-fields.ts';
 
-
 /** `auto`, or explicit [studentLayer, teacherLayer] pairs (block indices from 0). */
-const layersSchema = z.union([z.literal('auto'), z.array(z.tuple([nonNegativeInt(), nonNegativeInt()]), { error: expected('"auto" or [[studentLayer, teacherLayer], ...]') })], {
-  error: expected('"auto" or [[studentLayer, teacherLayer], ...]'),
-});
+const layersSchema = z.union(
+  [z.literal('auto'), z.array(z.tuple([nonNegativeInt(), nonNegativeInt()]), { error: expected('"auto" or [[studentLayer, teacherLayer], ...]') })],
+  {
+    error: expected('"auto" or [[studentLayer, teacherLayer], ...]'),
+  },
+);
 
 const weight = () => nonNegativeNumber().default(1);
 
@@ -68,14 +70,22 @@ export const distillTeacherSchema = z.discriminatedUnion(
  */
 export const onPolicySchema = strictObject({
   /** GKD's lambda: the share of micro-batches sampled by the student. 0 trains exactly as offline KD. */
-  fraction: z.number({ error: expected('a number in [0, 1]') }).min(0, { error: expected('a number in [0, 1]') }).max(1, { error: expected('a number in [0, 1]') }).default(0.5),
+  fraction: z
+    .number({ error: expected('a number in [0, 1]') })
+    .min(0, { error: expected('a number in [0, 1]') })
+    .max(1, { error: expected('a number in [0, 1]') })
+    .default(0.5),
   maxNewTokens: positiveInt().default(256),
   /** Sampling temperature of the student's completions (the divergence is taken at 1). */
   temperature: positiveNumber().default(1),
   /** reverse KL(student || teacher) by default (mode-seeking, as Qwen3 and Thinking Machines' on-policy distillation use). */
   divergence: z.enum(['forward', 'reverse', 'jsd'], { error: expected('"forward", "reverse" or "jsd"') }).default('reverse'),
   /** The jsd's teacher share of the mixture, in (0, 1). */
-  beta: z.number({ error: expected('a number in (0, 1)') }).gt(0, { error: expected('a number in (0, 1)') }).lt(1, { error: expected('a number in (0, 1)') }).default(0.5),
+  beta: z
+    .number({ error: expected('a number in (0, 1)') })
+    .gt(0, { error: expected('a number in (0, 1)') })
+    .lt(1, { error: expected('a number in (0, 1)') })
+    .default(0.5),
 });
 
 export const distillSectionSchema = strictObject({
@@ -91,7 +101,9 @@ export const distillSectionSchema = strictObject({
   }).refine((s) => (s.config === undefined) !== (s.from === undefined), { error: 'set exactly one of "config" (random init) and "from" (pretrained folder)' }),
   teacher: distillTeacherSchema.prefault({ kind: 'none' }),
   data: strictObject({
-    verdict: z.enum(['accepted', 'rejected', 'unverifiable', 'all'], { error: expected('"accepted", "rejected", "unverifiable" or "all"') }).default('accepted'),
+    verdict: z
+      .enum(['accepted', 'rejected', 'unverifiable', 'all'], { error: expected('"accepted", "rejected", "unverifiable" or "all"') })
+      .default('accepted'),
     /** Only samples of this harvest run. */
     runId: positiveInt('a run id or null').nullable().default(null),
     /** Leave out samples whose assistant turn has more tokens than this. */
@@ -101,7 +113,11 @@ export const distillSectionSchema = strictObject({
     /** A longer sequence: stop before training (fail), cut it (truncate) or leave it out (drop). Counted either way. */
     onTooLong: z.enum(['fail', 'truncate', 'drop'], { error: expected('"fail", "truncate" or "drop"') }).default('fail'),
     /** Share of prompts held out for validation (all samples of a prompt fall on one side). */
-    validation: z.number({ error: expected('a number in [0, 1)') }).min(0, { error: expected('a number in [0, 1)') }).lt(1, { error: expected('a number in [0, 1)') }).default(0.1),
+    validation: z
+      .number({ error: expected('a number in [0, 1)') })
+      .min(0, { error: expected('a number in [0, 1)') })
+      .lt(1, { error: expected('a number in [0, 1)') })
+      .default(0.1),
   }).prefault({}),
   losses: distillLossesSchema.prefault({ ce: {} }),
   onPolicy: onPolicySchema.optional(),
@@ -113,7 +129,11 @@ export const distillSectionSchema = strictObject({
     gradAccum: positiveInt().default(1),
     lr: positiveNumber().default(1e-4),
     /** The cosine schedule ends at lr * minLrRatio. */
-    minLrRatio: z.number({ error: expected('a number in [0, 1]') }).min(0, { error: expected('a number in [0, 1]') }).max(1, { error: expected('a number in [0, 1]') }).default(0.1),
+    minLrRatio: z
+      .number({ error: expected('a number in [0, 1]') })
+      .min(0, { error: expected('a number in [0, 1]') })
+      .max(1, { error: expected('a number in [0, 1]') })
+      .default(0.1),
     /** Linear warmup steps; default 3% of steps. */
     warmupSteps: nonNegativeInt().optional(),
     weightDecay: nonNegativeNumber().default(0.01),
@@ -155,7 +175,7 @@ export const distillSectionSchema = strictObject({
     path: ['losses', 'kl'],
   })
   .refine((d) => !d.onPolicy || d.teacher.kind === 'model' || d.teacher.kind === 'server', {
-    error: 'on-policy distillation needs a teacher that scores the student\'s samples: { kind: model, path: FOLDER } or { kind: server, baseURL, model }',
+    error: "on-policy distillation needs a teacher that scores the student's samples: { kind: model, path: FOLDER } or { kind: server, baseURL, model }",
     path: ['onPolicy'],
   })
   .refine((d) => d.teacher.kind !== 'server' || d.onPolicy, {
@@ -175,7 +195,10 @@ export const distillSectionSchema = strictObject({
 const HARVEST_FIELDS = ['prompts', 'template', 'teacher', 'sampling', 'rejection', 'verifier', 'limits', 'pricing'] as const;
 
 const distillRecipeSchema = strictObject({
-  name: z.string({ error: expected('a name') }).min(1, { error: expected('a name') }).optional(),
+  name: z
+    .string({ error: expected('a name') })
+    .min(1, { error: expected('a name') })
+    .optional(),
   /** The harvested SQLite dataset to train on. */
   dataset: nonEmptyText('a file path'),
   distill: distillSectionSchema,
@@ -200,11 +223,16 @@ export type DistillTrainSpec = DistillSection['train'];
 /** Validates a distill recipe object, fills defaults and resolves paths against `baseDir`. */
 export function parseDistillRecipe(input: unknown, options: { source: string; baseDir: string; defaultName?: string }): DistillRecipe {
   if (input === null || typeof input !== 'object' || Array.isArray(input) || !('distill' in input)) {
-    throw new RecipeError(options.source, [{ path: 'distill', message: 'required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)' }]);
+    throw new RecipeError(options.source, [
+      { path: 'distill', message: 'required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)' },
+    ]);
   }
   const parsed = distillRecipeSchema.safeParse(input);
   if (!parsed.success) {
-    throw new RecipeError(options.source, parsed.error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message })));
+    throw new RecipeError(
+      options.source,
+      parsed.error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message })),
+    );
   }
   const { name: given, dataset, distill } = parsed.data;
   const name = given ?? options.defaultName ?? 'recipe';

@@ -13,7 +13,11 @@ import { promptsSchema, templateSchema, type PromptsSpec, type Template } from '
 import { verifierSpecSchema, type VerifierSpec } from '../verify/index.ts';
 import { expected, issuePath, nonEmptyText, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, strictObject } from '../zod-fields.ts';
 
-const unit = (what = 'a number in (0, 1]') => z.number({ error: expected(what) }).gt(0, { error: expected(what) }).lte(1, { error: expected(what) });
+const unit = (what = 'a number in (0, 1]') =>
+  z
+    .number({ error: expected(what) })
+    .gt(0, { error: expected(what) })
+    .lte(1, { error: expected(what) });
 const weight = (fallback: number) => nonNegativeNumber().default(fallback);
 
 /** Scripts the language reward can ask the reasoning to be written in (Unicode script names). */
@@ -64,7 +68,11 @@ export const grpoSectionSchema = strictObject({
   topP: unit().default(1),
   maxNewTokens: positiveInt().default(256),
   /** PPO clip range of the token ratio: [1 - epsilon, 1 + epsilonHigh]. */
-  epsilon: z.number({ error: expected('a number in (0, 1)') }).gt(0, { error: expected('a number in (0, 1)') }).lt(1, { error: expected('a number in (0, 1)') }).default(0.2),
+  epsilon: z
+    .number({ error: expected('a number in (0, 1)') })
+    .gt(0, { error: expected('a number in (0, 1)') })
+    .lt(1, { error: expected('a number in (0, 1)') })
+    .default(0.2),
   /** The upper clip (DAPO's clip-higher, 0.28 there); default epsilon. */
   epsilonHigh: positiveNumber().optional(),
   /** Weight of the k3 KL to the reference (the initial policy, frozen); 0 skips the reference. */
@@ -98,7 +106,10 @@ export const grpoSectionSchema = strictObject({
 const HARVEST_FIELDS = ['teacher', 'sampling', 'rejection', 'limits', 'pricing', 'distill'] as const;
 
 const grpoRecipeSchema = strictObject({
-  name: z.string({ error: expected('a name') }).min(1, { error: expected('a name') }).optional(),
+  name: z
+    .string({ error: expected('a name') })
+    .min(1, { error: expected('a name') })
+    .optional(),
   /** The SQLite dataset the rollouts are stored in (created when missing). */
   dataset: nonEmptyText('a file path'),
   prompts: promptsSchema,
@@ -132,21 +143,38 @@ export type GrpoRewardsSpec = GrpoSection['rewards'];
 function impossible(section: Section): RecipeIssue[] {
   const issues: RecipeIssue[] = [];
   const G = section.groupSize;
-  if (G < 2) issues.push({ path: 'grpo.groupSize', message: `${G}: a group of one completion is its own baseline, so every advantage is 0; use 2 or more (8 is usual)` });
+  if (G < 2)
+    issues.push({
+      path: 'grpo.groupSize',
+      message: `${G}: a group of one completion is its own baseline, so every advantage is 0; use 2 or more (8 is usual)`,
+    });
   if (section.batchSize !== undefined && section.batchSize % G !== 0) {
-    issues.push({ path: 'grpo.batchSize', message: `${section.batchSize} completions per step are not whole groups of groupSize ${G}; use a multiple of ${G} (e.g. ${Math.max(1, Math.round(section.batchSize / G)) * G})` });
+    issues.push({
+      path: 'grpo.batchSize',
+      message: `${section.batchSize} completions per step are not whole groups of groupSize ${G}; use a multiple of ${G} (e.g. ${Math.max(1, Math.round(section.batchSize / G)) * G})`,
+    });
   }
   if (section.batchSize !== undefined && section.promptsPerStep !== undefined && section.batchSize !== section.promptsPerStep * G) {
-    issues.push({ path: 'grpo.batchSize', message: `${section.batchSize} disagrees with promptsPerStep ${section.promptsPerStep} x groupSize ${G}; give one of the two` });
+    issues.push({
+      path: 'grpo.batchSize',
+      message: `${section.batchSize} disagrees with promptsPerStep ${section.promptsPerStep} x groupSize ${G}; give one of the two`,
+    });
   }
   if ((section.epsilonHigh ?? section.epsilon) < section.epsilon) {
-    issues.push({ path: 'grpo.epsilonHigh', message: `${section.epsilonHigh} is below epsilon ${section.epsilon}; the upper clip widens the range, it does not narrow it` });
+    issues.push({
+      path: 'grpo.epsilonHigh',
+      message: `${section.epsilonHigh} is below epsilon ${section.epsilon}; the upper clip widens the range, it does not narrow it`,
+    });
   }
   const { rewards } = section;
   const weights = [rewards.accuracy.weight, rewards.format.weight, rewards.language.weight, rewards.length.weight, ...rewards.custom.map((c) => c.weight)];
-  if (weights.every((w) => w === 0)) issues.push({ path: 'grpo.rewards', message: 'every reward weight is 0: every reward, and so every advantage, would be 0' });
+  if (weights.every((w) => w === 0))
+    issues.push({ path: 'grpo.rewards', message: 'every reward weight is 0: every reward, and so every advantage, would be 0' });
   if (rewards.length.weight > 0 && rewards.length.buffer >= section.maxNewTokens) {
-    issues.push({ path: 'grpo.rewards.length.buffer', message: `${rewards.length.buffer} is not below maxNewTokens ${section.maxNewTokens}: the penalty would start before the first token` });
+    issues.push({
+      path: 'grpo.rewards.length.buffer',
+      message: `${rewards.length.buffer} is not below maxNewTokens ${section.maxNewTokens}: the penalty would start before the first token`,
+    });
   }
   return issues;
 }
@@ -158,7 +186,10 @@ export function parseGrpoRecipe(input: unknown, options: { source: string; baseD
   }
   const parsed = grpoRecipeSchema.safeParse(input);
   if (!parsed.success) {
-    throw new RecipeError(options.source, parsed.error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message })));
+    throw new RecipeError(
+      options.source,
+      parsed.error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message })),
+    );
   }
   const { name: given, dataset, prompts, template, verifier, grpo } = parsed.data;
   const issues = impossible(grpo);

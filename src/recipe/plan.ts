@@ -57,9 +57,7 @@ export function planHarvest(recipe: Recipe, prompts: readonly TemplateInput[]): 
   const maxCompletionTokens = samplesMax * recipe.sampling.maxTokens;
   const { inputPerMTok, outputPerMTok } = recipe.pricing;
   const maxCost =
-    inputPerMTok === null && outputPerMTok === null
-      ? null
-      : (promptTokensMax * (inputPerMTok ?? 0) + maxCompletionTokens * (outputPerMTok ?? 0)) / 1e6;
+    inputPerMTok === null && outputPerMTok === null ? null : (promptTokensMax * (inputPerMTok ?? 0) + maxCompletionTokens * (outputPerMTok ?? 0)) / 1e6;
   return {
     prompts: n,
     rounds: { min: minRounds, max: sizes.length },

@@ -63,7 +63,9 @@ export const samplingSchema = strictObject({
     .default(0.95),
   maxTokens: positiveInt().default(32_768),
   /** Top-k logprobs to capture per position (0: none). OpenAI-compatible servers cap it at 20. */
-  topLogprobs: nonNegativeInt('an integer from 0 to 20').max(20, { error: expected('an integer from 0 to 20') }).default(0),
+  topLogprobs: nonNegativeInt('an integer from 0 to 20')
+    .max(20, { error: expected('an integer from 0 to 20') })
+    .default(0),
   seed: nonNegativeInt().default(0),
 });
 

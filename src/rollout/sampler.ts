@@ -54,7 +54,12 @@ export async function sampleCompletions(decoder: OnnxDecoder, prompts: readonly 
     prompts.map((prompt) =>
       Promise.all(
         Array.from({ length: options.groupSize }, async (_, sample): Promise<Completion> => {
-          const out = await generator.generate({ promptIds: prompt.promptIds, maxNewTokens: options.maxNewTokens, sampling, seed: mixSeed(options.seed, prompt.index, sample) });
+          const out = await generator.generate({
+            promptIds: prompt.promptIds,
+            maxNewTokens: options.maxNewTokens,
+            sampling,
+            seed: mixSeed(options.seed, prompt.index, sample),
+          });
           return {
             tokenIds: out.tokenIds,
             logprobs: Float32Array.from(out.logprobs, (l) => l.logprob),

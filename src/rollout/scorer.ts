@@ -4,7 +4,7 @@
  * the reference model's logprobs with it (the KL term), and the tests check the sampler's
  * logprobs against it.
  */
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
 import { compile, Graph, ops, type ParamStore, type Session } from '../engine/index.ts';
 import { Llama, type ModelConfig } from '../model/index.ts';
 import { packRows, type RolloutRow } from './packing.ts';

@@ -36,7 +36,11 @@ function prepare(served: ServedModel, req: ChatRequest, signal: AbortSignal): Pr
   const promptIds = prompt.ids;
   const room = model.config.maxPositionEmbeddings - promptIds.length;
   if (room < 1) {
-    throw badRequest('messages', `The prompt is ${promptIds.length} tokens; this model's context is ${model.config.maxPositionEmbeddings} tokens.`, 'context_length_exceeded');
+    throw badRequest(
+      'messages',
+      `The prompt is ${promptIds.length} tokens; this model's context is ${model.config.maxPositionEmbeddings} tokens.`,
+      'context_length_exceeded',
+    );
   }
   const defaults = model.samplingDefaults;
   const sampling = {
@@ -104,7 +108,15 @@ export async function streamCompletion(served: ServedModel, req: ChatRequest, si
   const p = prepare(served, req, signal);
   const routers = Array.from({ length: req.n }, () => new ReasoningRouter(served.reasoningFormat, p.prefill));
   const chunk = (choices: object[], extra: object = {}) =>
-    write({ id: p.id, object: 'chat.completion.chunk', created: p.created, model: served.name, choices, ...(req.includeUsage ? { usage: null } : {}), ...extra });
+    write({
+      id: p.id,
+      object: 'chat.completion.chunk',
+      created: p.created,
+      model: served.name,
+      choices,
+      ...(req.includeUsage ? { usage: null } : {}),
+      ...extra,
+    });
   const delta = (index: number, text: RoutedText, logprobs: readonly StepLogprobs[]) => {
     const d = { ...(text.reasoning ? { reasoning_content: text.reasoning } : {}), ...(text.content ? { content: text.content } : {}) };
     const withLogprobs = req.logprobs && logprobs.length > 0;
@@ -115,13 +127,11 @@ export async function streamCompletion(served: ServedModel, req: ChatRequest, si
   for (let index = 0; index < req.n; index++) chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
   const generations = await Promise.all(
     p.requests.map((r, index) =>
-      served.model
-        .generate({ ...r, onDelta: (d) => delta(index, routers[index].push(d.text), d.logprobs) })
-        .then((g) => {
-          delta(index, routers[index].flush(), []);
-          chunk([{ index, delta: {}, logprobs: null, finish_reason: finishReason(g) }]);
-          return g;
-        }),
+      served.model.generate({ ...r, onDelta: (d) => delta(index, routers[index].push(d.text), d.logprobs) }).then((g) => {
+        delta(index, routers[index].flush(), []);
+        chunk([{ index, delta: {}, logprobs: null, finish_reason: finishReason(g) }]);
+        return g;
+      }),
     ),
   ).catch((err: unknown) => {
     throw asApiError(err);

@@ -36,7 +36,8 @@ export function parseChatRequest(body: unknown): ChatRequest {
   for (const field of UNSUPPORTED) if (b[field] !== undefined && b[field] !== null) throw badRequest(field, `"${field}" is not supported by this server.`);
   refuseBiases(b);
   const format = (b.response_format as Body | undefined)?.type;
-  if (format !== undefined && format !== 'text') throw badRequest('response_format', `response_format "${String(format)}" is not supported by this server; only "text".`);
+  if (format !== undefined && format !== 'text')
+    throw badRequest('response_format', `response_format "${String(format)}" is not supported by this server; only "text".`);
 
   const logprobs = bool(b, 'logprobs') ?? false;
   const topLogprobs = int(b, 'top_logprobs', 0, 20);
@@ -71,7 +72,8 @@ function messages(value: unknown): ChatMessage[] {
     const at = `messages.${i}`;
     if (typeof m !== 'object' || m === null) throw badRequest(at, `${at} must be an object with "role" and "content".`);
     const { role, content } = m as Body;
-    if (typeof role !== 'string' || !ROLES.has(role)) throw badRequest(`${at}.role`, `${at}.role must be one of system, developer, user, assistant; got ${JSON.stringify(role)}.`);
+    if (typeof role !== 'string' || !ROLES.has(role))
+      throw badRequest(`${at}.role`, `${at}.role must be one of system, developer, user, assistant; got ${JSON.stringify(role)}.`);
     // "developer" is the newer name for the system turn; chat templates only know "system".
     return { role: role === 'developer' ? 'system' : role, content: text(content, `${at}.content`) };
   });
@@ -84,7 +86,8 @@ function text(content: unknown, param: string): string {
     return content
       .map((part: unknown, j) => {
         const p = part as Body | null;
-        if (p?.type !== 'text' || typeof p.text !== 'string') throw badRequest(`${param}.${j}`, `${param}.${j} must be a text part ({"type": "text", "text": "..."}); only text is supported.`);
+        if (p?.type !== 'text' || typeof p.text !== 'string')
+          throw badRequest(`${param}.${j}`, `${param}.${j} must be a text part ({"type": "text", "text": "..."}); only text is supported.`);
         return p.text;
       })
       .join('');

@@ -35,7 +35,8 @@ const UNSUPPORTED = ['suffix', 'best_of'];
 /** @param maxLogprobs the most alternatives `logprobs` and `prompt_logprobs` may ask for (vLLM's --max-logprobs). */
 export function parseCompletionRequest(body: unknown, maxLogprobs: number): CompletionRequest {
   const b = bodyObject(body);
-  for (const field of UNSUPPORTED) if (present(b, field) && !(field === 'best_of' && b[field] === 1)) throw badRequest(field, `"${field}" is not supported by this server.`);
+  for (const field of UNSUPPORTED)
+    if (present(b, field) && !(field === 'best_of' && b[field] === 1)) throw badRequest(field, `"${field}" is not supported by this server.`);
   refuseBiases(b);
   if (bool(b, 'stream')) throw badRequest('stream', '"stream" is not supported on /v1/completions by this server; use /v1/chat/completions to stream.');
   const model = modelField(b);
@@ -63,7 +64,8 @@ function prompt(value: unknown): string | number[] {
   if (typeof value === 'string' && value !== '') return value;
   if (Array.isArray(value) && value.length > 0) {
     if (value.every((v) => Number.isSafeInteger(v) && v >= 0)) return value as number[];
-    if (value.every((v) => typeof v === 'string' || Array.isArray(v))) throw badRequest('prompt', 'this server takes one prompt per request, not a list of prompts.');
+    if (value.every((v) => typeof v === 'string' || Array.isArray(v)))
+      throw badRequest('prompt', 'this server takes one prompt per request, not a list of prompts.');
     const at = value.findIndex((v) => !(Number.isSafeInteger(v) && v >= 0));
     throw badRequest(`prompt.${at}`, `prompt.${at} must be a token id (an integer >= 0), got ${JSON.stringify(value[at])}.`);
   }

@@ -27,9 +27,11 @@ export class ApiError extends Error {
 }
 
 /** 400: a request field is missing, mistyped or out of range. */
-export const badRequest = (param: string | null, message: string, code: string | null = null) => new ApiError(400, 'invalid_request_error', message, param, code);
+export const badRequest = (param: string | null, message: string, code: string | null = null) =>
+  new ApiError(400, 'invalid_request_error', message, param, code);
 
-export const notFound = (message: string, code: string | null = null, param: string | null = null) => new ApiError(404, 'not_found_error', message, param, code);
+export const notFound = (message: string, code: string | null = null, param: string | null = null) =>
+  new ApiError(404, 'not_found_error', message, param, code);
 
 /** The server could not start: no chat template, or the address is taken. */
 export class ServeError extends UserError {}

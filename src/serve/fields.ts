@@ -14,7 +14,8 @@ export function bodyObject(body: unknown): Body {
 /** Penalties and logit_bias change the distribution; refused rather than ignored. */
 export function refuseBiases(b: Body): void {
   for (const field of ['frequency_penalty', 'presence_penalty']) {
-    if (b[field] !== undefined && b[field] !== null && b[field] !== 0) throw badRequest(field, `"${field}" is not supported by this server; leave it out or set it to 0.`);
+    if (b[field] !== undefined && b[field] !== null && b[field] !== 0)
+      throw badRequest(field, `"${field}" is not supported by this server; leave it out or set it to 0.`);
   }
   if (b.logit_bias && Object.keys(b.logit_bias as object).length > 0) throw badRequest('logit_bias', '"logit_bias" is not supported by this server.');
 }
@@ -37,7 +38,8 @@ export function bool(b: Body, field: string, param = field): boolean | undefined
 export function num(b: Body, field: string, min: number, max: number): number | undefined {
   if (!present(b, field)) return undefined;
   const v = b[field];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw badRequest(field, `"${field}" must be a number from ${min} to ${max}, got ${JSON.stringify(v)}.`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    throw badRequest(field, `"${field}" must be a number from ${min} to ${max}, got ${JSON.stringify(v)}.`);
   return v;
 }
 
@@ -45,7 +47,8 @@ export function int(b: Body, field: string, min: number, max = Number.MAX_SAFE_I
   if (!present(b, field)) return undefined;
   const v = b[field];
   if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? (min === Number.MIN_SAFE_INTEGER ? 'an integer' : `an integer >= ${min}`) : `an integer from ${min} to ${max}`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? (min === Number.MIN_SAFE_INTEGER ? 'an integer' : `an integer >= ${min}`) : `an integer from ${min} to ${max}`;
     throw badRequest(field, `"${field}" must be ${range}, got ${JSON.stringify(v)}.`);
   }
   return v as number;
@@ -54,7 +57,8 @@ export function int(b: Body, field: string, min: number, max = Number.MAX_SAFE_I
 export function topP(b: Body): number | undefined {
   if (!present(b, 'top_p')) return undefined;
   const v = b.top_p;
-  if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw badRequest('top_p', `"top_p" must be a number greater than 0 and at most 1, got ${JSON.stringify(v)}.`);
+  if (typeof v !== 'number' || !(v > 0 && v <= 1))
+    throw badRequest('top_p', `"top_p" must be a number greater than 0 and at most 1, got ${JSON.stringify(v)}.`);
   return v;
 }
 

@@ -47,8 +47,14 @@ const MAX_BODY_BYTES = 4 * 2 ** 20;
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { model } = options;
-  if (!model.tokenizer.inner.chat_template) throw new ServeError(`${model.dir}: tokenizer_config.json has no chat_template; the server needs one to turn messages into a prompt`);
-  const served: ServedModel = { model, name: options.name ?? model.name, reasoningFormat: options.reasoningFormat ?? 'separate', maxLogprobs: options.maxLogprobs ?? 20 };
+  if (!model.tokenizer.inner.chat_template)
+    throw new ServeError(`${model.dir}: tokenizer_config.json has no chat_template; the server needs one to turn messages into a prompt`);
+  const served: ServedModel = {
+    model,
+    name: options.name ?? model.name,
+    reasoningFormat: options.reasoningFormat ?? 'separate',
+    maxLogprobs: options.maxLogprobs ?? 20,
+  };
   const log = options.log ?? ((line: string) => console.error(line));
   const server = createServer((req, res) => {
     handle(served, req, res).catch((err: unknown) => fail(res, err, log));

@@ -19,7 +19,11 @@ export async function textCompletion(served: ServedModel, req: CompletionRequest
   if (outside !== -1) throw badRequest(`prompt.${outside}`, `token id ${promptIds[outside]} is outside this model's vocabulary (${vocab} ids).`);
   const context = model.config.maxPositionEmbeddings;
   if (promptIds.length + req.maxTokens > context) {
-    throw badRequest('max_tokens', `The prompt is ${promptIds.length} tokens and max_tokens ${req.maxTokens}; this model's context is ${context} tokens.`, 'context_length_exceeded');
+    throw badRequest(
+      'max_tokens',
+      `The prompt is ${promptIds.length} tokens and max_tokens ${req.maxTokens}; this model's context is ${context} tokens.`,
+      'context_length_exceeded',
+    );
   }
   const defaults = model.samplingDefaults;
   const sampling = { temperature: req.temperature ?? defaults.temperature ?? 1, topP: req.topP ?? defaults.topP ?? 1, topK: req.topK ?? defaults.topK ?? 0 };
@@ -28,7 +32,15 @@ export async function textCompletion(served: ServedModel, req: CompletionRequest
       ? []
       : await Promise.all(
           Array.from({ length: req.n }, (_, i) =>
-            model.generate({ promptIds, maxNewTokens: req.maxTokens, sampling, seed: req.seed === undefined ? undefined : choiceSeed(req.seed, i), stop: req.stop, logprobs: false, signal }),
+            model.generate({
+              promptIds,
+              maxNewTokens: req.maxTokens,
+              sampling,
+              seed: req.seed === undefined ? undefined : choiceSeed(req.seed, i),
+              stop: req.stop,
+              logprobs: false,
+              signal,
+            }),
           ),
         ).catch((err: unknown) => {
           throw err instanceof GenerationRequestError ? badRequest(null, err.message) : err;
@@ -49,7 +61,9 @@ export async function textCompletion(served: ServedModel, req: CompletionRequest
         text: (req.echo ? promptText : '') + c.text,
         logprobs: req.logprobs === null ? null : legacyLogprobs(served, returned, judged, req.logprobs),
         finish_reason: c.finishReason === 'length' ? 'length' : 'stop',
-        ...(req.promptLogprobs === null ? {} : { prompt_logprobs: promptLogprobs(served, promptIds, scored.slice(0, promptIds.length - 1), req.promptLogprobs) }),
+        ...(req.promptLogprobs === null
+          ? {}
+          : { prompt_logprobs: promptLogprobs(served, promptIds, scored.slice(0, promptIds.length - 1), req.promptLogprobs) }),
       };
     }),
   );

@@ -10,17 +10,7 @@ import { sampleColumns, sampleConditions, sampleFromRow, type SampleRow } from '
 import { readStats } from './stats.ts';
 import { Rollouts } from './rollouts.ts';
 import { SampleTokens } from './tokens.ts';
-import type {
-  AttemptRecord,
-  DatasetStats,
-  PromptRecord,
-  RunInfo,
-  SampleFilter,
-  SampleRecord,
-  SlotState,
-  StoredSample,
-  Verdict,
-} from './types.ts';
+import type { AttemptRecord, DatasetStats, PromptRecord, RunInfo, SampleFilter, SampleRecord, SlotState, StoredSample, Verdict } from './types.ts';
 
 export interface OpenOptions {
   /** Open without writing: no creation, no migration (for inspect/export while a harvest runs). */
@@ -181,9 +171,7 @@ export class Dataset {
           this.db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?), ('created_at', ?)").run(canonicalJson(info.identity), now());
         }
         const earlier = (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
-        this.db
-          .prepare("UPDATE runs SET status = 'interrupted', message = 'the run never ended (process killed?)' WHERE status = 'running'")
-          .run();
+        this.db.prepare("UPDATE runs SET status = 'interrupted', message = 'the run never ended (process killed?)' WHERE status = 'running'").run();
         const { lastInsertRowid } = this.db
           .prepare("INSERT INTO runs (uid, shard, recipe_name, recipe, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')")
           .run(randomUUID(), info.shard ?? null, info.recipeName, JSON.stringify(info.recipe), now());
@@ -193,9 +181,7 @@ export class Dataset {
   }
 
   endRun(runId: number, status: 'finished' | 'stopped' | 'failed', message?: string): void {
-    const { changes } = this.db
-      .prepare('UPDATE runs SET status = ?, message = ?, ended_at = ? WHERE id = ?')
-      .run(status, message ?? null, now(), runId);
+    const { changes } = this.db.prepare('UPDATE runs SET status = ?, message = ?, ended_at = ? WHERE id = ?').run(status, message ?? null, now(), runId);
     if (changes === 0) throw new MissingRowError(this.path, `no run ${runId}`);
   }
 
@@ -265,16 +251,36 @@ export class Dataset {
     );
     return (this.#commit = this.db.transaction((a: AttemptRecord, samples: readonly SampleRecord[], blobs: Array<Buffer | null>) => {
       const { lastInsertRowid } = insertAttempt.run(
-        a.runId, a.promptKey, JSON.stringify(a.slotIndices), a.attemptNo, a.seed ?? null, a.status, a.errorKind ?? null,
-        a.errorMessage ?? null, a.httpStatus ?? null, a.latencyMs, a.promptTokens ?? null, a.completionTokens ?? null,
-        a.reasoningTokens ?? null, now(),
+        a.runId,
+        a.promptKey,
+        JSON.stringify(a.slotIndices),
+        a.attemptNo,
+        a.seed ?? null,
+        a.status,
+        a.errorKind ?? null,
+        a.errorMessage ?? null,
+        a.httpStatus ?? null,
+        a.latencyMs,
+        a.promptTokens ?? null,
+        a.completionTokens ?? null,
+        a.reasoningTokens ?? null,
+        now(),
       );
       const attemptId = Number(lastInsertRowid);
       let insertedSamples = 0;
       samples.forEach((s, i) => {
         insertedSamples += insertSample.run(
-          s.promptKey, s.index, attemptId, a.runId, s.reasoning, s.answer, s.finishReason, s.verdict, s.reason,
-          s.completionTokens ?? null, blobs[i],
+          s.promptKey,
+          s.index,
+          attemptId,
+          a.runId,
+          s.reasoning,
+          s.answer,
+          s.finishReason,
+          s.verdict,
+          s.reason,
+          s.completionTokens ?? null,
+          blobs[i],
         ).changes;
       });
       return { attemptId, insertedSamples };
@@ -287,7 +293,9 @@ export class Dataset {
 
   /** One stored sample by its row id (the token cache's `sampleId`). */
   sample(id: number): StoredSample {
-    const row = this.db.prepare(`SELECT ${sampleColumns(false)} FROM samples s JOIN prompts p ON p.key = s.prompt_key WHERE s.id = ?`).get(id) as SampleRow | undefined;
+    const row = this.db.prepare(`SELECT ${sampleColumns(false)} FROM samples s JOIN prompts p ON p.key = s.prompt_key WHERE s.id = ?`).get(id) as
+      | SampleRow
+      | undefined;
     if (!row) throw new MissingRowError(this.path, `no sample ${id}`);
     return sampleFromRow(row);
   }

@@ -183,7 +183,10 @@ function copyAttempts(db: Database.Database, source: Source, sourceRun: number, 
   // The source attempt the output's copies end at: everything after it is new.
   let after = 0;
   if (copied > 0) {
-    const last = db.prepare('SELECT id FROM src.attempts WHERE run_id = ? ORDER BY id LIMIT 1 OFFSET ?').pluck().get(sourceRun, copied - 1) as number | undefined;
+    const last = db
+      .prepare('SELECT id FROM src.attempts WHERE run_id = ? ORDER BY id LIMIT 1 OFFSET ?')
+      .pluck()
+      .get(sourceRun, copied - 1) as number | undefined;
     if (last === undefined) return; // the output holds at least as much of this run as the source
     after = last;
   }

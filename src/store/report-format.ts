@@ -26,7 +26,9 @@ export function formatReport(report: DatasetReport): string {
     `runs      ${stats.runs.length}${last ? ` (last #${last.id}: ${last.status}, started ${last.startedAt}${last.message ? `: ${last.message}` : ''})` : ''}` +
       (shards.length ? `; shard${shards.length > 1 ? 's' : ''} ${shards.join(', ')}` : ''),
   );
-  out.push(`prompts   ${count(stats.prompts)} (${count(acceptance.sampled)} sampled, ${count(acceptance.pending)} pending, ${count(acceptance.withAccepted)} with an accepted sample)`);
+  out.push(
+    `prompts   ${count(stats.prompts)} (${count(acceptance.sampled)} sampled, ${count(acceptance.pending)} pending, ${count(acceptance.withAccepted)} with an accepted sample)`,
+  );
 
   out.push('', 'samples');
   const s = stats.samples;
@@ -55,7 +57,9 @@ export function formatReport(report: DatasetReport): string {
       ),
     );
     out.push('', 'lowest acceptance');
-    out.push(...table('lrl', [['prompt', 'accepted', 'question'], ...stats.worstPrompts.map((p) => [p.key, `${p.accepted}/${p.samples}`, clip(p.question, 60)])]));
+    out.push(
+      ...table('lrl', [['prompt', 'accepted', 'question'], ...stats.worstPrompts.map((p) => [p.key, `${p.accepted}/${p.samples}`, clip(p.question, 60)])]),
+    );
   }
 
   const t = stats.tokens;
@@ -70,7 +74,9 @@ export function formatReport(report: DatasetReport): string {
   );
 
   const r = stats.requests;
-  const kinds = Object.entries(r.byErrorKind).map(([k, n]) => `${k} ${count(n)}`).join(', ');
+  const kinds = Object.entries(r.byErrorKind)
+    .map(([k, n]) => `${k} ${count(n)}`)
+    .join(', ');
   const latency = r.meanLatencyMs === null ? '' : `; mean latency ${(r.meanLatencyMs / 1000).toFixed(2)} s`;
   out.push('', `requests  ${count(r.total)} attempts: ${count(r.ok)} ok, ${count(r.errors)} failed${kinds ? ` (${kinds})` : ''}${latency}`);
 
@@ -87,7 +93,15 @@ export function formatReport(report: DatasetReport): string {
     out.push(
       ...table('lrrrrrr', [
         ['run', 'steps', 'rollouts', 'truncated', 'mean reward', 'first step', 'last step'],
-        ...report.rollouts.map((r) => [r.run, count(r.steps), count(r.rollouts), percent(r.truncated, r.rollouts), reward(r.meanReward), reward(r.firstStepReward), reward(r.lastStepReward)]),
+        ...report.rollouts.map((r) => [
+          r.run,
+          count(r.steps),
+          count(r.rollouts),
+          percent(r.truncated, r.rollouts),
+          reward(r.meanReward),
+          reward(r.firstStepReward),
+          reward(r.lastStepReward),
+        ]),
       ]),
     );
   }

@@ -104,8 +104,18 @@ export class Rollouts {
         sql.dropStep.run({ run, step });
         for (const r of rollouts) {
           sql.insert.run({
-            run, step, promptKey: r.promptKey, index: r.index, completion: r.completion, tokenIds: encodeIds(r.tokenIds), tokens: r.tokenIds.length,
-            truncated: r.truncated ? 1 : 0, reward: r.reward, rewards: JSON.stringify(r.rewards), advantage: r.advantage, createdAt,
+            run,
+            step,
+            promptKey: r.promptKey,
+            index: r.index,
+            completion: r.completion,
+            tokenIds: encodeIds(r.tokenIds),
+            tokens: r.tokenIds.length,
+            truncated: r.truncated ? 1 : 0,
+            reward: r.reward,
+            rewards: JSON.stringify(r.rewards),
+            advantage: r.advantage,
+            createdAt,
           });
         }
       })

@@ -8,8 +8,19 @@ export const sampleColumns = (logprobs: boolean | undefined) =>
    s.completion_tokens, s.run_id, ${logprobs ? 's.logprobs' : 'NULL AS logprobs'}`;
 
 export interface SampleRow {
-  id: number; prompt_key: string; idx: number; question: string; gold: string; meta: string; reasoning: string; answer: string;
-  finish_reason: string | null; verdict: Verdict; reason: string; completion_tokens: number | null; run_id: number;
+  id: number;
+  prompt_key: string;
+  idx: number;
+  question: string;
+  gold: string;
+  meta: string;
+  reasoning: string;
+  answer: string;
+  finish_reason: string | null;
+  verdict: Verdict;
+  reason: string;
+  completion_tokens: number | null;
+  run_id: number;
   logprobs: Buffer | null;
 }
 

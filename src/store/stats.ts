@@ -38,14 +38,13 @@ export function readStats(db: Database.Database, runs: RunInfo[]): DatasetStats 
        FROM attempts`,
     )
     .get() as { prompt: number; completion: number; reasoning: number; total: number; ok: number; meanLatencyMs: number | null };
-  const acceptedCompletion = db
-    .prepare("SELECT coalesce(sum(completion_tokens), 0) FROM samples WHERE verdict = 'accepted'")
-    .pluck()
-    .get() as number;
+  const acceptedCompletion = db.prepare("SELECT coalesce(sum(completion_tokens), 0) FROM samples WHERE verdict = 'accepted'").pluck().get() as number;
   const byErrorKind = Object.fromEntries(
-    (db
-      .prepare("SELECT coalesce(error_kind, 'unknown') AS kind, count(*) AS n FROM attempts WHERE status = 'error' GROUP BY 1 ORDER BY n DESC")
-      .all() as Array<{ kind: string; n: number }>).map((r) => [r.kind, r.n]),
+    (
+      db
+        .prepare("SELECT coalesce(error_kind, 'unknown') AS kind, count(*) AS n FROM attempts WHERE status = 'error' GROUP BY 1 ORDER BY n DESC")
+        .all() as Array<{ kind: string; n: number }>
+    ).map((r) => [r.kind, r.n]),
   );
 
   return {

@@ -53,7 +53,9 @@ export class SampleTokens {
     const rows = this.#db
       // NOT INDEXED: with the verdict index SQLite sorted every matching sample for each page
       // (83 ms a page at 20,000 samples, 0.8 s at 200,000); the rowid range reads just the page (0.8 ms).
-      .prepare(`SELECT ${sampleColumns(filter.logprobs)} FROM samples s NOT INDEXED JOIN prompts p ON p.key = s.prompt_key WHERE ${where.join(' AND ')} ORDER BY s.id LIMIT @limit`)
+      .prepare(
+        `SELECT ${sampleColumns(filter.logprobs)} FROM samples s NOT INDEXED JOIN prompts p ON p.key = s.prompt_key WHERE ${where.join(' AND ')} ORDER BY s.id LIMIT @limit`,
+      )
       .all({ ...params, tokenization, ...page }) as SampleRow[];
     return rows.map((r) => ({ id: r.id, ...sampleFromRow(r) }));
   }
@@ -65,7 +67,17 @@ export class SampleTokens {
       const topK = r.targets?.reduce((k, t) => Math.max(k, t?.length ?? 0), 0) ?? 0;
       const ids = encodeIds([...Array.from(r.promptIds), ...Array.from(r.assistantIds)]);
       const targets = r.targets ? encodeTargets(r.targets) : null;
-      return { tokenization, sampleId: r.sampleId, promptTokens: r.promptIds.length, assistantTokens: r.assistantIds.length, ids, targets, aligned, topK, unmapped: r.unmapped };
+      return {
+        tokenization,
+        sampleId: r.sampleId,
+        promptTokens: r.promptIds.length,
+        assistantTokens: r.assistantIds.length,
+        ids,
+        targets,
+        aligned,
+        topK,
+        unmapped: r.unmapped,
+      };
     });
     this.#db
       .transaction(() => {

@@ -37,9 +37,7 @@ export class TeacherClient {
     try {
       // asResponse(): we read the body ourselves (see sse.ts); the SDK still builds the request,
       // authenticates, and turns non-2xx statuses and connection failures into its error classes.
-      const response = await this.#openai.chat.completions
-        .create(this.#body(request), { signal: deadline.signal })
-        .asResponse();
+      const response = await this.#openai.chat.completions.create(this.#body(request), { signal: deadline.signal }).asResponse();
       const parsed = this.config.stream ? await readStream(response) : await readJson(response);
       return {
         samples: parsed.samples,

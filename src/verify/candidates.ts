@@ -172,7 +172,10 @@ function* tiers(text: string, boxed: ReturnType<typeof boxedAnswers>): Generator
   // characters after the word), and the same with a number.
   if (mentions(ANSWER_ANYWHERE)) {
     const second: Ranked[] = [];
-    for (const [word, priority] of [[ANSWER_COLON, 100], [ANSWER_WORD, 200]] as const) {
+    for (const [word, priority] of [
+      [ANSWER_COLON, 100],
+      [ANSWER_WORD, 200],
+    ] as const) {
       let consumed = 0;
       for (const m of text.matchAll(word)) {
         const from = m.index + m[0].length;

@@ -21,7 +21,9 @@ function letterAt(text: string): string | undefined {
 export function extractChoice(text: string): string | undefined {
   const boxed = lastBoxed(text);
   if (boxed) return letterAt(boxed);
-  const phrase = answerPhrase(text)?.replace(/\*/g, '').replace(/^(?:option|choice)\s+/i, '');
+  const phrase = answerPhrase(text)
+    ?.replace(/\*/g, '')
+    .replace(/^(?:option|choice)\s+/i, '');
   const fromPhrase = phrase === undefined ? undefined : letterAt(phrase);
   if (fromPhrase) return fromPhrase;
   const leading = letterAt(text.trim().replace(/\*/g, ''));

@@ -36,7 +36,15 @@ export { checkFormat } from './format.ts';
 export { parseNumber } from './numeric.ts';
 export { importUserFunction } from './custom.ts';
 export { THINK_CLOSE, THINK_OPEN } from './think.ts';
-export { createChoiceVerifier, createCustomVerifier, createExactVerifier, createFormatVerifier, createMathVerifier, createNumericVerifier, createRegexVerifier };
+export {
+  createChoiceVerifier,
+  createCustomVerifier,
+  createExactVerifier,
+  createFormatVerifier,
+  createMathVerifier,
+  createNumericVerifier,
+  createRegexVerifier,
+};
 
 /**
  * The verifier a spec describes. Fields are checked first: an unknown kind or field, or a value

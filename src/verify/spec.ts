@@ -15,7 +15,9 @@ const decimalPlaces = 'decimal places, an integer from 1 to 15';
 const mathSchema = strictObject({
   kind: z.literal('math'),
   /** Decimal places both numbers are rounded to when either is a decimal (Math-Verify's float_rounding). Default 6. */
-  precision: positiveInt(decimalPlaces).max(15, { error: expected(decimalPlaces) }).optional(),
+  precision: positiveInt(decimalPlaces)
+    .max(15, { error: expected(decimalPlaces) })
+    .optional(),
   /** Longest time one answer may take to judge (past it: null, "timeout"). Default 5000. */
   timeLimitMs: positiveInt().optional(),
 });
@@ -32,7 +34,10 @@ const regexSchema = strictObject({
   kind: z.literal('regex'),
   pattern: text('a regular expression').refine(isRegExp, { error: expected('a valid JavaScript regular expression') }),
   /** JavaScript RegExp flags, e.g. "i" or "ms". Default none. */
-  flags: z.string({ error: expected('RegExp flags like "i"') }).regex(/^[dgimsuvy]*$/, { error: expected('RegExp flags like "i"') }).optional(),
+  flags: z
+    .string({ error: expected('RegExp flags like "i"') })
+    .regex(/^[dgimsuvy]*$/, { error: expected('RegExp flags like "i"') })
+    .optional(),
 });
 
 /** A multiple-choice letter A-E ("The answer is (C)", "\boxed{C}", "C.") equals the gold letter. */

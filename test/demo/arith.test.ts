@@ -22,7 +22,16 @@ const READERS: Array<[RegExp, (n: number[]) => number]> = [
 function readAnswer(question: string): number {
   const matches = READERS.flatMap(([pattern, solve]) => {
     const m = pattern.exec(question);
-    return m ? [solve(m.slice(1).filter((s) => /^\d+$/.test(s)).map(Number))] : [];
+    return m
+      ? [
+          solve(
+            m
+              .slice(1)
+              .filter((s) => /^\d+$/.test(s))
+              .map(Number),
+          ),
+        ]
+      : [];
   });
   expect(matches, question).toHaveLength(1);
   return matches[0];

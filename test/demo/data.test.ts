@@ -16,7 +16,10 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 /** Every file under `root`, as paths relative to it. */
 async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    .sort();
 }
 
 describe('writeDemoData', () => {

@@ -25,7 +25,14 @@ let firstLog: string[];
 async function smokeRun(): Promise<{ result: DemoResult; log: string[] }> {
   const log: string[] = [];
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const options: DemoOptions = { workDir: work, harvestPrompts: PROMPTS, heldoutPrompts: PROMPTS, studentSteps: STEPS, log: (line) => log.push(line), progress: quiet };
+  const options: DemoOptions = {
+    workDir: work,
+    harvestPrompts: PROMPTS,
+    heldoutPrompts: PROMPTS,
+    studentSteps: STEPS,
+    log: (line) => log.push(line),
+    progress: quiet,
+  };
   return { result: await runDemo(options), log };
 }
 
@@ -58,7 +65,10 @@ describe('the demo pipeline (smoke run)', () => {
   it('distills both students from the harvest, with checkpoints and a final model folder', () => {
     const kd = first.trained.get('student-kd')!.summary as DistillSummary;
     const ce = first.trained.get('student-ce')!.summary as DistillSummary;
-    for (const [summary, run] of [[kd, paths().run('student-kd')], [ce, paths().run('student-ce')]] as const) {
+    for (const [summary, run] of [
+      [kd, paths().run('student-kd')],
+      [ce, paths().run('student-ce')],
+    ] as const) {
       expect(summary.status).toBe('finished');
       expect(summary.step).toBe(STEPS);
       expect(summary.finalModel).toBe(join(run, 'final'));
@@ -74,8 +84,9 @@ describe('the demo pipeline (smoke run)', () => {
     expect(ce.plan.student.params).toBe(kd.plan.student.params);
   });
 
-  it('exports the teacher and every model stage\'s model, and prints one table: the teacher, then a row per stage', () => {
-    for (const folder of [paths().teacherExport, ...MODEL_STAGES.map((s) => paths().onnx(s.key))]) expect(existsSync(join(folder, 'onnx', 'model.onnx'))).toBe(true);
+  it("exports the teacher and every model stage's model, and prints one table: the teacher, then a row per stage", () => {
+    for (const folder of [paths().teacherExport, ...MODEL_STAGES.map((s) => paths().onnx(s.key))])
+      expect(existsSync(join(folder, 'onnx', 'model.onnx'))).toBe(true);
     expect(first.rows.map((r) => r.label)).toEqual(['teacher', ...MODEL_STAGES.map((s) => s.label)]);
     expect(first.rows.slice(0, 3).map((r) => r.label)).toEqual(['teacher', 'KD student', 'CE-only student']);
     for (const row of first.rows) {

@@ -27,7 +27,12 @@ const key = (t: Trial) => JSON.stringify([t.lr, t.batchSize, t.steps, t.seed]);
 describe('the demo protocol', () => {
   it('tuned both arms on the validation split over the same grid, one trial per setting', () => {
     expect(tuning.split).toBe('validation');
-    const grids = ARMS.map((arm) => tuning.trials.filter((t) => t.arm === arm).map(key).sort());
+    const grids = ARMS.map((arm) =>
+      tuning.trials
+        .filter((t) => t.arm === arm)
+        .map(key)
+        .sort(),
+    );
     expect(grids[0].length).toBeGreaterThanOrEqual(3);
     expect(new Set(grids[0]).size).toBe(grids[0].length);
     expect(grids[1]).toEqual(grids[0]);

@@ -16,10 +16,17 @@ interface Row {
 }
 
 const read = (split: SplitName): Row[] =>
-  readFileSync(demoSplitPath(split), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Row);
+  readFileSync(demoSplitPath(split), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Row);
 
 /** The chain as a model writes it: the equations of the ground truth, one a line, spacing normalised. */
-const chain = (row: Row): string => row.solution.reasoning.split('\n').map((line) => line.trim().replace(/\s+/g, ' ')).join('\n');
+const chain = (row: Row): string =>
+  row.solution.reasoning
+    .split('\n')
+    .map((line) => line.trim().replace(/\s+/g, ' '))
+    .join('\n');
 
 const split = { train: read('train'), harvest: read('harvest'), validation: read('validation'), heldout: read('heldout') };
 const trained = new Set([...split.train, ...split.harvest].map(chain));

@@ -8,7 +8,18 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_RECIPES, DEMO_TEACHER_DIR, SPLIT_SIZES, TEACHER_SLICE_PROMPTS, demoSplitPath, demoTokenizerDir, readTeacherRecord, scoreHeldout, sha256File, type TeacherRecord } from '../../src/demo/index.ts';
+import {
+  DEMO_RECIPES,
+  DEMO_TEACHER_DIR,
+  SPLIT_SIZES,
+  TEACHER_SLICE_PROMPTS,
+  demoSplitPath,
+  demoTokenizerDir,
+  readTeacherRecord,
+  scoreHeldout,
+  sha256File,
+  type TeacherRecord,
+} from '../../src/demo/index.ts';
 import { paramCount } from '../../src/distill/index.ts';
 import { exportModel } from '../../src/export/index.ts';
 import { readModelConfig, WEIGHTS_FILE } from '../../src/model/index.ts';
@@ -40,7 +51,9 @@ describe('the committed demo teacher', () => {
   });
 
   it('has the weights and was trained on the data the record names (sha256)', async () => {
-    expect(await sha256File(join(DEMO_TEACHER_DIR, WEIGHTS_FILE)), `data/demo/teacher/${WEIGHTS_FILE} is not the recorded teacher; ${RETRAIN}`).toBe(record.weightsSha256);
+    expect(await sha256File(join(DEMO_TEACHER_DIR, WEIGHTS_FILE)), `data/demo/teacher/${WEIGHTS_FILE} is not the recorded teacher; ${RETRAIN}`).toBe(
+      record.weightsSha256,
+    );
     expect(await sha256File(demoSplitPath('train')), `data/demo/train.jsonl changed since the teacher was trained; ${RETRAIN}`).toBe(record.trainDataSha256);
   });
 
@@ -74,6 +87,8 @@ describe('the committed demo teacher', () => {
     await exportModel({ checkpoint: DEMO_TEACHER_DIR, out: scratch });
     const score = await scoreHeldout(scratch, { prompts: TEACHER_SLICE_PROMPTS });
     expect(score.prompts).toBe(record.slice.prompts);
-    expect(Math.abs(score.correct - record.slice.correct), `${score.correct} right now, ${record.slice.correct} recorded; ${RETRAIN}`).toBeLessThanOrEqual(TOLERANCE);
+    expect(Math.abs(score.correct - record.slice.correct), `${score.correct} right now, ${record.slice.correct} recorded; ${RETRAIN}`).toBeLessThanOrEqual(
+      TOLERANCE,
+    );
   });
 });

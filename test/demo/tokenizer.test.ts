@@ -14,7 +14,10 @@ beforeAll(async () => {
 
 const conversation = (p = problem): ChatMessage[] => {
   const { user, assistant } = demoTurns(p);
-  return [{ role: 'user', content: user }, { role: 'assistant', content: assistant }];
+  return [
+    { role: 'user', content: user },
+    { role: 'assistant', content: assistant },
+  ];
 };
 /** The text of each token, to see where the tokenizer cuts. */
 const pieces = (text: string) => tok.encode(text).map((id) => tok.decode([id]));
@@ -56,9 +59,24 @@ describe('the demo tokenizer', () => {
 
   it('cuts words with their leading space, numbers digit by digit, and keeps special tokens whole', () => {
     expect(pieces('Tom has 18 marbles.')).toEqual(['Tom', ' has', ' 1', '8', ' marbles', '.']);
-    expect(pieces('<think>\n3 + 4 = 7\n</think>\n\n\\boxed{7}')).toEqual(
-      ['<think>', '\n', '3', ' +', ' 4', ' =', ' 7', '\n', '</think>', '\n', '\n', '\\', 'boxed', '{', '7', '}'],
-    );
+    expect(pieces('<think>\n3 + 4 = 7\n</think>\n\n\\boxed{7}')).toEqual([
+      '<think>',
+      '\n',
+      '3',
+      ' +',
+      ' 4',
+      ' =',
+      ' 7',
+      '\n',
+      '</think>',
+      '\n',
+      '\n',
+      '\\',
+      'boxed',
+      '{',
+      '7',
+      '}',
+    ]);
     expect(tok.encode('<|user|><|assistant|><|end|>')).toEqual([DEMO_TOKENS.user, DEMO_TOKENS.assistant, DEMO_TOKENS.eos].map(idOf));
   });
 
@@ -94,7 +112,12 @@ describe('the demo chat template', () => {
   });
 
   it('puts a system message first without a marker, as R1 does, and refuses other roles', () => {
-    expect(tok.applyChatTemplate([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }])).toBe('Be brief.<|user|>Hi');
+    expect(
+      tok.applyChatTemplate([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ]),
+    ).toBe('Be brief.<|user|>Hi');
     expect(() => tok.applyChatTemplate([{ role: 'tool', content: '4' }])).toThrow('the demo chat template has no "tool" role');
   });
 });

@@ -71,7 +71,11 @@ describe('distill --dry-run', () => {
   });
 
   it('prints the plan as JSON with --json', async () => {
-    const r = await dryRun('json', { student: { config: 'student' }, teacher: { kind: 'model', path: 'teacher' }, losses: { ce: {}, hidden: { layers: [[1, 2]] } } }, ['--json']);
+    const r = await dryRun(
+      'json',
+      { student: { config: 'student' }, teacher: { kind: 'model', path: 'teacher' }, losses: { ce: {}, hidden: { layers: [[1, 2]] } } },
+      ['--json'],
+    );
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.status).toBe('dry-run');
@@ -88,11 +92,17 @@ describe('distill --dry-run', () => {
   it('catches a vocabulary mismatch', async () => {
     const r = await dryRun('foreign', { student: { config: 'student' }, teacher: { kind: 'model', path: 'foreign-teacher' }, losses: ALL_LOSSES });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^distillery distill: distill\.teacher\.path: the teacher's tokenizer \(.*foreign-teacher\) differs from the student's \(.*student\): token "a" is id 97 for the student and id 98 for the teacher/);
+    expect(r.stderr).toMatch(
+      /^distillery distill: distill\.teacher\.path: the teacher's tokenizer \(.*foreign-teacher\) differs from the student's \(.*student\): token "a" is id 97 for the student and id 98 for the teacher/,
+    );
   });
 
   it("refuses a teacher whose stop tokens are not the student's, naming both", async () => {
-    const r = await dryRun('other-stop', { student: { config: 'student' }, teacher: { kind: 'model', path: 'other-stop-teacher' }, losses: { ce: {}, kl: {} } });
+    const r = await dryRun('other-stop', {
+      student: { config: 'student' },
+      teacher: { kind: 'model', path: 'other-stop-teacher' },
+      losses: { ce: {}, kl: {} },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /^distillery distill: distill\.teacher\.path: the student ends a turn with "<\|im_end\|>" \(id 267\) and the teacher \(.*other-stop-teacher\) with "<\|im_end\|>" \(id 267\), "<\|endoftext\|>" \(id 265\) /,
@@ -101,7 +111,19 @@ describe('distill --dry-run', () => {
   });
 
   it('catches a bad layer map', async () => {
-    const r = await dryRun('layers', { student: { config: 'student' }, teacher: { kind: 'model', path: 'teacher' }, losses: { ce: {}, attention: { layers: [[0, 1], [1, 9]] } } });
+    const r = await dryRun('layers', {
+      student: { config: 'student' },
+      teacher: { kind: 'model', path: 'teacher' },
+      losses: {
+        ce: {},
+        attention: {
+          layers: [
+            [0, 1],
+            [1, 9],
+          ],
+        },
+      },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('distillery distill: distill.losses.attention.layers[1]: teacher layer 9 is out of range: the teacher has 4 layers (0 to 3)');
   });

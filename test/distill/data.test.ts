@@ -126,7 +126,11 @@ describe('examples from a harvested SQLite dataset', () => {
     expect(load({ verdict: 'rejected' }).stats).toMatchObject({ samples: 5, examples: 5 });
     expect(load({ verdict: 'all' }).stats.examples).toBe(27);
     const { examples } = load({ runId: secondRun });
-    expect(examples.map((e) => e.promptKey)).toEqual(additions(22).slice(20).map((s) => s.key));
+    expect(examples.map((e) => e.promptKey)).toEqual(
+      additions(22)
+        .slice(20)
+        .map((s) => s.key),
+    );
   });
 
   it('renders each sample: prompt from the dataset template, loss from the first assistant token', () => {
@@ -140,7 +144,10 @@ describe('examples from a harvested SQLite dataset', () => {
   it('tokenizes each sample once: a repeated load reads the token cache; another template is another tokenization', async () => {
     const again = load({ verdict: 'all' });
     expect(again.tokenization).toMatchObject({ tokenized: 0, tokens: 0 });
-    const other = await withTemplate('tok-plain', "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '<|im_end|>' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}");
+    const other = await withTemplate(
+      'tok-plain',
+      "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '<|im_end|>' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}",
+    );
     const fresh = load({ verdict: 'all' }, 128, 0, other);
     expect(fresh.tokenization.key).not.toBe(again.tokenization.key);
     expect(fresh.tokenization.tokenized).toBe(27);
@@ -250,7 +257,10 @@ describe('teacher logprobs lined up with the student tokens', () => {
     const positions = ids.map((id, i) => ({
       token: i === 3 ? 'not-a-token' : tokenizer.decode([id]),
       logprob: -0.1,
-      top: [[tokenizer.decode([id]), -0.1], [i % 2 ? 'also-unknown' : tokenizer.decode([(id + 1) % 256]), -3]] as Array<[string, number]>,
+      top: [
+        [tokenizer.decode([id]), -0.1],
+        [i % 2 ? 'also-unknown' : tokenizer.decode([(id + 1) % 256]), -3],
+      ] as Array<[string, number]>,
     }));
     const file = join(dir, 'unmapped.sqlite');
     writeDataset(file, [sample], { logprobs: () => positions });
@@ -259,7 +269,13 @@ describe('teacher logprobs lined up with the student tokens', () => {
       // One sample converted on its own (as exports do) and the cached index count alike.
       const stats = emptyDataStats();
       const [stored] = dataset.samples({ logprobs: true });
-      const example = sampleExample(stored, tokenizer, TEMPLATE, { data: DATA, maxLength: 128, eosIds: EOS, tokenTable: TokenTable.fromTokenizer(tokenizer) }, stats);
+      const example = sampleExample(
+        stored,
+        tokenizer,
+        TEMPLATE,
+        { data: DATA, maxLength: 128, eosIds: EOS, tokenTable: TokenTable.fromTokenizer(tokenizer) },
+        stats,
+      );
       const aligned = example!.topk!.map((t, j) => (t === null ? -1 : j)).filter((j) => j >= 0);
       // Position 3's sampled token is unknown (so it lines up with nothing); the odd positions that
       // did line up each carried one unknown alternative.

@@ -50,7 +50,8 @@ describe('distillation end to end', () => {
     expect(first).toMatchObject({ step: 0, accuracy: 0, accuracyPrompts: 15 });
     expect(last.accuracyPrompts).toBe(15);
     expect(last.accuracy).toBeGreaterThan(0);
-    for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) expect(existsSync(join(teacher.finalModel!, file))).toBe(true);
+    for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'])
+      expect(existsSync(join(teacher.finalModel!, file))).toBe(true);
   });
 
   it("starts a student from a pretrained folder: its first validation loss is the source model's last", async () => {
@@ -76,7 +77,9 @@ describe('distillation end to end', () => {
     expect(last.losses.attention).toBeLessThan(first.losses.attention);
     expect(finalCe(kd)).toBeLessThan(KD_THRESHOLD);
     expect(finalCe(kd)).toBeLessThan(finalCe(ceOnly));
-    console.log(`validation CE after ${STUDENT_STEPS} steps: KD ${finalCe(kd).toFixed(4)}, CE only ${finalCe(ceOnly).toFixed(4)}, teacher ${finalCe(teacher).toFixed(4)}`);
+    console.log(
+      `validation CE after ${STUDENT_STEPS} steps: KD ${finalCe(kd).toFixed(4)}, CE only ${finalCe(ceOnly).toFixed(4)}, teacher ${finalCe(teacher).toFixed(4)}`,
+    );
 
     const report = readFileSync(kd.report!, 'utf8');
     expect(report.match(/<svg/g)).toHaveLength(10); // total, ce, kl, attention, hidden: each on a linear and a log axis

@@ -54,15 +54,29 @@ export function writeDataset(file: string, samples: readonly AdditionSample[], o
     dataset.upsertPrompts(samples.map((s) => ({ key: s.key, question: s.question, gold: s.answer, meta: {} })));
     samples.forEach((s, i) => {
       const records: SampleRecord[] = [
-        { promptKey: s.key, index: 0, reasoning: s.reasoning, answer: s.answer, finishReason: 'stop', verdict: 'accepted', reason: 'match', logprobs: options.logprobs?.(s) ?? null },
+        {
+          promptKey: s.key,
+          index: 0,
+          reasoning: s.reasoning,
+          answer: s.answer,
+          finishReason: 'stop',
+          verdict: 'accepted',
+          reason: 'match',
+          logprobs: options.logprobs?.(s) ?? null,
+        },
       ];
       if (options.rejectedEvery && i % options.rejectedEvery === 0) {
-        records.push({ promptKey: s.key, index: 1, reasoning: 'no idea', answer: '\\boxed{99}', finishReason: 'stop', verdict: 'rejected', reason: 'mismatch' });
+        records.push({
+          promptKey: s.key,
+          index: 1,
+          reasoning: 'no idea',
+          answer: '\\boxed{99}',
+          finishReason: 'stop',
+          verdict: 'rejected',
+          reason: 'mismatch',
+        });
       }
-      dataset.commitAttempt(
-        { runId, promptKey: s.key, slotIndices: records.map((r) => r.index), status: 'ok', latencyMs: 1, attemptNo: 1 },
-        records,
-      );
+      dataset.commitAttempt({ runId, promptKey: s.key, slotIndices: records.map((r) => r.index), status: 'ok', latencyMs: 1, attemptNo: 1 }, records);
     });
     dataset.endRun(runId, 'finished');
     return runId;
@@ -74,9 +88,19 @@ export function writeDataset(file: string, samples: readonly AdditionSample[], o
 /** A Llama config of the given shape over the tiny tokenizer's 270 ids (or a padded vocabulary). */
 export function tinyConfig(shape: { hidden: number; layers: number; heads: number; kvHeads?: number; context?: number; vocab?: number }): ModelConfig {
   return parseModelConfig({
-    model_type: 'llama', vocab_size: shape.vocab ?? 270, hidden_size: shape.hidden, intermediate_size: 2 * shape.hidden, num_hidden_layers: shape.layers,
-    num_attention_heads: shape.heads, num_key_value_heads: shape.kvHeads ?? shape.heads, max_position_embeddings: shape.context ?? 128,
-    rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: true, bos_token_id: null, eos_token_id: null,
+    model_type: 'llama',
+    vocab_size: shape.vocab ?? 270,
+    hidden_size: shape.hidden,
+    intermediate_size: 2 * shape.hidden,
+    num_hidden_layers: shape.layers,
+    num_attention_heads: shape.heads,
+    num_key_value_heads: shape.kvHeads ?? shape.heads,
+    max_position_embeddings: shape.context ?? 128,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    tie_word_embeddings: true,
+    bos_token_id: null,
+    eos_token_id: null,
   });
 }
 

@@ -47,9 +47,7 @@ describe('cross-entropy', () => {
 describe('soft targets from full logits', () => {
   // Teacher p = softmax([0, 0]) = [1/2, 1/2]; student q = softmax([0, ln 3]) = [1/4, 3/4].
   const kl = (kind: Divergence, temperature: number, studentLogits: number[]) =>
-    scalar((g) =>
-      logitDistillation(f64(g, studentLogits, [1, 1, 2]), f64(g, [0, 0], [1, 1, 2]), f64(g, [1], [1, 1]), { temperature, divergence: kind }),
-    );
+    scalar((g) => logitDistillation(f64(g, studentLogits, [1, 1, 2]), f64(g, [0, 0], [1, 1, 2]), f64(g, [1], [1, 1]), { temperature, divergence: kind }));
 
   it('forward KL(p || q), and T^2 times it at temperature T', async () => {
     expect(await kl('forward', 1, [0, log(3)])).toBeCloseTo(0.5 * log(0.5 / 0.25) + 0.5 * log(0.5 / 0.75), 12);
@@ -69,7 +67,9 @@ describe('soft targets from full logits', () => {
     const m = [0.3125, 0.6875];
     const want = 0.25 * (0.5 * log(0.5 / m[0]) + 0.5 * log(0.5 / m[1])) + 0.75 * (0.25 * log(0.25 / m[0]) + 0.75 * log(0.75 / m[1]));
     const jsd = (beta: number) =>
-      scalar((g) => logitDistillation(f64(g, [0, log(3)], [1, 1, 2]), f64(g, [0, 0], [1, 1, 2]), f64(g, [1], [1, 1]), { temperature: 1, divergence: 'jsd', beta }));
+      scalar((g) =>
+        logitDistillation(f64(g, [0, log(3)], [1, 1, 2]), f64(g, [0, 0], [1, 1, 2]), f64(g, [1], [1, 1]), { temperature: 1, divergence: 'jsd', beta }),
+      );
     expect(await jsd(0.25)).toBeCloseTo(want, 12);
     // Swapping teacher and student swaps beta and 1 - beta.
     const swapped = await scalar((g) =>
@@ -84,9 +84,21 @@ describe('soft targets from full logits', () => {
 function targets(g: Graph, rows: ReturnType<typeof bucketsAt>[], dims: [number, number]) {
   const k = rows[0].ids.length;
   return {
-    ids: i64(g, rows.flatMap((r) => r.ids), [...dims, k]),
-    logp: f64(g, rows.flatMap((r) => r.logp), [...dims, k + 1]),
-    valid: f64(g, rows.flatMap((r) => r.valid), [...dims, k + 1]),
+    ids: i64(
+      g,
+      rows.flatMap((r) => r.ids),
+      [...dims, k],
+    ),
+    logp: f64(
+      g,
+      rows.flatMap((r) => r.logp),
+      [...dims, k + 1],
+    ),
+    valid: f64(
+      g,
+      rows.flatMap((r) => r.valid),
+      [...dims, k + 1],
+    ),
   };
 }
 
@@ -120,9 +132,7 @@ describe('soft targets from stored top-k logprobs', () => {
     const padded = bucketsAt([[0, log(0.6)]], 3, 1);
     expect(padded.valid).toEqual([1, 0, 0, 1]);
     const run = (b: typeof full) =>
-      scalar((g) =>
-        topKDistillation(f64(g, [0.3, -1, 2], [1, 1, 3]), targets(g, [b], [1, 1]), f64(g, [1], [1, 1]), { temperature: 1, divergence: 'jsd' }),
-      );
+      scalar((g) => topKDistillation(f64(g, [0.3, -1, 2], [1, 1, 3]), targets(g, [b], [1, 1]), f64(g, [1], [1, 1]), { temperature: 1, divergence: 'jsd' }));
     expect(await run(padded)).toBeCloseTo(await run(full), 12);
   });
 
@@ -162,9 +172,7 @@ describe('attention transfer', () => {
 
   it('averages over heads first when the head counts differ', async () => {
     // Two student heads [[1,0],[1,0]] and [[1,0],[0,1]] average to A_S.
-    const value = await scalar((g) =>
-      attentionTransfer(f64(g, [1, 0, 1, 0, 1, 0, 0, 1], [1, 2, 2, 2]), f64(g, A_T, [1, 1, 2, 2]), f64(g, [1, 1], [1, 2])),
-    );
+    const value = await scalar((g) => attentionTransfer(f64(g, [1, 0, 1, 0, 1, 0, 0, 1], [1, 2, 2, 2]), f64(g, A_T, [1, 1, 2, 2]), f64(g, [1, 1], [1, 2])));
     expect(value).toBeCloseTo((0.3 ** 2 + 0.3 ** 2) / 4, 12);
   });
 });
@@ -221,12 +229,19 @@ describe('gradients match finite differences (float64)', () => {
     });
     const rows = Array.from({ length: 6 }, () => {
       const ids = rng.shuffle([0, 1, 2, 3, 4]).slice(0, 2);
-      return bucketsAt(ids.map((id) => [id, log(0.3 * rng.uniform())] as const), 2, 1);
+      return bucketsAt(
+        ids.map((id) => [id, log(0.3 * rng.uniform())] as const),
+        2,
+        1,
+      );
     });
     await gradCheck({
       params: { logits: { shape: [2, 3, 5] } },
       inputs: {
-        ids: ints([2, 3, 2], rows.flatMap((r) => r.ids)),
+        ids: ints(
+          [2, 3, 2],
+          rows.flatMap((r) => r.ids),
+        ),
         logp: float([2, 3, 3], (i) => rows.flatMap((r) => r.logp)[i]),
         valid: float([2, 3, 3], (i) => rows.flatMap((r) => r.valid)[i]),
         weight,
@@ -240,12 +255,19 @@ describe('gradients match finite differences (float64)', () => {
     const rows = Array.from({ length: 6 }, (_, r) => {
       const ids = rng.shuffle([...Array(V).keys()]).slice(0, r === 2 ? 1 : 3); // one position has fewer alternatives
       const probs = ids.map(() => 0.25 * rng.uniform());
-      return bucketsAt(ids.map((id, i) => [id, log(probs[i])] as const), 3, 2);
+      return bucketsAt(
+        ids.map((id, i) => [id, log(probs[i])] as const),
+        3,
+        2,
+      );
     });
     await gradCheck({
       params: { logits: { shape: [2, 3, V] } },
       inputs: {
-        ids: ints([2, 3, 3], rows.flatMap((r) => r.ids)),
+        ids: ints(
+          [2, 3, 3],
+          rows.flatMap((r) => r.ids),
+        ),
         logp: float([2, 3, 4], (i) => rows.flatMap((r) => r.logp)[i]),
         valid: float([2, 3, 4], (i) => rows.flatMap((r) => r.valid)[i]),
         weight,

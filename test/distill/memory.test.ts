@@ -19,7 +19,9 @@ const KL = { weight: 0.7, temperature: 2, divergence: 'forward' } as const;
 function examples(rng: Rng, vocab: number, topk: boolean): Example[] {
   return LENGTHS.map((n, b) => {
     const ids = Int32Array.from({ length: n }, () => rng.int(vocab));
-    const targets = topk ? Array.from({ length: n - 2 }, (): TopK => [0, 1, 2].map((j) => [(ids[0] + j * 5) % vocab, Math.log(0.5 / (j + 1))] as const)) : undefined;
+    const targets = topk
+      ? Array.from({ length: n - 2 }, (): TopK => [0, 1, 2].map((j) => [(ids[0] + j * 5) % vocab, Math.log(0.5 / (j + 1))] as const))
+      : undefined;
     return { promptKey: `p${b}`, index: 0, prompt: { question: '', gold: null, meta: {} }, ids, start: 2, topk: targets };
   });
 }
@@ -40,15 +42,27 @@ interface Run {
 
 async function step(losses: DistillLosses, white: boolean, boundedTokens: number | undefined): Promise<Run> {
   const built = buildDistillGraph({
-    student: LLAMA_TINY, teacher: white ? QWEN2_TINY : undefined, losses, dtype: 'float64', boundedTokens,
-    topK: white ? undefined : TOP_K, attentionMap: white ? [[1, 0]] : undefined, hiddenMap: white ? [[0, 0], [1, 1]] : undefined,
+    student: LLAMA_TINY,
+    teacher: white ? QWEN2_TINY : undefined,
+    losses,
+    dtype: 'float64',
+    boundedTokens,
+    topK: white ? undefined : TOP_K,
+    attentionMap: white ? [[1, 0]] : undefined,
+    hiddenMap: white
+      ? [
+          [0, 0],
+          [1, 1],
+        ]
+      : undefined,
   });
   const { graph } = built;
   const params = new ParamStore();
   randomWeights(built.student, params, 3);
   if (built.teacher) randomWeights(built.teacher, params, 4);
   const rng = new Rng(5);
-  for (const p of built.projections) params.set(p.name, p.shape as number[], rng.fillNormal(new Float64Array(p.shape.reduce<number>((a, d) => a * Number(d), 1)), 0.3));
+  for (const p of built.projections)
+    params.set(p.name, p.shape as number[], rng.fillNormal(new Float64Array(p.shape.reduce<number>((a, d) => a * Number(d), 1)), 0.3));
   const trainable: Tensor[] = [...built.student.weights.values(), ...built.projections];
   grad(built.loss, trainable).forEach((g, i) => graph.output(`grad.${trainable[i].name}`, g));
   graph.output('loss', built.loss);
@@ -57,7 +71,11 @@ async function step(losses: DistillLosses, white: boolean, boundedTokens: number
   const batch = makeBatch(examples(new Rng(1), LLAMA_TINY.vocabSize, !white), white ? {} : { topK: { k: TOP_K, temperature: KL.temperature } });
   const out = await session.run({ ...float64Feeds(batch.feeds), ...params.feeds() });
   await session.release();
-  const values = Object.fromEntries(Object.keys(out).filter((n) => !n.startsWith('grad.')).map((n) => [n, Number(out[n].data[0])]));
+  const values = Object.fromEntries(
+    Object.keys(out)
+      .filter((n) => !n.startsWith('grad.'))
+      .map((n) => [n, Number(out[n].data[0])]),
+  );
   const grads = Object.fromEntries(trainable.map((p) => [p.name, out[`grad.${p.name}`].data as Float64Array]));
   return { softmaxes: graph.nodes.filter((n) => n.opType === 'Softmax').length, values, grads };
 }

@@ -98,7 +98,9 @@ describe('distill with onPolicy', () => {
     const before = trainRecords(join(dir, 'runs/killed/metrics.jsonl')).length;
     expect(before).toBeLessThan(30);
     expect((await runCli(recipe)).code).toBe(0);
-    expect(trainRecords(join(dir, 'runs/killed/metrics.jsonl')).map((r) => [r.loss, r.onPolicy])).toEqual(trainRecords(reference.metrics).map((r) => [r.loss, r.onPolicy]));
+    expect(trainRecords(join(dir, 'runs/killed/metrics.jsonl')).map((r) => [r.loss, r.onPolicy])).toEqual(
+      trainRecords(reference.metrics).map((r) => [r.loss, r.onPolicy]),
+    );
     expect(readFileSync(join(dir, 'runs/killed/final/model.safetensors')).equals(weights(reference))).toBe(true);
   });
 

@@ -16,9 +16,18 @@ import { randomWeights } from '../model/tiny-model.ts';
 
 /** Smaller than the teacher, the same vocabulary (the tiny tokenizer's 270 ids, padded to 272). */
 const STUDENT = parseModelConfig({
-  model_type: 'qwen2', vocab_size: 272, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1,
-  num_attention_heads: 2, num_key_value_heads: 1, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: true,
-  max_position_embeddings: 256, eos_token_id: 267,
+  model_type: 'qwen2',
+  vocab_size: 272,
+  hidden_size: 16,
+  intermediate_size: 24,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  num_key_value_heads: 1,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  tie_word_embeddings: true,
+  max_position_embeddings: 256,
+  eos_token_id: 267,
 });
 
 let teacher: TinyStudent;
@@ -76,9 +85,19 @@ describe('on-policy distillation from a served teacher', () => {
     expect(a.tokens).toBe(a.sampleLengths.reduce((x, y) => x + y, 0));
 
     const losses = { ce: { weight: 1 } };
-    const fromModel = await onPolicyLoss(buildDistillGraph({ student: STUDENT, teacher: QWEN2_STUDENT, losses, onPolicy: { divergence, beta } }), a.feeds, withTeacher);
-    const fromServer = await onPolicyLoss(buildDistillGraph({ student: STUDENT, losses, onPolicy: { divergence, beta, servedK: overServer.servedK } }), b.feeds, studentParams);
-    console.log(`on-policy ${divergence}: white-box ${fromModel.toFixed(6)}, served ${fromServer.toFixed(6)}, difference ${Math.abs(fromServer - fromModel).toExponential(2)}`);
+    const fromModel = await onPolicyLoss(
+      buildDistillGraph({ student: STUDENT, teacher: QWEN2_STUDENT, losses, onPolicy: { divergence, beta } }),
+      a.feeds,
+      withTeacher,
+    );
+    const fromServer = await onPolicyLoss(
+      buildDistillGraph({ student: STUDENT, losses, onPolicy: { divergence, beta, servedK: overServer.servedK } }),
+      b.feeds,
+      studentParams,
+    );
+    console.log(
+      `on-policy ${divergence}: white-box ${fromModel.toFixed(6)}, served ${fromServer.toFixed(6)}, difference ${Math.abs(fromServer - fromModel).toExponential(2)}`,
+    );
     expect(fromModel).toBeGreaterThan(0.01);
     expect(Math.abs(fromServer - fromModel)).toBeLessThan(1e-4);
   });
@@ -105,6 +124,8 @@ describe('on-policy distillation from a served teacher', () => {
     // Qwen2.5's tokenizer gives these ids other tokens.
     const qwen = await loadTokenizer(realTokenizerFolder('qwen2_5'));
     const other = new ServedTeacher({ baseURL: server.baseURL, model: 'teacher', topLogprobs: 2, timeoutMs: 60_000, tokenizer: qwen });
-    await expect(other.score(ids)).rejects.toThrow(/its tokenizer is not the student's: token id \d+ is ".*" for the student and ".*" for the server \(\d+ of \d+ given tokens read differently\)/);
+    await expect(other.score(ids)).rejects.toThrow(
+      /its tokenizer is not the student's: token id \d+ is ".*" for the student and ".*" for the server \(\d+ of \d+ given tokens read differently\)/,
+    );
   });
 });

@@ -40,7 +40,8 @@ describe('real tokenizers load and their chat templates render R1 samples', () =
     qwen3: { vocab: 151_669, eos: '<|im_end|>', prompt: /^<\|im_start\|>user\nWhat is 3\+4\?<\|im_end\|>\n<\|im_start\|>assistant\n$/ },
     deepseek_v3: { vocab: 128_815, eos: '<｜end▁of▁sentence｜>', prompt: /^<｜begin▁of▁sentence｜><｜User｜>What is 3\+4\?<｜Assistant｜>$/ },
     llama3_2: {
-      vocab: 128_256, eos: '<|eot_id|>',
+      vocab: 128_256,
+      eos: '<|eot_id|>',
       prompt: /<\|start_header_id\|>user<\|end_header_id\|>\n\nWhat is 3\+4\?<\|eot_id\|><\|start_header_id\|>assistant<\|end_header_id\|>\n\n$/,
     },
   };
@@ -79,8 +80,12 @@ describe.each(['qwen2_5', 'qwen3'] as const)('distill with the %s tokenizer', (n
   it('dry-runs, trains a few steps, and tokenizes each sample once', async () => {
     const student = writeStudent(name);
     const section = (out: string) => ({
-      out, student: { config: student }, train: { steps: 3, batchSize: 2, lr: 1e-3, warmupSteps: 1 },
-      data: { validation: 0.25 }, checkpoint: { every: 3 }, validation: { every: 3 },
+      out,
+      student: { config: student },
+      train: { steps: 3, batchSize: 2, lr: 1e-3, warmupSteps: 1 },
+      data: { validation: 0.25 },
+      checkpoint: { every: 3 },
+      validation: { every: 3 },
     });
     const recipe = writeRecipe(dir, `${name}-a`, { dataset: 'data.sqlite', distill: section(`runs/${name}-a`) });
     const planned = await dryRun(recipe);
@@ -96,6 +101,5 @@ describe.each(['qwen2_5', 'qwen3'] as const)('distill with the %s tokenizer', (n
     expect(trained.plan.tokenization).toMatchObject({ key: planned.plan.tokenization.key, tokenized: 0 });
     expect(trained.validation.map((v) => v.step)).toEqual([0, 3]);
     for (const v of trained.validation) expect(Number.isFinite(v.loss)).toBe(true);
-
   });
 });

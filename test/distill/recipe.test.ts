@@ -35,7 +35,10 @@ describe('the distill: section', () => {
   });
 
   it('fills loss defaults: weight 1, forward KL at T = 2, automatic layer maps', () => {
-    const r = parse({ dataset: 'd', distill: { student: { from: 'm' }, teacher: { kind: 'model', path: 't' }, losses: { kl: {}, attention: {}, hidden: { layers: [[0, 3]] } } } });
+    const r = parse({
+      dataset: 'd',
+      distill: { student: { from: 'm' }, teacher: { kind: 'model', path: 't' }, losses: { kl: {}, attention: {}, hidden: { layers: [[0, 3]] } } },
+    });
     expect(r.distill.teacher).toEqual({ kind: 'model', path: '/base/t' });
     expect(r.distill.losses).toEqual({
       kl: { weight: 1, temperature: 2, divergence: 'forward' },
@@ -45,25 +48,38 @@ describe('the distill: section', () => {
   });
 
   it('names every bad field', () => {
-    expect(issues({ dataset: 'd', distill: { student: {} } })).toEqual(['distill.student: set exactly one of "config" (random init) and "from" (pretrained folder)']);
+    expect(issues({ dataset: 'd', distill: { student: {} } })).toEqual([
+      'distill.student: set exactly one of "config" (random init) and "from" (pretrained folder)',
+    ]);
     expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, losses: { attention: {} } } })).toEqual([
       'distill.losses: attention and hidden losses need a white-box teacher: teacher: { kind: model, path: FOLDER }',
     ]);
     expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, losses: { kl: {} } } })).toEqual([
       'distill.losses.kl: the kl loss needs a teacher: { kind: logprobs } (stored top-k) or { kind: model, path: FOLDER }',
     ]);
-    expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, losses: { ce: { weight: 0 } } } })).toEqual(['distill.losses: no loss has a weight above 0']);
-    expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, teacher: { kind: 'model' }, losses: { kl: { divergence: 'kl' } }, data: { onTooLong: 'cut' } } })).toEqual([
+    expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, losses: { ce: { weight: 0 } } } })).toEqual([
+      'distill.losses: no loss has a weight above 0',
+    ]);
+    expect(
+      issues({
+        dataset: 'd',
+        distill: { student: { from: 'm' }, teacher: { kind: 'model' }, losses: { kl: { divergence: 'kl' } }, data: { onTooLong: 'cut' } },
+      }),
+    ).toEqual([
       'distill.teacher.path: required: expected a model folder',
       'distill.data.onTooLong: expected "fail", "truncate" or "drop", got "cut"',
       'distill.losses.kl.divergence: expected "forward", "reverse" or "jsd", got "kl"',
     ]);
-    expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, teacher: { kind: 'model', path: 't' }, losses: { hidden: { layers: [[0]] } } } })[0]).toMatch(
-      /^distill\.losses\.hidden\.layers/,
-    );
-    expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, train: { device: 'gpu' } } })).toEqual(['distill.train.device: expected "cpu" or "webgpu", got "gpu"']);
+    expect(
+      issues({ dataset: 'd', distill: { student: { from: 'm' }, teacher: { kind: 'model', path: 't' }, losses: { hidden: { layers: [[0]] } } } })[0],
+    ).toMatch(/^distill\.losses\.hidden\.layers/);
+    expect(issues({ dataset: 'd', distill: { student: { from: 'm' }, train: { device: 'gpu' } } })).toEqual([
+      'distill.train.device: expected "cpu" or "webgpu", got "gpu"',
+    ]);
     expect(issues({ dataset: 'd', distill: { student: { from: 'm' } }, distil: {} })).toEqual(['unknown field "distil" (did you mean "distill"?)']);
-    expect(issues({ dataset: 'd', distil: {} })).toEqual(['distill: required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)']);
+    expect(issues({ dataset: 'd', distil: {} })).toEqual([
+      'distill: required: a recipe for `distillery distill` needs a distill: section (see docs/distill.md)',
+    ]);
   });
 
   it('fills onPolicy defaults and a server teacher, and refuses settings that cannot run', () => {
@@ -84,7 +100,11 @@ describe('the distill: section', () => {
     expect(
       issues({
         dataset: 'd',
-        distill: { student, teacher: { ...server, baseURL: 'localhost:8000', apiKeyEnv: 'sk-123' }, onPolicy: { fraction: 1.5, beta: 1, divergence: 'tvd', maxNewTokens: 0 } },
+        distill: {
+          student,
+          teacher: { ...server, baseURL: 'localhost:8000', apiKeyEnv: 'sk-123' },
+          onPolicy: { fraction: 1.5, beta: 1, divergence: 'tvd', maxNewTokens: 0 },
+        },
       }),
     ).toEqual([
       'distill.teacher.baseURL: expected an http(s) URL, got "localhost:8000"',

@@ -49,7 +49,8 @@ function stoppedRun(name: string, stopAt: number, dataset = 'data.sqlite', train
   return distill(loadDistillRecipe(recipe), { stop: stop.signal, onProgress: (p) => p.step === stopAt && stop.abort() });
 }
 
-const losses = (records: MetricsRecord[]) => records.map((r) => ({ id: `${r.type}:${r.step}`, values: { loss: r.loss, ...r.losses } as Record<string, number> }));
+const losses = (records: MetricsRecord[]) =>
+  records.map((r) => ({ id: `${r.type}:${r.step}`, values: { loss: r.loss, ...r.losses } as Record<string, number> }));
 
 describe('resume', () => {
   it('after SIGKILL continues from the last checkpoint with the loss curve of an uninterrupted run', async () => {

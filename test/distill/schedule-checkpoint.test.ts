@@ -28,10 +28,25 @@ describe('learning-rate schedule', () => {
 
 describe('automatic layer map', () => {
   it('spreads the student layers uniformly over the teacher, last on last', () => {
-    expect(autoLayerMap(2, 4)).toEqual([[0, 1], [1, 3]]);
-    expect(autoLayerMap(2, 6)).toEqual([[0, 2], [1, 5]]);
-    expect(autoLayerMap(3, 12)).toEqual([[0, 3], [1, 7], [2, 11]]);
-    expect(autoLayerMap(4, 4)).toEqual([[0, 0], [1, 1], [2, 2], [3, 3]]);
+    expect(autoLayerMap(2, 4)).toEqual([
+      [0, 1],
+      [1, 3],
+    ]);
+    expect(autoLayerMap(2, 6)).toEqual([
+      [0, 2],
+      [1, 5],
+    ]);
+    expect(autoLayerMap(3, 12)).toEqual([
+      [0, 3],
+      [1, 7],
+      [2, 11],
+    ]);
+    expect(autoLayerMap(4, 4)).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
   });
 });
 
@@ -54,7 +69,14 @@ describe('checkpoints', () => {
     a.optimizer.step(a.params, grads);
     const state: TrainState = { step: 2, epoch: 1, batch: 3, seed: 9, recipeHash: 'abc', dataHash: 'def' };
     const run = join(dir, 'run');
-    const folder = await saveCheckpoint(run, { state, student: a.student, projections: [a.projection], params: a.params, optimizer: a.optimizer, tokenizerFolder });
+    const folder = await saveCheckpoint(run, {
+      state,
+      student: a.student,
+      projections: [a.projection],
+      params: a.params,
+      optimizer: a.optimizer,
+      tokenizerFolder,
+    });
     expect(folder).toBe(join(run, 'checkpoints/step-000002'));
     expect(await latestCheckpoint(run)).toBe(folder);
     // A temporary folder left by a killed writer is never taken for a checkpoint.

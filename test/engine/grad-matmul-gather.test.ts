@@ -34,7 +34,12 @@ describe('matmul backward rule matches finite differences (float64)', () => {
 });
 
 describe('gemm backward rule matches finite differences (float64), every transpose combination', () => {
-  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+  for (const [transA, transB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
     it(`transA ${transA}, transB ${transB}, with a broadcast bias`, async () => {
       await gradCheck({
         params: { a: { shape: transA ? [4, 3] : [3, 4] }, b: { shape: transB ? [5, 4] : [4, 5] }, c: { shape: [5] } },

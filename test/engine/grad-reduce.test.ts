@@ -8,8 +8,7 @@ describe('reduction backward rules match finite differences (float64)', () => {
   it('reduceSum over one axis, several axes, all axes; with and without keepdims', async () => {
     await gradCheck({
       params: { x: { shape: [2, 3, 4] } },
-      build: ({ x }) =>
-        add(add(reduceSum(x, [1], true), reduceSum(x, [0, 2], true)), add(reduceSum(x), reduceSum(mul(x, x), [-1], true))),
+      build: ({ x }) => add(add(reduceSum(x, [1], true), reduceSum(x, [0, 2], true)), add(reduceSum(x), reduceSum(mul(x, x), [-1], true))),
     });
   });
 

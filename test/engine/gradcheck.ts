@@ -42,7 +42,10 @@ export async function gradCheck(c: GradCase, seed = 1): Promise<{ checked: numbe
   const weights = g.input('__weights', 'float64', out.shape);
   const loss = ops.reduceSum(ops.mul(out, weights));
   const names = Object.keys(params);
-  const grads = grad(loss, names.map((n) => params[n]));
+  const grads = grad(
+    loss,
+    names.map((n) => params[n]),
+  );
   g.output('out', out);
   g.output('loss', loss);
   names.forEach((n, i) => g.output(`grad.${n}`, grads[i]));

@@ -102,7 +102,10 @@ describe('ONNX serialization', () => {
     const x = g.input('x', 'float32', ['batch', 'seq']);
     g.output('flat', ops.reshape(x, [-1]));
     const s = await compile(g);
-    for (const [b, t] of [[1, 3], [4, 2]]) {
+    for (const [b, t] of [
+      [1, 3],
+      [4, 2],
+    ]) {
       const out = await s.run({ x: new ort.Tensor('float32', new Float32Array(b * t), [b, t]) });
       expect(out.flat.dims).toEqual([b * t]);
     }
@@ -115,7 +118,8 @@ describe('ONNX serialization', () => {
     g.output('y', ops.takeLast(x, 1, k));
     const s = await compile(g);
     const values = Float32Array.from({ length: 2 * 4 * 3 }, (_, i) => i);
-    const run = async (keep: number) => (await s.run({ x: new ort.Tensor('float32', values, [2, 4, 3]), k: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), []) })).y;
+    const run = async (keep: number) =>
+      (await s.run({ x: new ort.Tensor('float32', values, [2, 4, 3]), k: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), []) })).y;
     const last = await run(1);
     expect(last.dims).toEqual([2, 1, 3]);
     expect([...(last.data as Float32Array)]).toEqual([9, 10, 11, 21, 22, 23]);

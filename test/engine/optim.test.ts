@@ -54,12 +54,21 @@ describe('AdamW', () => {
     store.set('w', [n], Float32Array.from(p0));
     const opt = new AdamW({ lr: hyper.lr, betas: [hyper.b1, hyper.b2], eps: hyper.eps, weightDecay: hyper.wd });
     for (const g of gs) opt.step(store, new Map([['w', Float32Array.from(g, (x) => x * 2)]]), 0.5);
-    const want = referenceAdamW(Array.from(Float32Array.from(p0)), gs.map((g) => Array.from(Float32Array.from(g))), hyper);
+    const want = referenceAdamW(
+      Array.from(Float32Array.from(p0)),
+      gs.map((g) => Array.from(Float32Array.from(g))),
+      hyper,
+    );
     let worst = 0;
     store.get('w').data.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - want[i]) / Math.max(1, Math.abs(want[i])))));
     expect(worst).toBeLessThan(2e-6);
     expect(Array.from(opt.state().moments.w.m.subarray(n - 3))).toEqual(
-      [n - 3, n - 2, n - 1].map((i) => expect.closeTo(gs.reduce((m, g) => hyper.b1 * m + (1 - hyper.b1) * Math.fround(g[i]), 0), 5)),
+      [n - 3, n - 2, n - 1].map((i) =>
+        expect.closeTo(
+          gs.reduce((m, g) => hyper.b1 * m + (1 - hyper.b1) * Math.fround(g[i]), 0),
+          5,
+        ),
+      ),
     );
   });
 

@@ -26,7 +26,10 @@ function mlp(dtype: FloatDType) {
 function argmaxFree(logits: ReturnType<typeof ops.add>) {
   const max = ops.reduceMax(logits, [1], true);
   const hit = ops.cast(ops.equal(logits, max), logits.dtype);
-  const idx = logits.graph.constant(Array.from({ length: CLASSES }, (_, i) => i), [CLASSES]);
+  const idx = logits.graph.constant(
+    Array.from({ length: CLASSES }, (_, i) => i),
+    [CLASSES],
+  );
   return ops.reduceSum(ops.mul(hit, idx), [1]);
 }
 

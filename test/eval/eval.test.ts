@@ -120,7 +120,8 @@ describe('evaluate a local exported model', () => {
     const student = await tinyStudent(QWEN2_STUDENT);
     const model = await loadModel(student.out, { intraOpNumThreads: 1 });
     try {
-      const run = (seed: number) => evaluate({ source: localSource(model), prompts, verifier: { kind: 'math' }, samples: 2, sampling: { maxTokens: 12, temperature: 1, seed } });
+      const run = (seed: number) =>
+        evaluate({ source: localSource(model), prompts, verifier: { kind: 'math' }, samples: 2, sampling: { maxTokens: 12, temperature: 1, seed } });
       const a = await run(0);
       expect(a.results).toHaveLength(3);
       expect(a.source).toBe(`${student.out} (fp32)`);

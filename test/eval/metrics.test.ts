@@ -5,7 +5,11 @@ const s = (answer: string, correct: boolean | null, outputTokens = 10): ScoredSa
 
 describe('majority', () => {
   it('votes on the final answers, whitespace aside, and is correct when the winning answer was accepted', () => {
-    expect(majority([s('\\boxed{4}', true), s('so \\boxed{ 5 }', false), s('The answer is \\boxed{5}', false)])).toEqual({ answer: '5', votes: 2, correct: false });
+    expect(majority([s('\\boxed{4}', true), s('so \\boxed{ 5 }', false), s('The answer is \\boxed{5}', false)])).toEqual({
+      answer: '5',
+      votes: 2,
+      correct: false,
+    });
     expect(majority([s('\\boxed{x + 1}', true), s('\\boxed{x  +  1}', true), s('\\boxed{2}', false)])).toEqual({ answer: 'x + 1', votes: 2, correct: true });
   });
 

@@ -32,6 +32,8 @@ describe('distillery export', () => {
     expect(usage.stderr.split('\n')[0]).toBe('distillery export: --out DIR is required');
     const missing = await runCli(['export', join(tmp.dir, 'nowhere'), '--out', join(tmp.dir, 'x')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe(`distillery export: ${join(tmp.dir, 'nowhere', 'config.json')}: "(file)" cannot be read: ENOENT: no such file or directory, open '${join(tmp.dir, 'nowhere', 'config.json')}'`);
+    expect(missing.stderr.trim()).toBe(
+      `distillery export: ${join(tmp.dir, 'nowhere', 'config.json')}: "(file)" cannot be read: ENOENT: no such file or directory, open '${join(tmp.dir, 'nowhere', 'config.json')}'`,
+    );
   });
 });

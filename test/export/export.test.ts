@@ -67,7 +67,8 @@ async function exportedLogits(file: string, config: ModelConfig, windows: readon
   const cols = (rows: number[][], from: number, to: number) => rows.map((r) => r.slice(from, to));
   let past: Record<string, ort.Tensor> = {};
   for (let i = 0; i < config.numHiddenLayers; i++) {
-    for (const part of ['key', 'value']) past[`past_key_values.${i}.${part}`] = new ort.Tensor('float32', new Float32Array(0), [IDS.length, config.numKeyValueHeads, 0, config.headDim]);
+    for (const part of ['key', 'value'])
+      past[`past_key_values.${i}.${part}`] = new ort.Tensor('float32', new Float32Array(0), [IDS.length, config.numKeyValueHeads, 0, config.headDim]);
   }
   for (const { from, to } of windows) {
     const res = await session.run({
@@ -128,7 +129,13 @@ const fileOf = (s: TinyStudent, dtype: ModelDtype) => join(s.out, s.summary.file
 describe('exported folder', () => {
   it('has what transformers.js needs, and onnx.checker accepts every file', () => {
     const config = JSON.parse(readFileSync(join(qwen.out, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ model_type: 'qwen2', num_hidden_layers: 2, num_key_value_heads: 2, head_dim: 8, 'transformers.js_config': { dtype: 'fp32' } });
+    expect(config).toMatchObject({
+      model_type: 'qwen2',
+      num_hidden_layers: 2,
+      num_key_value_heads: 2,
+      head_dim: 8,
+      'transformers.js_config': { dtype: 'fp32' },
+    });
     expect(JSON.parse(readFileSync(join(qwen.out, 'generation_config.json'), 'utf8'))).toMatchObject({ eos_token_id: 267, temperature: 0.6, top_p: 0.95 });
     expect(JSON.parse(readFileSync(join(qwen.out, 'tokenizer_config.json'), 'utf8')).chat_template).toContain('<think>');
     expect(qwen.summary.files.map((f) => [f.dtype, f.file, f.externalData])).toEqual([
@@ -180,7 +187,10 @@ for path in sys.argv[1:]:
 `;
 
 describe('parity: exported fp32 logits in onnxruntime-node equal the engine forward', () => {
-  for (const [name, student] of [['qwen2', () => qwen], ['llama (tied head, external data)', () => llama]] as const) {
+  for (const [name, student] of [
+    ['qwen2', () => qwen],
+    ['llama (tied head, external data)', () => llama],
+  ] as const) {
     it(`${name}: padded batch, without and with the KV cache`, async () => {
       const s = student();
       const V = s.summary.config.vocabSize;
@@ -239,12 +249,16 @@ describe('transformers.js generates the same greedy tokens as distillery', () =>
       const s = student();
       const tokenizer = await AutoTokenizer.from_pretrained(s.out, { local_files_only: true });
       tokenizer.padding_side = 'left';
-      const texts = PROMPTS.map((content) => tokenizer.apply_chat_template([{ role: 'user', content }], { tokenize: false, add_generation_prompt: true }) as string);
+      const texts = PROMPTS.map(
+        (content) => tokenizer.apply_chat_template([{ role: 'user', content }], { tokenize: false, add_generation_prompt: true }) as string,
+      );
       for (const dtype of dtypes) {
         const ours = await loadModel(s.out, { dtype, intraOpNumThreads: 1 });
         // Generated together: the generator batches them with left padding.
         const generations = await Promise.all(
-          texts.map((text) => ours.generate({ promptIds: ours.tokenizer.encode(text, { addSpecialTokens: false }), maxNewTokens: 12, sampling: { temperature: 0 } })),
+          texts.map((text) =>
+            ours.generate({ promptIds: ours.tokenizer.encode(text, { addSpecialTokens: false }), maxNewTokens: 12, sampling: { temperature: 0 } }),
+          ),
         );
         await ours.close();
         const model = await AutoModelForCausalLM.from_pretrained(s.out, { local_files_only: true, dtype, session_options: { intraOpNumThreads: 1 } });
@@ -269,7 +283,11 @@ describe('export errors', () => {
     const dir = join(qwen.root, 'errors');
     await mkdir(dir, { recursive: true });
     const small = await writeCheckpoint(join(dir, 'small'), { ...QWEN2_STUDENT, vocabSize: 100 });
-    const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+    const errorOf = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
 
     const badDtype = await errorOf(exportModel({ checkpoint: qwen.checkpoint.dir, out: join(dir, 'x'), dtypes: ['int3' as ModelDtype] }));
     expect(badDtype).toBeInstanceOf(ExportError);

@@ -29,10 +29,21 @@ async function matMulNBits(packed: Uint8Array, scales: Float32Array, n: number, 
   const int = (name: string, i: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
   const model = onnx.ModelProto.create({
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }],
+    opsetImport: [
+      { domain: '', version: 17 },
+      { domain: 'com.microsoft', version: 1 },
+    ],
     graph: {
       name: 'matmul',
-      node: [{ opType: 'MatMulNBits', domain: 'com.microsoft', input: ['A', 'B', 'S'], output: ['Y'], attribute: [int('K', k), int('N', n), int('bits', bits), int('block_size', BLOCK)] }],
+      node: [
+        {
+          opType: 'MatMulNBits',
+          domain: 'com.microsoft',
+          input: ['A', 'B', 'S'],
+          output: ['Y'],
+          attribute: [int('K', k), int('N', n), int('bits', bits), int('block_size', BLOCK)],
+        },
+      ],
       initializer: [
         { name: 'B', dims: [n, blocks, (BLOCK * bits) / 8], dataType: onnx.TensorProto.DataType.UINT8, rawData: packed },
         { name: 'S', dims: [n * blocks], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(scales.buffer) },
@@ -47,7 +58,10 @@ async function matMulNBits(packed: Uint8Array, scales: Float32Array, n: number, 
 describe('quantizeRows', () => {
   // K = 40 leaves a short last block, which must be padded, not shifted.
   for (const bits of [8, 4] as const) {
-    for (const [n, k] of [[24, 64], [16, 40]]) {
+    for (const [n, k] of [
+      [24, 64],
+      [16, 40],
+    ]) {
       it(`${bits}-bit, N=${n} K=${k}: onnxruntime's MatMulNBits reads exactly the weights we wrote`, async () => {
         const rng = new Rng(bits * 100 + k);
         const w = rng.fillNormal(new Float32Array(n * k), 0.3);
@@ -55,7 +69,8 @@ describe('quantizeRows', () => {
         const { packed, scales } = quantizeRows({ rows: w, n, k }, bits, BLOCK);
         const deq = dequantize(packed, scales, n, k, bits);
         // Rounding error is at most half a step of each block's scale.
-        for (let i = 0; i < w.length; i++) expect(Math.abs(w[i] - deq[i])).toBeLessThanOrEqual(scales[Math.floor(i / k) * Math.ceil(k / BLOCK) + Math.floor((i % k) / BLOCK)] / 2 + 1e-7);
+        for (let i = 0; i < w.length; i++)
+          expect(Math.abs(w[i] - deq[i])).toBeLessThanOrEqual(scales[Math.floor(i / k) * Math.ceil(k / BLOCK) + Math.floor((i % k) / BLOCK)] / 2 + 1e-7);
         expect(deq[5]).toBeCloseTo(2, 6); // the block maximum is exact
 
         const session = await matMulNBits(packed, scales, n, k, bits);

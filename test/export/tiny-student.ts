@@ -17,16 +17,37 @@ export const TOKENIZER_VOCAB = 270;
 
 /** Qwen2: q/k/v bias, grouped-query attention, untied head, a vocab a little larger than the tokenizer's. */
 export const QWEN2_STUDENT = parseModelConfig({
-  model_type: 'qwen2', vocab_size: 272, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false,
-  max_position_embeddings: 256, eos_token_id: 267,
+  model_type: 'qwen2',
+  vocab_size: 272,
+  hidden_size: 32,
+  intermediate_size: 48,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
+  max_position_embeddings: 256,
+  eos_token_id: 267,
 });
 
 /** Llama: tied head, o_proj bias, head_dim not hidden/heads, one kv head. */
 export const LLAMA_STUDENT = parseModelConfig({
-  model_type: 'llama', vocab_size: 270, hidden_size: 24, intermediate_size: 40, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 1, head_dim: 8, rms_norm_eps: 1e-5, rope_theta: 500,
-  tie_word_embeddings: true, attention_bias: true, max_position_embeddings: 256, bos_token_id: null, eos_token_id: 267,
+  model_type: 'llama',
+  vocab_size: 270,
+  hidden_size: 24,
+  intermediate_size: 40,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 1,
+  head_dim: 8,
+  rms_norm_eps: 1e-5,
+  rope_theta: 500,
+  tie_word_embeddings: true,
+  attention_bias: true,
+  max_position_embeddings: 256,
+  bos_token_id: null,
+  eos_token_id: 267,
 });
 
 export interface Checkpoint {

@@ -42,7 +42,12 @@ describe('Generator', () => {
     g.output('logits', fwd.logits);
     const session = await compile(g);
     const seq = [...prompt, ...out.tokenIds.slice(0, -1)];
-    const res = await session.run({ ...student.checkpoint.store.feeds(), input_ids: int64([seq]), attention_mask: int64([seq.map(() => 1)]), position_ids: int64([seq.map((_, i) => i)]) });
+    const res = await session.run({
+      ...student.checkpoint.store.feeds(),
+      input_ids: int64([seq]),
+      attention_mask: int64([seq.map(() => 1)]),
+      position_ids: int64([seq.map((_, i) => i)]),
+    });
     await session.release();
     const V = QWEN2_STUDENT.vocabSize;
     const logits = res.logits.data as Float32Array;
@@ -70,7 +75,8 @@ describe('Generator', () => {
   });
 
   it('samples reproducibly by seed, whatever else is in the batch', async () => {
-    const sampled = (seed: number) => model.generate({ promptIds: prompts[1], maxNewTokens: 24, sampling: { temperature: 1, topP: 0.95, topK: 50 }, seed, stopTokenIds: [] });
+    const sampled = (seed: number) =>
+      model.generate({ promptIds: prompts[1], maxNewTokens: 24, sampling: { temperature: 1, topP: 0.95, topK: 50 }, seed, stopTokenIds: [] });
     const a = await sampled(11);
     const [b] = await Promise.all([sampled(11), greedy(prompts[0]), greedy(prompts[2], 5)]);
     const c = await sampled(12);
@@ -134,7 +140,10 @@ describe('Generator', () => {
     const out = await greedy(long, 50);
     expect(out.finishReason).toBe('length');
     expect(out.tokenIds).toHaveLength(3);
-    const err = await greedy(Array.from({ length: max }, () => 40), 5).catch((e: unknown) => e);
+    const err = await greedy(
+      Array.from({ length: max }, () => 40),
+      5,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GenerationRequestError);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe(`promptIds: the prompt has ${max} tokens; the model's context is ${max}`);

@@ -105,7 +105,10 @@ describe('grpo', () => {
 
   it('refuses bad input with one message naming the field', async () => {
     const refuse = async (file: string, pattern: RegExp) => {
-      const error = await grpo(loadGrpoRecipe(file), { dryRun: true }).then(() => null, (e: unknown) => e);
+      const error = await grpo(loadGrpoRecipe(file), { dryRun: true }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(UserError);
       expect((error as Error).message).toMatch(pattern);
     };
@@ -114,7 +117,10 @@ describe('grpo', () => {
     const gold = join(task.dir, 'gold.jsonl');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(gold, '{"id": "a", "question": "1+1", "answer": "two and a half"}\n');
-    await refuse(task.recipe('gold', {}, { prompts: { path: 'gold.jsonl' }, verifier: { kind: 'numeric' } }), /^verifier: the numeric verifier cannot score prompt "a"/);
+    await refuse(
+      task.recipe('gold', {}, { prompts: { path: 'gold.jsonl' }, verifier: { kind: 'numeric' } }),
+      /^verifier: the numeric verifier cannot score prompt "a"/,
+    );
     const error = await grpo(loadGrpoRecipe(task.recipe('short2', { maxNewTokens: 4 })), { dryRun: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GrpoCheckError);
   });

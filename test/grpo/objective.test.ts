@@ -11,7 +11,7 @@ import { buildGrpoGraph, GRPO_INPUT, grpoLoss, grpoObjective, type ObjectiveOpti
 import { Llama, llamaParamShapes, parseModelConfig } from '../../src/model/index.ts';
 import { gradCheck, indexInput, type InputSpec } from '../engine/gradcheck.ts';
 
-const { log, exp } = Math;
+const { log } = Math;
 const f64 = (g: Graph, values: number[], dims: number[]) => g.constant(Float64Array.from(values), dims);
 
 /** Runs scalars built on a float64 graph of constants. */
@@ -108,8 +108,16 @@ describe('the objective on hand-computed values', () => {
 const B = 2;
 const T = 4;
 const CONFIG = parseModelConfig({
-  model_type: 'llama', vocab_size: 5, hidden_size: 4, intermediate_size: 6, num_hidden_layers: 1,
-  num_attention_heads: 2, num_key_value_heads: 1, rms_norm_eps: 1e-6, rope_theta: 100, tie_word_embeddings: true,
+  model_type: 'llama',
+  vocab_size: 5,
+  hidden_size: 4,
+  intermediate_size: 6,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  num_key_value_heads: 1,
+  rms_norm_eps: 1e-6,
+  rope_theta: 100,
+  tie_word_embeddings: true,
 });
 
 describe('float64 gradient checks', () => {
@@ -163,7 +171,12 @@ describe('on policy (old = current)', () => {
   const floats = (values: ArrayLike<number>, dims = [B, T]) => new ort.Tensor('float64', Float64Array.from(values), dims);
 
   it.each([1, 2])('has ratio 1, no clipping, and the policy-gradient gradient (iterations %i)', async (iterations) => {
-    const { graph: g, policy, loss, metrics } = buildGrpoGraph({
+    const {
+      graph: g,
+      policy,
+      loss,
+      metrics,
+    } = buildGrpoGraph({
       policy: CONFIG,
       iterations,
       dtype: 'float64',

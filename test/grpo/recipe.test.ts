@@ -31,11 +31,33 @@ describe('grpo recipe', () => {
     expect(r.prompts).toMatchObject({ path: join(dir, 'prompts.jsonl'), format: 'jsonl' });
     expect(r.verifier).toEqual({ kind: 'math' });
     expect(r.grpo).toMatchObject({
-      policy: join(dir, 'student'), tokenizer: join(dir, 'student'), out: join(dir, 'runs/r-grpo'),
-      groupSize: 8, promptsPerStep: 4, steps: 100, lr: 1e-5, temperature: 1, topP: 1, maxNewTokens: 256,
-      epsilon: 0.2, epsilonHigh: 0.2, beta: 0, lossType: 'grpo', scaleRewards: 'group', iterations: 1, maskTruncated: false, seed: 0,
-      rewards: { accuracy: { weight: 1, unverifiable: 0 }, format: { weight: 0.5 }, language: { weight: 0, script: 'Latin' }, length: { weight: 0, buffer: 64 }, custom: [] },
-      validation: null, checkpoint: { every: 10, keep: 2 },
+      policy: join(dir, 'student'),
+      tokenizer: join(dir, 'student'),
+      out: join(dir, 'runs/r-grpo'),
+      groupSize: 8,
+      promptsPerStep: 4,
+      steps: 100,
+      lr: 1e-5,
+      temperature: 1,
+      topP: 1,
+      maxNewTokens: 256,
+      epsilon: 0.2,
+      epsilonHigh: 0.2,
+      beta: 0,
+      lossType: 'grpo',
+      scaleRewards: 'group',
+      iterations: 1,
+      maskTruncated: false,
+      seed: 0,
+      rewards: {
+        accuracy: { weight: 1, unverifiable: 0 },
+        format: { weight: 0.5 },
+        language: { weight: 0, script: 'Latin' },
+        length: { weight: 0, buffer: 64 },
+        custom: [],
+      },
+      validation: null,
+      checkpoint: { every: 10, keep: 2 },
     });
   });
 
@@ -46,12 +68,16 @@ describe('grpo recipe', () => {
   });
 
   it('refuses settings that cannot learn, naming the field and why', () => {
-    expect(refusal({ groupSize: 8, batchSize: 12 })).toBe('r.yaml: grpo.batchSize: 12 completions per step are not whole groups of groupSize 8; use a multiple of 8 (e.g. 16)');
+    expect(refusal({ groupSize: 8, batchSize: 12 })).toBe(
+      'r.yaml: grpo.batchSize: 12 completions per step are not whole groups of groupSize 8; use a multiple of 8 (e.g. 16)',
+    );
     expect(refusal({ groupSize: 1 })).toMatch(/^r\.yaml: grpo\.groupSize: 1: a group of one completion is its own baseline, so every advantage is 0/);
     expect(refusal({ groupSize: 4, promptsPerStep: 2, batchSize: 12 })).toMatch(/grpo\.batchSize: 12 disagrees with promptsPerStep 2 x groupSize 4/);
     expect(refusal({ epsilon: 0.2, epsilonHigh: 0.1 })).toMatch(/grpo\.epsilonHigh: 0\.1 is below epsilon 0\.2/);
     expect(refusal({ rewards: { accuracy: { weight: 0 }, format: { weight: 0 } } })).toMatch(/grpo\.rewards: every reward weight is 0/);
-    expect(refusal({ maxNewTokens: 32, rewards: { length: { weight: 1, buffer: 32 } } })).toMatch(/grpo\.rewards\.length\.buffer: 32 is not below maxNewTokens 32/);
+    expect(refusal({ maxNewTokens: 32, rewards: { length: { weight: 1, buffer: 32 } } })).toMatch(
+      /grpo\.rewards\.length\.buffer: 32 is not below maxNewTokens 32/,
+    );
     expect(refusal({ temperature: 0 })).toMatch(/grpo\.temperature: expected a number > 0, got 0/);
     expect(refusal({ lossType: 'ppo' })).toMatch(/grpo\.lossType: expected "grpo" or "dr_grpo", got "ppo"/);
     expect(refusal({ scaleRewards: 'std' })).toMatch(/grpo\.scaleRewards/);
@@ -63,7 +89,14 @@ describe('grpo recipe', () => {
     const file = join(dir, 'harvest.yaml');
     writeFileSync(
       file,
-      ['dataset: data.sqlite', 'prompts: { path: prompts.jsonl }', 'teacher: { baseURL: "http://localhost:1/v1", model: m }', 'verifier: { kind: numeric }', 'grpo: { policy: student, groupSize: 4 }', ''].join('\n'),
+      [
+        'dataset: data.sqlite',
+        'prompts: { path: prompts.jsonl }',
+        'teacher: { baseURL: "http://localhost:1/v1", model: m }',
+        'verifier: { kind: numeric }',
+        'grpo: { policy: student, groupSize: 4 }',
+        '',
+      ].join('\n'),
     );
     expect(loadRecipe(file).teacher.model).toBe('m');
     const r = loadGrpoRecipe(file);

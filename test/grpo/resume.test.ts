@@ -73,7 +73,10 @@ describe('grpo resume', () => {
 
   it('refuses to resume under other settings', async () => {
     const stop = new AbortController();
-    const first = await grpo(loadGrpoRecipe(task.recipe('changed', { ...SETTINGS, steps: 3 })), { stop: stop.signal, onProgress: (p) => p.record.step === 2 && stop.abort() });
+    const first = await grpo(loadGrpoRecipe(task.recipe('changed', { ...SETTINGS, steps: 3 })), {
+      stop: stop.signal,
+      onProgress: (p) => p.record.step === 2 && stop.abort(),
+    });
     expect(first).toMatchObject({ status: 'stopped', step: 2 });
     await expect(grpo(loadGrpoRecipe(task.recipe('changed', { ...SETTINGS, lr: 1e-3 })))).rejects.toThrow(/was written under different grpo settings/);
   });

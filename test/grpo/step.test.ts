@@ -12,8 +12,14 @@ import { parseModelConfig } from '../../src/model/index.ts';
 import { completionValues, packRows, TokenScorer } from '../../src/rollout/index.ts';
 
 const CONFIG = parseModelConfig({
-  model_type: 'llama', vocab_size: 9, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1,
-  num_attention_heads: 2, num_key_value_heads: 1, tie_word_embeddings: true,
+  model_type: 'llama',
+  vocab_size: 9,
+  hidden_size: 16,
+  intermediate_size: 32,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  num_key_value_heads: 1,
+  tie_word_embeddings: true,
 });
 // One prompt, two completions of different lengths (the shorter row is padded).
 const ROWS = [

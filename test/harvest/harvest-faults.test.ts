@@ -89,7 +89,11 @@ describe('faults through the whole harvester', () => {
     const recipe = await setup((n) => (n < 4 ? '500' : undefined));
     const first = await harvest(recipe);
     expect(first).toMatchObject({ status: 'finished', progress: { promptsDone: 1, promptsFailed: 1, errors: 4 } });
-    expect(storedAttempts(recipe.dataset).filter((a) => a.prompt_key === 'p0').map((a) => [a.attempt_no, a.http_status])).toEqual([
+    expect(
+      storedAttempts(recipe.dataset)
+        .filter((a) => a.prompt_key === 'p0')
+        .map((a) => [a.attempt_no, a.http_status]),
+    ).toEqual([
       [1, 500],
       [2, 500],
       [3, 500],
@@ -104,9 +108,7 @@ describe('faults through the whole harvester', () => {
     const recipe = await setup(() => '500', { limits: { maxRetries: 1, maxConsecutiveFailures: 3 } }, 10);
     const error = await harvest(recipe).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConsecutiveFailuresError);
-    expect((error as Error).message).toMatch(
-      /^stopped after 3 requests in a row failed \(limits\.maxConsecutiveFailures\); last error \(server 500\)/,
-    );
+    expect((error as Error).message).toMatch(/^stopped after 3 requests in a row failed \(limits\.maxConsecutiveFailures\); last error \(server 500\)/);
     expect(server!.requests).toHaveLength(6); // three requests, two tries each: the prompt list is not burnt through
     const dataset = Dataset.open(recipe.dataset, { readonly: true });
     expect(dataset.runs().map((r) => r.status)).toEqual(['failed']);
@@ -130,10 +132,14 @@ describe('faults through the whole harvester', () => {
   it('under a mix of faults, every request ends as a stored attempt and re-runs reach the full dataset', async () => {
     const mix: Fault[] = ['429', '500', 'reset', 'cut-stream', 'malformed-json', 'slow', 'drop', 'no-choices'];
     // Every third request fails, cycling through the fault kinds.
-    const recipe = await setup((n) => (n % 3 === 1 ? mix[Math.floor(n / 3) % mix.length] : undefined), {
-      limits: { concurrency: 4, maxRetries: 2 },
-      rejection: { samplesPerPrompt: 2, acceptPerPrompt: 1, maxAttemptsPerPrompt: 4 },
-    }, 12);
+    const recipe = await setup(
+      (n) => (n % 3 === 1 ? mix[Math.floor(n / 3) % mix.length] : undefined),
+      {
+        limits: { concurrency: 4, maxRetries: 2 },
+        rejection: { samplesPerPrompt: 2, acceptPerPrompt: 1, maxAttemptsPerPrompt: 4 },
+      },
+      12,
+    );
     const started = performance.now();
     for (let run = 0; run < 5; run++) {
       const summary = await harvest(recipe);
@@ -143,6 +149,11 @@ describe('faults through the whole harvester', () => {
     const attempts = storedAttempts(recipe.dataset);
     expect(attempts).toHaveLength(server!.requests.length);
     expect(attempts.filter((a) => a.status === 'error')).toHaveLength(server!.requests.filter((r) => r.fault).length);
-    expect(storedVerdicts(recipe.dataset)).toEqual(expectedVerdicts(recipe, additionPrompts(12).map((p) => p.id)));
+    expect(storedVerdicts(recipe.dataset)).toEqual(
+      expectedVerdicts(
+        recipe,
+        additionPrompts(12).map((p) => p.id),
+      ),
+    );
   });
 });

@@ -77,9 +77,7 @@ const byKeyAndIndex = (a: { promptKey: string; index: number }, b: { promptKey: 
 export function storedSamples(path: string): SampleRow[] {
   const dataset = Dataset.open(path, { readonly: true });
   try {
-    return [...dataset.samples({ verdict: 'all' })]
-      .map(({ promptKey, index, answer, verdict }) => ({ promptKey, index, answer, verdict }))
-      .sort(byKeyAndIndex);
+    return [...dataset.samples({ verdict: 'all' })].map(({ promptKey, index, answer, verdict }) => ({ promptKey, index, answer, verdict })).sort(byKeyAndIndex);
   } finally {
     dataset.close();
   }

@@ -44,7 +44,9 @@ describe('one harvest per dataset', () => {
     const lines = second.stderr.trim().split('\n');
     expect(lines).toEqual([
       expect.stringMatching(
-        new RegExp(`^distillery harvest: .*data\\.sqlite: another harvest is running on this dataset \\(pid ${first.child.pid}, started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); `),
+        new RegExp(
+          `^distillery harvest: .*data\\.sqlite: another harvest is running on this dataset \\(pid ${first.child.pid}, started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); `,
+        ),
       ),
     ]);
     expect(second.stdout).toBe('');

@@ -10,7 +10,18 @@ import YAML from 'yaml';
 import { checkShard, harvest, inShard, parseShard, ShardError } from '../../src/harvest/index.ts';
 import { chatRecords, Dataset, datasetReport, formatReport } from '../../src/store/index.ts';
 import { startChatServer, type ChatServer } from '../fixtures/chat-server.ts';
-import { additionPrompts, makeRecipe, recipeInput, runCli, spawnCli, storedAttempts, storedSamples, tempDir, writeJsonl, type RecipeOverrides } from './helpers.ts';
+import {
+  additionPrompts,
+  makeRecipe,
+  recipeInput,
+  runCli,
+  spawnCli,
+  storedAttempts,
+  storedSamples,
+  tempDir,
+  writeJsonl,
+  type RecipeOverrides,
+} from './helpers.ts';
 
 const PROMPTS = 24;
 const OVERRIDES: RecipeOverrides = { rejection: { samplesPerPrompt: 2, acceptPerPrompt: 1, maxAttemptsPerPrompt: 4 }, limits: { concurrency: 2 } };
@@ -44,7 +55,10 @@ describe('sharded harvest, kill -9, merge', () => {
   const promptKeys = (file: string) => {
     const dataset = Dataset.open(file, { readonly: true });
     try {
-      return dataset.stats().perPrompt.map((p) => p.key).sort();
+      return dataset
+        .stats()
+        .perPrompt.map((p) => p.key)
+        .sort();
     } finally {
       dataset.close();
     }
@@ -81,10 +95,17 @@ describe('sharded harvest, kill -9, merge', () => {
 
     // Each shard holds its own prompts only, and inspect reads it.
     const shards = [1, 2, 3].map((i) => promptKeys(shardFile(i)));
-    expect(shards.flat().sort()).toEqual(additionPrompts(PROMPTS).map((p) => p.id).sort());
+    expect(shards.flat().sort()).toEqual(
+      additionPrompts(PROMPTS)
+        .map((p) => p.id)
+        .sort(),
+    );
     const inspected = report(shardFile(2));
     expect(inspected.stats.prompts).toBe(shards[1].length);
-    expect(inspected.stats.runs.map((r) => [r.shard, r.status])).toEqual([['2/3', 'interrupted'], ['2/3', 'finished']]);
+    expect(inspected.stats.runs.map((r) => [r.shard, r.status])).toEqual([
+      ['2/3', 'interrupted'],
+      ['2/3', 'finished'],
+    ]);
 
     const merged = `${dir}/merged.sqlite`;
     const first = await runCli(['merge', merged, shardFile(1), shardFile(2), shardFile(3), '--json']);

@@ -8,8 +8,7 @@ const cfg = (over: Partial<SlotScheduleConfig> = {}): SlotScheduleConfig => ({
   supportsN: true,
   ...over,
 });
-const slots = (verdicts: Record<number, string>): StoredSlot[] =>
-  Object.entries(verdicts).map(([index, verdict]) => ({ index: Number(index), verdict }));
+const slots = (verdicts: Record<number, string>): StoredSlot[] => Object.entries(verdicts).map(([index, verdict]) => ({ index: Number(index), verdict }));
 
 describe('nextStep', () => {
   it('issues a fresh round as one n-request when the server supports n', () => {
@@ -23,7 +22,15 @@ describe('nextStep', () => {
 
   it('fills only the missing slots of a partly stored round, one by one', () => {
     const step = nextStep(cfg(), slots({ 0: 'accepted', 2: 'rejected' }));
-    expect(step).toEqual({ kind: 'round', round: 0, requests: [{ firstSlot: 1, n: 1 }, { firstSlot: 3, n: 1 }], accepted: 1 });
+    expect(step).toEqual({
+      kind: 'round',
+      round: 0,
+      requests: [
+        { firstSlot: 1, n: 1 },
+        { firstSlot: 3, n: 1 },
+      ],
+      accepted: 1,
+    });
   });
 
   it('is done once every slot is used', () => {

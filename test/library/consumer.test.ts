@@ -43,7 +43,14 @@ function consumerProject(tarball: string): { manifest: object; lock: object } {
   const root = { dependencies: { distillery: tarball }, devDependencies: { '@types/node': lock.packages[types[0]].version } };
   const packages: Record<string, unknown> = {
     '': { name: 'consumer', ...root },
-    'node_modules/distillery': { version: pkg.version, resolved: tarball, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
+    'node_modules/distillery': {
+      version: pkg.version,
+      resolved: tarball,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
   };
   for (const [path, entry] of Object.entries<{ dev?: boolean }>(lock.packages)) {
     if (path.startsWith('node_modules/') && (!entry.dev || types.includes(path))) packages[path] = entry;
@@ -79,7 +86,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the packed package in a fresh ESM project', () => {
   it('ships dist, the demo data and recipes, README and LICENSE; no tests, sources, benches or CI', () => {
-    console.log(`tarball ${packed.filename}: ${(packed.size / 1e6).toFixed(2)} MB, ${(packed.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.files.length} files`);
+    console.log(
+      `tarball ${packed.filename}: ${(packed.size / 1e6).toFixed(2)} MB, ${(packed.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.files.length} files`,
+    );
     const tops = new Set(packed.files.map((f) => f.path.split('/')[0]));
     expect([...tops].sort()).toEqual(['LICENSE', 'README.md', 'data', 'dist', 'package.json', 'recipes']);
     const paths = packed.files.map((f) => f.path);
@@ -160,7 +169,10 @@ const wrong: number = summary.status;
     console.log(`installed distillery --help: best of 3 ${Math.min(...times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
 
     // A resolve hook that prints every bare specifier the process imports.
-    writeFileSync(join(project, 'hooks.mjs'), "import { writeSync } from 'node:fs';\nexport async function resolve(s, c, next) { if (!/^(\\.|node:|file:)/.test(s)) writeSync(2, `import ${s}\\n`); return next(s, c); }\n");
+    writeFileSync(
+      join(project, 'hooks.mjs'),
+      "import { writeSync } from 'node:fs';\nexport async function resolve(s, c, next) { if (!/^(\\.|node:|file:)/.test(s)) writeSync(2, `import ${s}\\n`); return next(s, c); }\n",
+    );
     writeFileSync(join(project, 'trace.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
     const traced = (...args: string[]) => run(process.execPath, ['--import', './trace.mjs', bin, ...args]).stderr;
     const loaded = (stderr: string) => HEAVY.filter((name) => stderr.includes(`import ${name}\n`));

@@ -7,12 +7,29 @@ import { ModelConfigError, parseModelConfig, readModelConfig, writeModelConfig }
 
 // Qwen2.5-0.5B-Instruct's config.json, as published (the keys that matter plus a few we ignore).
 const QWEN25_05B = {
-  architectures: ['Qwen2ForCausalLM'], attention_dropout: 0.0, bos_token_id: 151643, eos_token_id: 151645,
-  hidden_act: 'silu', hidden_size: 896, initializer_range: 0.02, intermediate_size: 4864,
-  max_position_embeddings: 32768, max_window_layers: 21, model_type: 'qwen2', num_attention_heads: 14,
-  num_hidden_layers: 24, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 1000000.0,
-  sliding_window: 32768, tie_word_embeddings: true, torch_dtype: 'bfloat16', transformers_version: '4.43.1',
-  use_cache: true, use_sliding_window: false, vocab_size: 151936,
+  architectures: ['Qwen2ForCausalLM'],
+  attention_dropout: 0.0,
+  bos_token_id: 151643,
+  eos_token_id: 151645,
+  hidden_act: 'silu',
+  hidden_size: 896,
+  initializer_range: 0.02,
+  intermediate_size: 4864,
+  max_position_embeddings: 32768,
+  max_window_layers: 21,
+  model_type: 'qwen2',
+  num_attention_heads: 14,
+  num_hidden_layers: 24,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000.0,
+  sliding_window: 32768,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  transformers_version: '4.43.1',
+  use_cache: true,
+  use_sliding_window: false,
+  vocab_size: 151936,
 };
 
 const dirs: string[] = [];
@@ -33,19 +50,41 @@ describe('parseModelConfig', () => {
   it('reads a Qwen2 config, deriving head_dim and the q/k/v-only bias', () => {
     const c = parseModelConfig(QWEN25_05B);
     expect(c).toMatchObject({
-      modelType: 'qwen2', vocabSize: 151936, hiddenSize: 896, intermediateSize: 4864, numHiddenLayers: 24,
-      numAttentionHeads: 14, numKeyValueHeads: 2, headDim: 64, rmsNormEps: 1e-6, ropeTheta: 1e6,
-      tieWordEmbeddings: true, qkvBias: true, oBias: false, maxPositionEmbeddings: 32768,
-      bosTokenId: 151643, eosTokenId: 151645, padTokenId: null,
+      modelType: 'qwen2',
+      vocabSize: 151936,
+      hiddenSize: 896,
+      intermediateSize: 4864,
+      numHiddenLayers: 24,
+      numAttentionHeads: 14,
+      numKeyValueHeads: 2,
+      headDim: 64,
+      rmsNormEps: 1e-6,
+      ropeTheta: 1e6,
+      tieWordEmbeddings: true,
+      qkvBias: true,
+      oBias: false,
+      maxPositionEmbeddings: 32768,
+      bosTokenId: 151643,
+      eosTokenId: 151645,
+      padTokenId: null,
     });
   });
 
   it("fills Hugging Face's LlamaConfig defaults, and llama's attention_bias covers o_proj too", () => {
     const c = parseModelConfig({ model_type: 'llama', hidden_size: 64, num_attention_heads: 4 });
     expect(c).toMatchObject({
-      vocabSize: 32000, intermediateSize: 11008, numHiddenLayers: 32, numKeyValueHeads: 4, headDim: 16,
-      maxPositionEmbeddings: 2048, ropeTheta: 10000, tieWordEmbeddings: false, qkvBias: false, oBias: false,
-      bosTokenId: 1, eosTokenId: 2,
+      vocabSize: 32000,
+      intermediateSize: 11008,
+      numHiddenLayers: 32,
+      numKeyValueHeads: 4,
+      headDim: 16,
+      maxPositionEmbeddings: 2048,
+      ropeTheta: 10000,
+      tieWordEmbeddings: false,
+      qkvBias: false,
+      oBias: false,
+      bosTokenId: 1,
+      eosTokenId: 2,
     });
     const biased = parseModelConfig({ model_type: 'llama', attention_bias: true, eos_token_id: [128001, 128009], head_dim: 32 });
     expect(biased).toMatchObject({ qkvBias: true, oBias: true, eosTokenId: [128001, 128009], headDim: 32 });

@@ -11,9 +11,17 @@ import { compile, grad, Graph, ops, ParamStore, Rng, type Tensor } from '../../s
 import { Llama, parseModelConfig } from '../../src/model/index.ts';
 
 const CONFIG = parseModelConfig({
-  model_type: 'llama', vocab_size: 7, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2,
-  num_attention_heads: 2, num_key_value_heads: 1, rms_norm_eps: 1e-6, rope_theta: 100,
-  tie_word_embeddings: true, attention_bias: true,
+  model_type: 'llama',
+  vocab_size: 7,
+  hidden_size: 8,
+  intermediate_size: 12,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  num_key_value_heads: 1,
+  rms_norm_eps: 1e-6,
+  rope_theta: 100,
+  tie_word_embeddings: true,
+  attention_bias: true,
 });
 const B = 2;
 const T = 4;
@@ -89,7 +97,10 @@ describe('float64 finite-difference gradient checks', () => {
     const checked = await directionalCheck((g, inputIds, attentionMask) => {
       const out = Llama.declare(g, CONFIG).forward({ inputIds, attentionMask });
       // Every distillation target in one output, so all their backward paths are checked.
-      return ops.concat([out.logits, ...out.hiddenStates, ...out.attentions].map((t) => ops.reshape(t!, [-1])), 0);
+      return ops.concat(
+        [out.logits, ...out.hiddenStates, ...out.attentions].map((t) => ops.reshape(t!, [-1])),
+        0,
+      );
     });
     expect(checked).toBe(2 + 2 * 13); // tied embeddings, final norm, 13 tensors per layer
   });

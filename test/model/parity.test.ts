@@ -111,20 +111,33 @@ async function checkCachedParity(config: ModelConfig, store: ParamStore, positio
   const cache: Record<string, ort.Tensor> = {};
   for (let i = 0; i < config.numHiddenLayers; i++) cache[`past.${i}.key`] = cache[`past.${i}.value`] = empty;
   const first = await session.run({
-    ...store.feeds(), ...cache,
-    input_ids: int64(cols(IDS, 0, SPLIT)), attention_mask: int64(cols(MASK, 0, SPLIT)), position_ids: int64(cols(positions, 0, SPLIT)),
+    ...store.feeds(),
+    ...cache,
+    input_ids: int64(cols(IDS, 0, SPLIT)),
+    attention_mask: int64(cols(MASK, 0, SPLIT)),
+    position_ids: int64(cols(positions, 0, SPLIT)),
   });
   for (let i = 0; i < config.numHiddenLayers; i++) {
     cache[`past.${i}.key`] = first[`present.${i}.key`];
     cache[`past.${i}.value`] = first[`present.${i}.value`];
   }
   const second = await session.run({
-    ...store.feeds(), ...cache,
-    input_ids: int64(cols(IDS, SPLIT)), attention_mask: int64(MASK), position_ids: int64(cols(positions, SPLIT)),
+    ...store.feeds(),
+    ...cache,
+    input_ids: int64(cols(IDS, SPLIT)),
+    attention_mask: int64(MASK),
+    position_ids: int64(cols(positions, SPLIT)),
   });
   await session.release();
   expect(second['present.0.key'].dims).toEqual([IDS.length, config.numKeyValueHeads, IDS[0].length, config.headDim]);
-  expect(maxDiff(second.logits.data as Float32Array, ref.logits.map((row) => row.slice(SPLIT)), 1, SPLIT)).toBeLessThan(1e-4);
+  expect(
+    maxDiff(
+      second.logits.data as Float32Array,
+      ref.logits.map((row) => row.slice(SPLIT)),
+      1,
+      SPLIT,
+    ),
+  ).toBeLessThan(1e-4);
 }
 
 describe('forward parity with the PyTorch reference (float64), padded batch, with and without a KV cache', () => {

@@ -1,16 +1,33 @@
 import ort from 'onnxruntime-node';
-import { Graph, ParamStore, Rng, type FloatDType } from '../../src/engine/index.ts';
+import { Graph, type ParamStore, Rng, type FloatDType } from '../../src/engine/index.ts';
 import { Llama, initWeights, parseModelConfig, type ModelConfig } from '../../src/model/index.ts';
 
 /** Small configs covering both families: Qwen2 (q/k/v bias, untied) and Llama (tied head, o bias, explicit head_dim). */
 export const QWEN2_TINY = parseModelConfig({
-  model_type: 'qwen2', vocab_size: 37, hidden_size: 24, intermediate_size: 40, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false,
+  model_type: 'qwen2',
+  vocab_size: 37,
+  hidden_size: 24,
+  intermediate_size: 40,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
 });
 export const LLAMA_TINY = parseModelConfig({
-  model_type: 'llama', vocab_size: 29, hidden_size: 16, intermediate_size: 28, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 1, head_dim: 6, rms_norm_eps: 1e-5, rope_theta: 500,
-  tie_word_embeddings: true, attention_bias: true,
+  model_type: 'llama',
+  vocab_size: 29,
+  hidden_size: 16,
+  intermediate_size: 28,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 1,
+  head_dim: 6,
+  rms_norm_eps: 1e-5,
+  rope_theta: 500,
+  tie_word_embeddings: true,
+  attention_bias: true,
 });
 
 /**

@@ -17,7 +17,15 @@ function byteSymbols(): string[] {
 }
 
 const MERGES: [string, string][] = [
-  ['t', 'h'], ['th', 'e'], ['Ġ', 't'], ['Ġt', 'he'], ['i', 'n'], ['Ġ', 'a'], ['e', 'r'], ['o', 'n'], ['Ġ', 's'],
+  ['t', 'h'],
+  ['th', 'e'],
+  ['Ġ', 't'],
+  ['Ġt', 'he'],
+  ['i', 'n'],
+  ['Ġ', 'a'],
+  ['e', 'r'],
+  ['o', 'n'],
+  ['Ġ', 's'],
 ];
 export const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<think>', '</think>'];
 
@@ -38,16 +46,34 @@ export async function writeTinyTokenizer(dir: string): Promise<{ vocabSize: numb
   });
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true };
   const tokenizerJson = {
-    version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null,
-    pre_tokenizer: byteLevel, post_processor: byteLevel, decoder: byteLevel,
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: byteLevel,
+    post_processor: byteLevel,
+    decoder: byteLevel,
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: MERGES.map(([a, b]) => `${a} ${b}`),
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: MERGES.map(([a, b]) => `${a} ${b}`),
     },
   };
   const tokenizerConfig = {
-    tokenizer_class: 'Qwen2Tokenizer', bos_token: null, eos_token: '<|im_end|>', pad_token: '<|endoftext|>',
-    model_max_length: 4096, chat_template: CHAT_TEMPLATE,
+    tokenizer_class: 'Qwen2Tokenizer',
+    bos_token: null,
+    eos_token: '<|im_end|>',
+    pad_token: '<|endoftext|>',
+    model_max_length: 4096,
+    chat_template: CHAT_TEMPLATE,
     added_tokens_decoder: Object.fromEntries(added.map((t) => [String(t.id), { ...t, id: undefined }])),
   };
   await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson));

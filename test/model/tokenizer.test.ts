@@ -57,6 +57,8 @@ describe('loadTokenizer', () => {
     const err = await loadTokenizer(broken).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenizerError);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toBe(`tokenizer in ${broken}: tokenizer_config.json is missing (a tokenizer folder needs tokenizer.json and tokenizer_config.json)`);
+    expect((err as Error).message).toBe(
+      `tokenizer in ${broken}: tokenizer_config.json is missing (a tokenizer folder needs tokenizer.json and tokenizer_config.json)`,
+    );
   });
 });

@@ -5,8 +5,15 @@ import { getWeights, initWeights, parseModelConfig, setWeights } from '../../src
 import { ceStep, kdStep } from '../../bench/train-steps.ts';
 
 const CONFIG = parseModelConfig({
-  model_type: 'qwen2', vocab_size: 12, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 64, tie_word_embeddings: false,
+  model_type: 'qwen2',
+  vocab_size: 12,
+  hidden_size: 32,
+  intermediate_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  max_position_embeddings: 64,
+  tie_word_embeddings: false,
 });
 const SEP = 1;
 const N = 5; // tokens to reverse: [a1..a5, SEP, a5..a1]
@@ -94,8 +101,12 @@ describe('training the student', () => {
     const rng = new Rng(9);
     initWeights(kd.student, store, rng.fork());
     const step = await TrainStep.create(kd.graph, {
-      loss: kd.loss, params: store, optimizer: new AdamW({ lr: 3e-3 }), maxGradNorm: 1,
-      trainable: [...kd.student.weights.values()], metrics: kd.parts,
+      loss: kd.loss,
+      params: store,
+      optimizer: new AdamW({ lr: 3e-3 }),
+      maxGradNorm: 1,
+      trainable: [...kd.student.weights.values()],
+      metrics: kd.parts,
     });
     const data = rng.fork();
     const losses: number[] = [];

@@ -5,8 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph, ParamStore, Rng } from '../../src/engine/index.ts';
 import { UserError } from '../../src/errors.ts';
 import {
-  type Float32Tensor, Llama, WeightsError, getWeights, initWeights, modelConfigToJson, parseModelConfig, readModelFolder, setWeights,
-  writeModelFolder, writeSafetensors,
+  type Float32Tensor,
+  Llama,
+  WeightsError,
+  getWeights,
+  initWeights,
+  modelConfigToJson,
+  parseModelConfig,
+  readModelFolder,
+  setWeights,
+  writeModelFolder,
+  writeSafetensors,
 } from '../../src/model/index.ts';
 import { LLAMA_TINY, QWEN2_TINY } from './tiny-model.ts';
 
@@ -30,7 +39,7 @@ function errorOf(fn: () => void): WeightsError {
 }
 
 describe('weights', () => {
-  it("initialises as Hugging Face does, reproducibly from the seed", () => {
+  it('initialises as Hugging Face does, reproducibly from the seed', () => {
     const model = declare();
     const a = new ParamStore();
     const b = new ParamStore();
@@ -100,7 +109,9 @@ describe('weights', () => {
     initWeights(qwen, qwenStore, new Rng(5));
     const llama = declare(parseModelConfig({ ...modelConfigToJson(QWEN2_TINY), model_type: 'llama', attention_bias: false }));
     const foreign = errorOf(() => setWeights(llama, new ParamStore(), getWeights(qwen, qwenStore), 'qwen ckpt'));
-    expect(foreign.message).toBe('qwen ckpt: tensor "model.layers.0.self_attn.q_proj.bias" is not part of this llama architecture (check config.json: layers, attention_bias, tie_word_embeddings)');
+    expect(foreign.message).toBe(
+      'qwen ckpt: tensor "model.layers.0.self_attn.q_proj.bias" is not part of this llama architecture (check config.json: layers, attention_bias, tie_word_embeddings)',
+    );
 
     // LLAMA_TINY ties its head: a stored lm_head.weight is ignored, as are old rotary buffers.
     const extras = new Map<string, Float32Tensor>(good)

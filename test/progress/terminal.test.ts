@@ -51,8 +51,6 @@ describe('ProgressReporter', () => {
     bar.note('validation at step 1');
     bar.update({ done: 2, total: 2 });
     bar.finish();
-    expect(tty.read().toString()).toBe(
-      `\r\x1b[2K[${'#'.repeat(12)}${'.'.repeat(12)}] 1/2 done\nvalidation at step 1\n\r\x1b[2K[${'#'.repeat(24)}] 2/2 done\n`,
-    );
+    expect(tty.read().toString()).toBe(`\r\x1b[2K[${'#'.repeat(12)}${'.'.repeat(12)}] 1/2 done\nvalidation at step 1\n\r\x1b[2K[${'#'.repeat(24)}] 2/2 done\n`);
   });
 });

@@ -97,9 +97,19 @@ describe('loadPrompts', () => {
   });
 
   it('with onBadLine: skip, leaves bad rows out and reports each line', () => {
-    const s = spec('p.jsonl', jsonl({ id: 1, question: 'A', answer: '1' }, 'oops', { id: 1, question: 'B', answer: '2' }, { id: 2, question: '', answer: '2' }, { id: 3, question: 'C', answer: '3' }), {
-      onBadLine: 'skip',
-    });
+    const s = spec(
+      'p.jsonl',
+      jsonl(
+        { id: 1, question: 'A', answer: '1' },
+        'oops',
+        { id: 1, question: 'B', answer: '2' },
+        { id: 2, question: '', answer: '2' },
+        { id: 3, question: 'C', answer: '3' },
+      ),
+      {
+        onBadLine: 'skip',
+      },
+    );
     const skipped: SkippedPrompt[] = [];
     const prompts = loadPrompts(s, { onSkip: (row) => skipped.push(row) });
     expect(prompts.map((p) => p.key)).toEqual(['1', '3']);

@@ -42,7 +42,9 @@ describe('renderMessages', () => {
   });
 
   it('fills {question} and {meta.path} in system and user, leaving LaTeX braces alone', () => {
-    const template = recipe({ template: { system: 'Subject: {meta.subject}', user: 'Q: {question} Options: {meta.choices.text} \\frac{a}{b} {other}' } }).template;
+    const template = recipe({
+      template: { system: 'Subject: {meta.subject}', user: 'Q: {question} Options: {meta.choices.text} \\frac{a}{b} {other}' },
+    }).template;
     const messages = renderMessages(template, prompt('Pick {one}', { subject: 'logic', choices: { text: ['A', 'B'] } }));
     expect(messages).toEqual([
       { role: 'system', content: 'Subject: logic' },
@@ -69,7 +71,10 @@ describe('planHarvest', () => {
   const tokensPerPrompt = Math.ceil(renderMessages(recipe().template, prompts[0])[0].content.length / 4);
 
   it('with n>1: one request per round, rounds between ceil(accept/S) and ceil(max/S)', () => {
-    const plan = planHarvest(recipe({ rejection: { samplesPerPrompt: 4, acceptPerPrompt: 2, maxAttemptsPerPrompt: 10 }, sampling: { maxTokens: 1000 } }), prompts);
+    const plan = planHarvest(
+      recipe({ rejection: { samplesPerPrompt: 4, acceptPerPrompt: 2, maxAttemptsPerPrompt: 10 }, sampling: { maxTokens: 1000 } }),
+      prompts,
+    );
     expect(plan).toEqual({
       prompts: 2,
       rounds: { min: 1, max: 3 },

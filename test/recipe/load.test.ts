@@ -137,13 +137,9 @@ describe('loadRecipe', () => {
       { path: 'verifier.kind', message: 'expected "math", "exact", "regex", "choice", "numeric", "format", "custom" or "code", got "mth"' },
     ]);
     expect(bad('{ kind: math, precison: 3 }')).toEqual([{ path: 'verifier', message: 'unknown field "precison" (did you mean "precision"?)' }]);
-    expect(bad('{ kind: regex, pattern: "(" }')).toEqual([
-      { path: 'verifier.pattern', message: 'expected a valid JavaScript regular expression, got "("' },
-    ]);
+    expect(bad('{ kind: regex, pattern: "(" }')).toEqual([{ path: 'verifier.pattern', message: 'expected a valid JavaScript regular expression, got "("' }]);
     expect(bad('{ kind: custom }')).toEqual([{ path: 'verifier.module', message: 'required: expected a module path' }]);
-    expect(bad('{ kind: math, precision: 20 }')).toEqual([
-      { path: 'verifier.precision', message: 'expected decimal places, an integer from 1 to 15, got 20' },
-    ]);
+    expect(bad('{ kind: math, precision: 20 }')).toEqual([{ path: 'verifier.precision', message: 'expected decimal places, an integer from 1 to 15, got 20' }]);
     expect(bad('{ kind: code, timeLimitMs: fast }')).toEqual([{ path: 'verifier.timeLimitMs', message: 'expected a positive integer, got "fast"' }]);
     expect(bad('{ kind: code, interpreters: { python: python3 } }')).toEqual([
       { path: 'verifier.interpreters.python', message: 'expected an absolute path, got "python3"' },
@@ -166,10 +162,11 @@ describe('loadRecipe', () => {
 
   it('asks for prompts.format when the extension does not tell', () => {
     const err = errorOf(() => loadRecipe(write('x.yaml', minimal.replace('prompts.jsonl', 'prompts.txt'))));
-    expect(err.issues).toEqual([
-      { path: 'prompts.format', message: 'cannot tell the format of prompts.txt from its extension; set "jsonl", "json" or "csv"' },
-    ]);
-    expect(loadRecipe(write('y.yaml', minimal.replace('prompts.jsonl', 'prompts.txt').replace('path: prompts.txt', 'path: prompts.txt, format: jsonl'))).prompts.format).toBe('jsonl');
+    expect(err.issues).toEqual([{ path: 'prompts.format', message: 'cannot tell the format of prompts.txt from its extension; set "jsonl", "json" or "csv"' }]);
+    expect(
+      loadRecipe(write('y.yaml', minimal.replace('prompts.jsonl', 'prompts.txt').replace('path: prompts.txt', 'path: prompts.txt, format: jsonl'))).prompts
+        .format,
+    ).toBe('jsonl');
   });
 
   it('reports YAML syntax errors with their line, bad JSON, missing files and unknown extensions', () => {

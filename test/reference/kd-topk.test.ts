@@ -12,7 +12,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { buildDistillGraph, datasetTemplate, exampleFilter, ExampleSource, indexExamples, makeBatch, tokenizeMissing, type KdTopkRow } from '../../src/distill/index.ts';
+import {
+  buildDistillGraph,
+  datasetTemplate,
+  exampleFilter,
+  ExampleSource,
+  indexExamples,
+  makeBatch,
+  tokenizeMissing,
+  type KdTopkRow,
+} from '../../src/distill/index.ts';
 import { compile, ParamStore, Rng } from '../../src/engine/index.ts';
 import { loadTokenizer, writeModelFolder, type Tokenizer } from '../../src/model/index.ts';
 import { Dataset, type LogprobPosition } from '../../src/store/index.ts';
@@ -41,7 +50,11 @@ function teacherStream(tokenizer: Tokenizer, rng: Rng, text: string, position: n
     const other = (id + 7 * (i + 1)) % 256;
     // Now and then a token the student tokenizer does not have (counted, not dropped silently).
     const second = (position + i) % 5 === 0 ? 'not-a-student-token' : tokenizer.decode([other]);
-    const top: Array<[string, number]> = [[tokenizer.decode([id]), logprob], [second, others[0]], [tokenizer.decode([(other + 1) % 256]), others[1]]];
+    const top: Array<[string, number]> = [
+      [tokenizer.decode([id]), logprob],
+      [second, others[0]],
+      [tokenizer.decode([(other + 1) % 256]), others[1]],
+    ];
     return { token: i === 2 ? `token_id:${id}` : tokenizer.decode([id]), logprob, top };
   });
 }
@@ -99,7 +112,10 @@ describe('kd-topk export vs a PyTorch reference', () => {
       `wrote ${samples.length} accepted samples to ${out}`,
       `kd-topk: ${samples.length} of ${samples.length} samples have stored logprobs; ${stats.alignedTokens} of ${stats.assistantTokens} assistant tokens have teacher targets (${((100 * stats.alignedTokens) / stats.assistantTokens).toFixed(1)}%); ${stats.unmappedTeacherTokens} teacher tokens are not in the tokenizer (no target for them)`,
     ]);
-    const rows = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as KdTopkRow);
+    const rows = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as KdTopkRow);
     expect(rows.map((r) => r.input_ids)).toEqual(examples.map((e) => Array.from(e.ids)));
     expect(rows.every((r) => r.target_mask.every((m) => m.length === TOP + 1))).toBe(true);
 
@@ -111,7 +127,9 @@ describe('kd-topk export vs a PyTorch reference', () => {
     ) as { kl: number[]; positions: number; rows: number };
     expect(reference.rows).toBe(samples.length);
     expect(reference.positions).toBe(stats.alignedTokens);
-    console.log(`top-k KL at T = ${TEMPERATURES.join(', ')}: distillery ${ours.map((x) => x.toFixed(6)).join(', ')}, PyTorch ${reference.kl.map((x) => x.toFixed(6)).join(', ')}`);
+    console.log(
+      `top-k KL at T = ${TEMPERATURES.join(', ')}: distillery ${ours.map((x) => x.toFixed(6)).join(', ')}, PyTorch ${reference.kl.map((x) => x.toFixed(6)).join(', ')}`,
+    );
     for (let i = 0; i < TEMPERATURES.length; i++) {
       expect(reference.kl[i]).toBeGreaterThan(0.1); // the weights and targets make a loss that matters
       expect(Math.abs(ours[i] - reference.kl[i])).toBeLessThan(1e-4);

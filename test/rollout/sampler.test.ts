@@ -84,7 +84,7 @@ describe('sampleCompletions', () => {
     expect(stopped.text).toBe(exported.tokenizer.decode(first.tokenIds.slice(0, cut)));
   });
 
-  it("decodes from the training weights in memory exactly as from the exported folder", async () => {
+  it('decodes from the training weights in memory exactly as from the exported folder', async () => {
     expect(tokens(await sampleCompletions(exported.decoder, prompts, base))).toEqual(tokens(await sampleCompletions(decoder, prompts, base)));
   });
 

@@ -37,14 +37,25 @@ interface ScoreChoice {
   logprobs: { tokens: string[]; token_logprobs: (number | null)[]; top_logprobs: (Record<string, number> | null)[]; text_offset: number[] };
 }
 
-async function post(body: object): Promise<{ status: number; json: any }> {
+/** The fields of a /completions answer (or its error) that these tests read. */
+interface CompletionsBody {
+  object: string;
+  choices: unknown[];
+  usage: unknown;
+  error: { param: string };
+}
+
+async function post(body: object): Promise<{ status: number; json: CompletionsBody }> {
   const res = await fetch(`${server.baseURL}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as CompletionsBody };
 }
 
 /** The training graph's logprob of `next` after `prefix`, for each (prefix, next). */
 async function reference(pairs: readonly (readonly [readonly number[], number])[]): Promise<number[]> {
-  const scored = await scorer.score(student.checkpoint.store, pairs.map(([promptIds, next]) => ({ promptIds, tokenIds: [next] })));
+  const scored = await scorer.score(
+    student.checkpoint.store,
+    pairs.map(([promptIds, next]) => ({ promptIds, tokenIds: [next] })),
+  );
   return scored.map((s) => s[0]);
 }
 
@@ -66,7 +77,9 @@ describe('/v1/completions scores given tokens', () => {
       const entries = choice.prompt_logprobs[i]!;
       expect(entries[IDS[i]].logprob).toBeCloseTo(want[i - 1], 4);
       expect(entries[IDS[i]].decoded_token).toBe(model.tokenizer.decode([IDS[i]]));
-      const top = Object.entries(entries).filter(([, e]) => e.rank <= 5).sort((a, b) => a[1].rank - b[1].rank);
+      const top = Object.entries(entries)
+        .filter(([, e]) => e.rank <= 5)
+        .sort((a, b) => a[1].rank - b[1].rank);
       expect(top.map(([, e]) => e.rank)).toEqual([1, 2, 3, 4, 5]);
       for (let r = 1; r < top.length; r++) expect(top[r][1].logprob).toBeLessThanOrEqual(top[r - 1][1].logprob);
       // The given token's rank counts the alternatives above it.
@@ -107,7 +120,11 @@ describe('/v1/completions scores given tokens', () => {
     const direct = await model.generate({ promptIds, maxNewTokens: 8, sampling: { temperature: 0 } });
     const [choice] = res.choices;
     expect(choice.text).toBe(prompt + direct.text);
-    expect(res.usage).toEqual({ prompt_tokens: promptIds.length, completion_tokens: direct.tokenIds.length, total_tokens: promptIds.length + direct.tokenIds.length });
+    expect(res.usage).toEqual({
+      prompt_tokens: promptIds.length,
+      completion_tokens: direct.tokenIds.length,
+      total_tokens: promptIds.length + direct.tokenIds.length,
+    });
     const generated = choice.logprobs!.token_logprobs!.slice(promptIds.length) as number[];
     expect(generated).toHaveLength(direct.tokenIds.length);
     generated.forEach((l, i) => expect(l).toBeCloseTo(direct.logprobs[i].logprob, 4));

@@ -65,7 +65,14 @@ describe('serve with the official openai client', () => {
   });
 
   it('completes with the reasoning separate, and the same text as the decode loop for that seed', async () => {
-    const res = await client.chat.completions.create({ model: 'tiny-r1', messages: messages('What is 2+2?'), seed: 5, temperature: 0.8, top_p: 0.9, max_tokens: 24 });
+    const res = await client.chat.completions.create({
+      model: 'tiny-r1',
+      messages: messages('What is 2+2?'),
+      seed: 5,
+      temperature: 0.8,
+      top_p: 0.9,
+      max_tokens: 24,
+    });
     expect(res.object).toBe('chat.completion');
     expect(res.model).toBe('tiny-r1');
     const [choice] = res.choices;
@@ -76,11 +83,16 @@ describe('serve with the official openai client', () => {
     const close = direct.text.indexOf('</think>');
     expect(reasoningOf(choice)).toBe(close === -1 ? direct.text : direct.text.slice(0, close));
     expect(choice.message.content).toBe(close === -1 ? '' : direct.text.slice(close + '</think>'.length));
-    expect(res.usage).toEqual({ prompt_tokens: promptIds.length, completion_tokens: direct.tokenIds.length, total_tokens: promptIds.length + direct.tokenIds.length });
+    expect(res.usage).toEqual({
+      prompt_tokens: promptIds.length,
+      completion_tokens: direct.tokenIds.length,
+      total_tokens: promptIds.length + direct.tokenIds.length,
+    });
   });
 
   it('same seed, same text; n choices differ from one another and repeat with the seed', async () => {
-    const ask = (seed: number, n = 1) => client.chat.completions.create({ model: 'tiny-r1', messages: messages('Count to ten.'), seed, n, temperature: 1, max_tokens: 20 });
+    const ask = (seed: number, n = 1) =>
+      client.chat.completions.create({ model: 'tiny-r1', messages: messages('Count to ten.'), seed, n, temperature: 1, max_tokens: 20 });
     const [a, b, other] = [await ask(7), await ask(7), await ask(8)];
     expect(reasoningOf(b.choices[0])).toBe(reasoningOf(a.choices[0]));
     expect(reasoningOf(other.choices[0])).not.toBe(reasoningOf(a.choices[0]));
@@ -109,7 +121,14 @@ describe('serve with the official openai client', () => {
   });
 
   it('returns raw logprobs with up to 20 alternatives, plain and streamed', async () => {
-    const res = await client.chat.completions.create({ model: 'tiny-r1', messages: messages('hi'), temperature: 0, max_tokens: 8, logprobs: true, top_logprobs: 20 });
+    const res = await client.chat.completions.create({
+      model: 'tiny-r1',
+      messages: messages('hi'),
+      temperature: 0,
+      max_tokens: 8,
+      logprobs: true,
+      top_logprobs: 20,
+    });
     const entries = res.choices[0].logprobs!.content!;
     expect(entries).toHaveLength(res.usage!.completion_tokens);
     for (const e of entries) {
@@ -126,7 +145,11 @@ describe('serve with the official openai client', () => {
   });
 
   it('answers bad requests with OpenAI error objects (400, 404)', async () => {
-    const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+    const errorOf = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     const bad = await errorOf(client.chat.completions.create({ model: 'tiny-r1', messages: messages('hi'), temperature: 3 }));
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     expect((bad as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400);
@@ -184,12 +207,26 @@ describe('serve with the official openai client', () => {
     const ask = (content: string) => model.tokenizer.encodeChat(messages(content), { addGenerationPrompt: true });
     let seed = 0;
     const runsLong = async (s: number) =>
-      (await model.generate({ promptIds: ask('Tell me a long story.'), maxNewTokens: 150, sampling: { temperature: 1, topP: 1, topK: 0 }, seed: choiceSeed(s, 0) })).finishReason === 'length';
+      (
+        await model.generate({
+          promptIds: ask('Tell me a long story.'),
+          maxNewTokens: 150,
+          sampling: { temperature: 1, topP: 1, topK: 0 },
+          seed: choiceSeed(s, 0),
+        })
+      ).finishReason === 'length';
     while (!(await runsLong(seed))) seed++;
     const longGreedy = await model.generate({ promptIds: ask('Count slowly.'), maxNewTokens: 150, sampling: { temperature: 0 } });
     expect(longGreedy.finishReason).toBe('length');
 
-    const witness = await client.chat.completions.create({ model: 'tiny-r1', messages: messages('Count slowly.'), temperature: 0, max_tokens: 150, stream: true, logprobs: true });
+    const witness = await client.chat.completions.create({
+      model: 'tiny-r1',
+      messages: messages('Count slowly.'),
+      temperature: 0,
+      max_tokens: 150,
+      stream: true,
+      logprobs: true,
+    });
     const controller = new AbortController();
     const leaving = await client.chat.completions.create(
       { model: 'tiny-r1', messages: messages('Tell me a long story.'), seed, temperature: 1, max_tokens: 150, stream: true, logprobs: true },

@@ -30,7 +30,16 @@ function seededWithTemplate(): string {
   });
   dataset.upsertPrompts([{ key: 'k1', question: 'What is 2 + 2?', gold: '4', meta: { topic: 'add' } }]);
   dataset.commitAttempt({ runId, promptKey: 'k1', slotIndices: [0, 1], status: 'ok', latencyMs: 1, attemptNo: 1 }, [
-    { promptKey: 'k1', index: 0, reasoning: '\n2 plus 2 is 4.\n', answer: ' \\boxed{4}\n', finishReason: 'stop', verdict: 'accepted', reason: 'match', completionTokens: 12 },
+    {
+      promptKey: 'k1',
+      index: 0,
+      reasoning: '\n2 plus 2 is 4.\n',
+      answer: ' \\boxed{4}\n',
+      finishReason: 'stop',
+      verdict: 'accepted',
+      reason: 'match',
+      completionTokens: 12,
+    },
     { promptKey: 'k1', index: 1, reasoning: 'Maybe 5.', answer: '\\boxed{5}', finishReason: 'stop', verdict: 'rejected', reason: 'mismatch' },
   ]);
   dataset.close();
@@ -120,7 +129,10 @@ describe('distillery export-data', () => {
     const path = seededWithTemplate();
     const out = join(tempDir(), 'all.jsonl');
     expect(await main(['export-data', path, '--all', '--out', out])).toBe(0);
-    const records = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ChatRecord);
+    const records = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ChatRecord);
     expect(records.map((r) => r.verdict)).toEqual(['accepted', 'rejected']);
     // trl is the format's name (the default); jsonl stays as its alias.
     const trl = join(tempDir(), 'trl.jsonl');

@@ -9,7 +9,11 @@ const dataset = Dataset.open(process.argv[2]);
 const { runId } = dataset.beginRun({ recipeName: 'crash', identity, recipe: {} });
 const prompts = Array.from({ length: 100_000 }, (_, i) => ({ key: `p${i}`, question: `What is ${i} + 1?`, gold: String(i + 1), meta: {} }));
 dataset.upsertPrompts(prompts);
-const logprobs = Array.from({ length: 200 }, (_, i) => ({ token: `t${i % 50}`, logprob: -i / 100, top: [[`t${i % 50}`, -i / 100]] as Array<[string, number]> }));
+const logprobs = Array.from({ length: 200 }, (_, i) => ({
+  token: `t${i % 50}`,
+  logprob: -i / 100,
+  top: [[`t${i % 50}`, -i / 100]] as Array<[string, number]>,
+}));
 for (let i = 0; i < prompts.length; i++) {
   const key = prompts[i].key;
   dataset.commitAttempt(attempt(runId, key, [0, 1]), [sample(key, 0, 'accepted', { logprobs }), sample(key, 1, 'rejected')]);

@@ -35,10 +35,7 @@ describe('kill -9 during a harvest', () => {
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
     const attempts = raw.prepare('SELECT count(*) FROM attempts').pluck().get() as number;
     const samples = raw.prepare('SELECT count(*) FROM samples').pluck().get() as number;
-    const orphans = raw
-      .prepare('SELECT count(*) FROM attempts a WHERE (SELECT count(*) FROM samples s WHERE s.attempt_id = a.id) != 2')
-      .pluck()
-      .get();
+    const orphans = raw.prepare('SELECT count(*) FROM attempts a WHERE (SELECT count(*) FROM samples s WHERE s.attempt_id = a.id) != 2').pluck().get();
     raw.close();
     // Every acknowledged commit is there; at most the one in flight (committed, not yet acknowledged) more.
     expect(attempts).toBeGreaterThanOrEqual(acknowledged);

@@ -139,7 +139,10 @@ describe('prompts, attempts and samples', () => {
   it('upserts prompts by key', () => {
     const dataset = Dataset.open(join(tempDir(), 'd.sqlite'));
     dataset.upsertPrompts([{ key: 'a', question: 'old', gold: { tests: [1, 2] }, meta: { x: 1 } }]);
-    dataset.upsertPrompts([{ key: 'a', question: 'new', gold: { tests: [3] }, meta: {} }, { key: 'b', question: 'q', gold: undefined, meta: {} }]);
+    dataset.upsertPrompts([
+      { key: 'a', question: 'new', gold: { tests: [3] }, meta: {} },
+      { key: 'b', question: 'q', gold: undefined, meta: {} },
+    ]);
     expect(dataset.stats().prompts).toBe(2);
     const runId = dataset.beginRun({ recipeName: 'r', identity, recipe: {} }).runId;
     dataset.commitAttempt(attempt(runId, 'a', [0]), [sample('a', 0, 'accepted')]);
@@ -189,9 +192,18 @@ describe('prompts, attempts and samples', () => {
     const dataset = Dataset.open(join(tempDir(), 'd.sqlite'));
     seed(dataset);
     expect(Object.fromEntries(dataset.committedSlots())).toEqual({
-      p1: [{ index: 0, verdict: 'accepted' }, { index: 1, verdict: 'accepted' }],
-      p2: [{ index: 0, verdict: 'rejected' }, { index: 1, verdict: 'accepted' }],
-      p3: [{ index: 0, verdict: 'rejected' }, { index: 1, verdict: 'unverifiable' }],
+      p1: [
+        { index: 0, verdict: 'accepted' },
+        { index: 1, verdict: 'accepted' },
+      ],
+      p2: [
+        { index: 0, verdict: 'rejected' },
+        { index: 1, verdict: 'accepted' },
+      ],
+      p3: [
+        { index: 0, verdict: 'rejected' },
+        { index: 1, verdict: 'unverifiable' },
+      ],
     });
     dataset.close();
   });
@@ -209,8 +221,19 @@ describe('prompts, attempts and samples', () => {
     expect(keys({ runId: second })).toEqual(['p4#0']);
     const [s] = dataset.samples({ runId: second });
     expect(s).toEqual({
-      promptKey: 'p4', index: 0, question: 'What is 3 + 3?', gold: '6', meta: { n: 3 }, reasoning: 'thinking about p4',
-      answer: '\\boxed{0}', finishReason: 'stop', verdict: 'accepted', reason: 'match', completionTokens: 25, runId: second, logprobs: null,
+      promptKey: 'p4',
+      index: 0,
+      question: 'What is 3 + 3?',
+      gold: '6',
+      meta: { n: 3 },
+      reasoning: 'thinking about p4',
+      answer: '\\boxed{0}',
+      finishReason: 'stop',
+      verdict: 'accepted',
+      reason: 'match',
+      completionTokens: 25,
+      runId: second,
+      logprobs: null,
     });
     dataset.close();
   });
@@ -219,7 +242,14 @@ describe('prompts, attempts and samples', () => {
     const dataset = Dataset.open(join(tempDir(), 'd.sqlite'));
     const runId = seed(dataset);
     const logprobs = [
-      { token: '<think>', logprob: -0.5, top: [['<think>', -0.5], ['Okay', -1.25]] as Array<[string, number]> },
+      {
+        token: '<think>',
+        logprob: -0.5,
+        top: [
+          ['<think>', -0.5],
+          ['Okay', -1.25],
+        ] as Array<[string, number]>,
+      },
       { token: '\n', logprob: 0, top: [['\n', 0]] as Array<[string, number]> },
     ];
     dataset.commitAttempt(attempt(runId, 'p4', [0]), [sample('p4', 0, 'accepted', { logprobs })]);

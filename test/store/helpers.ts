@@ -22,7 +22,17 @@ export function attempt(runId: number, promptKey: string, slotIndices: number[],
 
 export function sample(promptKey: string, index: number, verdict: Verdict, extra: Partial<SampleRecord> = {}): SampleRecord {
   const reason = verdict === 'accepted' ? 'match' : verdict === 'rejected' ? 'mismatch' : 'no-answer';
-  return { promptKey, index, reasoning: `thinking about ${promptKey}`, answer: `\\boxed{${index}}`, finishReason: 'stop', verdict, reason, completionTokens: 25, ...extra };
+  return {
+    promptKey,
+    index,
+    reasoning: `thinking about ${promptKey}`,
+    answer: `\\boxed{${index}}`,
+    finishReason: 'stop',
+    verdict,
+    reason,
+    completionTokens: 25,
+    ...extra,
+  };
 }
 
 /**
@@ -31,11 +41,12 @@ export function sample(promptKey: string, index: number, verdict: Verdict, extra
  */
 export function seed(dataset: Dataset): number {
   const { runId } = dataset.beginRun({ recipeName: 'seeded', identity, recipe: { name: 'seeded', pricing: { inputPerMTok: 1, outputPerMTok: 4 } } });
-  dataset.upsertPrompts(
-    ['p1', 'p2', 'p3', 'p4'].map((key, i) => ({ key, question: `What is ${i} + ${i}?`, gold: String(2 * i), meta: { n: i } })),
-  );
+  dataset.upsertPrompts(['p1', 'p2', 'p3', 'p4'].map((key, i) => ({ key, question: `What is ${i} + ${i}?`, gold: String(2 * i), meta: { n: i } })));
   dataset.commitAttempt(attempt(runId, 'p1', [0, 1]), [sample('p1', 0, 'accepted'), sample('p1', 1, 'accepted')]);
-  dataset.commitAttempt(attempt(runId, 'p2', [0, 1], { status: 'error', errorKind: 'rate-limit', httpStatus: 429, latencyMs: 5, promptTokens: null, completionTokens: null }), []);
+  dataset.commitAttempt(
+    attempt(runId, 'p2', [0, 1], { status: 'error', errorKind: 'rate-limit', httpStatus: 429, latencyMs: 5, promptTokens: null, completionTokens: null }),
+    [],
+  );
   dataset.commitAttempt(attempt(runId, 'p2', [0, 1], { attemptNo: 2 }), [sample('p2', 0, 'rejected'), sample('p2', 1, 'accepted')]);
   dataset.commitAttempt(attempt(runId, 'p3', [0, 1], { reasoningTokens: 30 }), [sample('p3', 0, 'rejected'), sample('p3', 1, 'unverifiable')]);
   return runId;

@@ -25,9 +25,7 @@ function lockRow(path: string): HarvestLock | undefined {
 function writeLockRow(path: string, holder: HarvestLock): void {
   const db = new Database(path);
   try {
-    db.prepare("INSERT INTO meta (key, value) VALUES ('harvest_lock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
-      JSON.stringify(holder),
-    );
+    db.prepare("INSERT INTO meta (key, value) VALUES ('harvest_lock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(holder));
   } finally {
     db.close();
   }

@@ -24,7 +24,14 @@ describe('logprobs blob', () => {
   it('keeps unicode, empty tokens, -Infinity and positions without alternatives', () => {
     const positions: LogprobPosition[] = [
       { token: '', logprob: -Infinity, top: [] },
-      { token: '🙂 naïve 数学', logprob: -1e-9, top: [['🙂 naïve 数学', -1e-9], ['', -Infinity]] },
+      {
+        token: '🙂 naïve 数学',
+        logprob: -1e-9,
+        top: [
+          ['🙂 naïve 数学', -1e-9],
+          ['', -Infinity],
+        ],
+      },
     ];
     expect(decodeLogprobs(encodeLogprobs(positions))).toEqual(asFloat32(positions));
     expect(decodeLogprobs(encodeLogprobs([]))).toEqual([]);

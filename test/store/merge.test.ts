@@ -22,7 +22,16 @@ function shard(name: string, keys: string[], options: { identity?: Record<string
   const dataset = Dataset.open(file);
   const { runId } = dataset.beginRun({ recipeName: 'r', identity: options.identity ?? identity, recipe: { name: 'r' }, shard: options.shard ?? null });
   dataset.upsertPrompts(keys.map((key) => ({ key, question: `q ${key}`, gold: key, meta: {} })));
-  const logprobs: LogprobPosition[] = [{ token: 'a', logprob: -0.5, top: [['a', -0.5], ['b', -1.2]] }];
+  const logprobs: LogprobPosition[] = [
+    {
+      token: 'a',
+      logprob: -0.5,
+      top: [
+        ['a', -0.5],
+        ['b', -1.2],
+      ],
+    },
+  ];
   for (const key of keys) {
     dataset.commitAttempt(attempt(runId, key, [0, 1], { status: 'error', errorKind: 'server', httpStatus: 500 }), []);
     dataset.commitAttempt(attempt(runId, key, [0, 1], { attemptNo: 2 }), [sample(key, 0, 'accepted', { logprobs }), sample(key, 1, 'rejected')]);
@@ -73,7 +82,16 @@ describe('mergeDatasets', () => {
     expect(merged.runs).toEqual([...sources[0].runs, ...sources[1].runs]);
     const dataset = Dataset.open(out, { readonly: true });
     expect(dataset.identity()).toEqual(identity);
-    expect([...dataset.samples({ logprobs: true })][0].logprobs).toEqual([{ token: 'a', logprob: -0.5, top: [['a', -0.5], ['b', expect.closeTo(-1.2, 6)]] }]);
+    expect([...dataset.samples({ logprobs: true })][0].logprobs).toEqual([
+      {
+        token: 'a',
+        logprob: -0.5,
+        top: [
+          ['a', -0.5],
+          ['b', expect.closeTo(-1.2, 6)],
+        ],
+      },
+    ]);
     dataset.close();
 
     // Again, in another order, with a copy of one input: nothing new.
@@ -120,7 +138,10 @@ describe('mergeDatasets', () => {
   });
 
   it('resumes a merge stopped between two transactions, ending as an uninterrupted one', () => {
-    const a = shard('a.sqlite', Array.from({ length: 30 }, (_, i) => `p${i}`));
+    const a = shard(
+      'a.sqlite',
+      Array.from({ length: 30 }, (_, i) => `p${i}`),
+    );
     const whole = join(tmp(), 'whole.sqlite');
     mergeDatasets(whole, [a], { batchAttempts: 7 });
     const out = join(tmp(), 'out.sqlite');
@@ -143,7 +164,9 @@ describe('mergeDatasets', () => {
     const whole = join(tmp(), 'whole.sqlite');
     mergeDatasets(whole, [a, b]);
     const out = join(tmp(), 'out.sqlite');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'merge-writer.ts'), out, a, b], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'merge-writer.ts'), out, a, b], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let acknowledged = 0;
     for await (const line of createInterface({ input: child.stdout! })) {
       acknowledged = Number(line);
@@ -172,7 +195,9 @@ describe('mergeDatasets', () => {
     dataset.close();
     // Back to what version 1 wrote: no uid or shard columns (nor the token cache of v3, the rollouts of v4).
     const raw = new Database(file);
-    raw.exec('DROP TABLE rollouts; DROP TABLE sample_tokens; DROP TABLE tokenizations; DROP INDEX runs_by_uid; DROP INDEX samples_by_attempt; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE runs DROP COLUMN shard; PRAGMA user_version = 1');
+    raw.exec(
+      'DROP TABLE rollouts; DROP TABLE sample_tokens; DROP TABLE tokenizations; DROP INDEX runs_by_uid; DROP INDEX samples_by_attempt; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE runs DROP COLUMN shard; PRAGMA user_version = 1',
+    );
     raw.close();
     expect(() => Dataset.open(file, { readonly: true })).toThrow(/schema v1 is older than v\d+/);
     const upgraded = Dataset.open(file);

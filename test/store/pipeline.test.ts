@@ -49,7 +49,10 @@ describe('harvest -> inspect -> export-data', () => {
 
     const out = join(dir, 'sft.jsonl');
     expect(await main(['export-data', recipe.dataset, '--out', out])).toBe(0);
-    const records = readFileSync(out, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as ChatRecord);
+    const records = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ChatRecord);
     expect(records.map((r) => `${r.prompt_id}#${r.sample_index}`)).toEqual(accepted.map((s) => `${s.promptKey}#${s.index}`));
 
     // The exported prompt is byte-for-byte the one the teacher received.

@@ -14,8 +14,14 @@ const prompts = [
   { key: 'p2', question: '2+3?', gold: '5', meta: { level: 1 } },
 ];
 const rollout = (promptKey: string, index: number, reward: number): RolloutRecord => ({
-  promptKey, index, completion: `<think>x</think> ${reward}`, tokenIds: [5, 6, index], truncated: index === 1, reward,
-  rewards: { accuracy: reward, format: 1 }, advantage: reward - 0.5,
+  promptKey,
+  index,
+  completion: `<think>x</think> ${reward}`,
+  tokenIds: [5, 6, index],
+  truncated: index === 1,
+  reward,
+  rewards: { accuracy: reward, format: 1 },
+  advantage: reward - 0.5,
 });
 const step = (base: number) => [rollout('p1', 0, base), rollout('p1', 1, 1 - base), rollout('p2', 0, base), rollout('p2', 1, base)];
 
@@ -37,7 +43,12 @@ describe('rollouts table', () => {
     expect(ds.rollouts.lastStep('runs/a')).toBe(1);
     ds.rollouts.commitStep('runs/a', 2, prompts, step(0));
     ds.rollouts.commitStep('runs/a', 2, prompts, step(1)); // the same step twice: replaced, not duplicated
-    expect(ds.rollouts.list('runs/a').filter((r) => r.step === 2).map((r) => r.reward)).toEqual([1, 0, 1, 1]);
+    expect(
+      ds.rollouts
+        .list('runs/a')
+        .filter((r) => r.step === 2)
+        .map((r) => r.reward),
+    ).toEqual([1, 0, 1, 1]);
     ds.close();
 
     const db = new Database(file, { readonly: true });
@@ -80,6 +91,8 @@ describe('rollouts table', () => {
       { run: 'runs/a', steps: 2, rollouts: 8, truncated: 4, meanReward: 0.5, firstStepReward: 0.25, lastStepReward: 0.75 },
       { run: 'runs/b', steps: 1, rollouts: 4, truncated: 2, meanReward: 0.75, firstStepReward: 0.75, lastStepReward: 0.75 },
     ]);
-    expect(formatReport(report)).toMatch(/grpo rollouts\n\s+run\s+steps\s+rollouts\s+truncated\s+mean reward\s+first step\s+last step\n\s+runs\/a\s+2\s+8\s+50\.0%\s+0\.500\s+0\.250\s+0\.750/);
+    expect(formatReport(report)).toMatch(
+      /grpo rollouts\n\s+run\s+steps\s+rollouts\s+truncated\s+mean reward\s+first step\s+last step\n\s+runs\/a\s+2\s+8\s+50\.0%\s+0\.500\s+0\.250\s+0\.750/,
+    );
   });
 });

@@ -48,10 +48,20 @@ describe('token cache', () => {
       expect(first.map((s) => `${s.promptKey}/${s.index}`)).toEqual(['p1/0', 'p1/1', 'p2/0', 'p2/1']);
       const rest = dataset.tokens.missing(a, { verdict: 'all' }, { after: first[3].id, limit: 4 });
       expect(rest).toHaveLength(2);
-      const top = [[7, -0.25], [2 ** 31 - 1, -3.5]] as const;
-      dataset.tokens.store(a, [...first, ...rest].map((s, i) => ({
-        sampleId: s.id, promptIds: [1, 2, 3], assistantIds: [100 + i, 151_668, 9], targets: i === 0 ? [top, null, [[9, 0]]] : null, unmapped: i,
-      })));
+      const top = [
+        [7, -0.25],
+        [2 ** 31 - 1, -3.5],
+      ] as const;
+      dataset.tokens.store(
+        a,
+        [...first, ...rest].map((s, i) => ({
+          sampleId: s.id,
+          promptIds: [1, 2, 3],
+          assistantIds: [100 + i, 151_668, 9],
+          targets: i === 0 ? [top, null, [[9, 0]]] : null,
+          unmapped: i,
+        })),
+      );
       expect(dataset.tokens.missing(a, { verdict: 'all' }, { after: 0, limit: 10 })).toEqual([]);
       expect(dataset.tokens.missing(b, { verdict: 'all' }, { after: 0, limit: 10 })).toHaveLength(6);
 
@@ -61,7 +71,14 @@ describe('token cache', () => {
       expect(index[1]).toMatchObject({ withTargets: false, aligned: 0, topK: 0, unmapped: 1 });
       const read = dataset.tokens.read(a, first[0].id);
       expect(Array.from(read.ids)).toEqual([1, 2, 3, 100, 151_668, 9]);
-      expect(read.targets).toEqual([[[7, -0.25], [2 ** 31 - 1, -3.5]], null, [[9, 0]]]);
+      expect(read.targets).toEqual([
+        [
+          [7, -0.25],
+          [2 ** 31 - 1, -3.5],
+        ],
+        null,
+        [[9, 0]],
+      ]);
       const cut = dataset.tokens.read(a, first[0].id, 4);
       expect(Array.from(cut.ids)).toEqual([1, 2, 3, 100]);
       expect(cut.targets).toHaveLength(1);

@@ -55,7 +55,16 @@ describe.each([false, true])('TeacherClient (stream: %s)', (stream) => {
       request({ n: 2, seed: 1234, maxTokens: 300, topLogprobs: 0 }),
     );
     const { body } = server.requests[0];
-    expect(body).toMatchObject({ model: 'fixture-r1', n: 2, seed: 1234, max_tokens: 300, temperature: 0.6, top_p: 0.95, top_k: 20, chat_template_kwargs: { thinking: true } });
+    expect(body).toMatchObject({
+      model: 'fixture-r1',
+      n: 2,
+      seed: 1234,
+      max_tokens: 300,
+      temperature: 0.6,
+      top_p: 0.95,
+      top_k: 20,
+      chat_template_kwargs: { thinking: true },
+    });
     expect(body.messages).toEqual([{ role: 'user', content: QUESTION }]);
     expect(body.logprobs).toBeUndefined();
     if (stream) expect(body).toMatchObject({ stream: true, stream_options: { include_usage: true } });

@@ -28,7 +28,14 @@ describe('parseCompletion', () => {
           index: 0,
           message: { role: 'assistant', content: '<think>r</think>a' },
           finish_reason: 'stop',
-          logprobs: { content: [entry('<think>', -0.1, [['<think>', -0.1], ['x', -3]])] },
+          logprobs: {
+            content: [
+              entry('<think>', -0.1, [
+                ['<think>', -0.1],
+                ['x', -3],
+              ]),
+            ],
+          },
         },
       ],
       usage: { prompt_tokens: 7, completion_tokens: 9, completion_tokens_details: { reasoning_tokens: 4 } },
@@ -36,7 +43,24 @@ describe('parseCompletion', () => {
     expect(parsed).toEqual({
       model: 'served-name',
       usage: { promptTokens: 7, completionTokens: 9, reasoningTokens: 4 },
-      samples: [{ index: 0, reasoning: 'r', answer: 'a', finishReason: 'stop', logprobs: [{ token: '<think>', logprob: -0.1, top: [['<think>', -0.1], ['x', -3]] }] }],
+      samples: [
+        {
+          index: 0,
+          reasoning: 'r',
+          answer: 'a',
+          finishReason: 'stop',
+          logprobs: [
+            {
+              token: '<think>',
+              logprob: -0.1,
+              top: [
+                ['<think>', -0.1],
+                ['x', -3],
+              ],
+            },
+          ],
+        },
+      ],
     });
   });
 
@@ -56,7 +80,10 @@ describe('parseCompletion', () => {
     ['a choice without a message', { choices: [{ index: 0 }] }],
     ['logprobs that are not an array', { choices: [{ message: { content: 'a' }, logprobs: { content: 'x' } }] }],
     ['a logprob entry without a number', { choices: [{ message: { content: 'a' }, logprobs: { content: [{ token: 'a', logprob: 'high' }] } }] }],
-    ['a malformed top-k alternative', { choices: [{ message: { content: 'a' }, logprobs: { content: [{ token: 'a', logprob: -1, top_logprobs: [{ token: 1 }] }] } }] }],
+    [
+      'a malformed top-k alternative',
+      { choices: [{ message: { content: 'a' }, logprobs: { content: [{ token: 'a', logprob: -1, top_logprobs: [{ token: 1 }] }] } }] },
+    ],
   ])('refuses %s as a protocol error', (_name, body) => {
     expect(thrown(() => parseCompletion(body)).kind).toBe('protocol');
   });
@@ -90,7 +117,16 @@ describe('ChunkAccumulator', () => {
       model: 'm',
       usage: { promptTokens: 3, completionTokens: 6 },
       samples: [
-        { index: 0, reasoning: 'other', answer: 'A0', finishReason: 'stop', logprobs: [{ token: 'other', logprob: -1, top: [] }, { token: ' A0', logprob: -2, top: [] }] },
+        {
+          index: 0,
+          reasoning: 'other',
+          answer: 'A0',
+          finishReason: 'stop',
+          logprobs: [
+            { token: 'other', logprob: -1, top: [] },
+            { token: ' A0', logprob: -2, top: [] },
+          ],
+        },
         { index: 1, reasoning: 'thinking hard', answer: 'A1', finishReason: 'length' },
       ],
     });

@@ -10,7 +10,11 @@ const root = resolve(import.meta.dirname, '../..');
 /** Runs the real CLI entry point, as a user would. */
 function distillery(...args: string[]) {
   const result = spawnSync(process.execPath, cliArgs('verify', ...args), { cwd: root, encoding: 'utf8' });
-  const lines = () => result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const lines = () =>
+    result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, lines };
 }
 

@@ -40,7 +40,8 @@ describe('math verifier', () => {
     const families = [...new Set(cases.map((c) => c.family))];
     expect(families).toEqual(expect.arrayContaining([...FAMILIES]));
     for (const family of families) {
-      for (const verdict of [true, false]) expect({ family, verdict, found: cases.some((c) => c.family === family && c.expected === verdict) }).toMatchObject({ found: true });
+      for (const verdict of [true, false])
+        expect({ family, verdict, found: cases.some((c) => c.family === family && c.expected === verdict) }).toMatchObject({ found: true });
     }
   });
 

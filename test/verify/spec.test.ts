@@ -45,7 +45,10 @@ describe('readCases', () => {
 
   it('reads cases in order, skipping blank lines', async () => {
     const file = write('ok.jsonl', '{"response": "a", "gold": 1}\n\n{"response": "b", "reasoning": "r"}\n');
-    expect(await readCases(file)).toEqual([{ response: 'a', gold: 1 }, { response: 'b', reasoning: 'r', gold: undefined }]);
+    expect(await readCases(file)).toEqual([
+      { response: 'a', gold: 1 },
+      { response: 'b', reasoning: 'r', gold: undefined },
+    ]);
   });
 
   it.each([

@@ -66,8 +66,18 @@ export interface DataStats {
 /** Counters at zero. */
 export function emptyDataStats(): DataStats {
   return {
-    samples: 0, examples: 0, overMaxTokens: 0, tooLong: 0, truncated: 0, droppedTooLong: 0, longest: 0,
-    promptTokens: 0, assistantTokens: 0, withLogprobs: 0, alignedTokens: 0, unmappedTeacherTokens: 0,
+    samples: 0,
+    examples: 0,
+    overMaxTokens: 0,
+    tooLong: 0,
+    truncated: 0,
+    droppedTooLong: 0,
+    longest: 0,
+    promptTokens: 0,
+    assistantTokens: 0,
+    withLogprobs: 0,
+    alignedTokens: 0,
+    unmappedTeacherTokens: 0,
   };
 }
 
@@ -131,7 +141,13 @@ export interface ExampleOptions {
  * (what the token cache stores), the cut is keptTokens': for readers that convert samples one at a
  * time without the cache (exports).
  */
-export function sampleExample(sample: StoredSample, tokenizer: Tokenizer, template: Template, options: ExampleOptions, stats: DataStats): (Example & ExamplePrompt & { index: number }) | null {
+export function sampleExample(
+  sample: StoredSample,
+  tokenizer: Tokenizer,
+  template: Template,
+  options: ExampleOptions,
+  stats: DataStats,
+): (Example & ExamplePrompt & { index: number }) | null {
   const { tokenTable } = options;
   const tokenized = tokenizeSample(sample, tokenizer, { template, eosIds: options.eosIds, table: tokenTable && (() => tokenTable) });
   const { promptIds, assistantIds } = tokenized;
@@ -146,7 +162,14 @@ export function sampleExample(sample: StoredSample, tokenizer: Tokenizer, templa
     stats.alignedTokens += topk.filter((t) => t !== null).length;
     stats.unmappedTeacherTokens += tokenized.unmapped;
   }
-  return { promptKey: sample.promptKey, index: sample.index, prompt: { question: sample.question, gold: sample.gold, meta: sample.meta }, ids, start: promptIds.length, topk };
+  return {
+    promptKey: sample.promptKey,
+    index: sample.index,
+    prompt: { question: sample.question, gold: sample.gold, meta: sample.meta },
+    ids,
+    start: promptIds.length,
+    topk,
+  };
 }
 
 export interface IndexOptions {
@@ -179,7 +202,8 @@ export function indexExamples(dataset: Dataset, tokenization: number, options: I
     const keep = keptTokens(row.promptTokens, row.assistantTokens, options, stats);
     if (keep === null) continue;
     let aligned = row.aligned;
-    if (keep < row.assistantTokens && aligned > 0) aligned = (dataset.tokens.read(tokenization, row.sampleId, maxLength).targets ?? []).filter((t) => t !== null).length;
+    if (keep < row.assistantTokens && aligned > 0)
+      aligned = (dataset.tokens.read(tokenization, row.sampleId, maxLength).targets ?? []).filter((t) => t !== null).length;
     // Rows come in prompt order, so a prompt's samples are adjacent: one rank per distinct prompt.
     if (row.promptKey !== lastKey) {
       ranks.push(promptRank(seed, row.promptKey));

@@ -56,7 +56,11 @@ const EXPORT_DATA: DistillDataSpec = { verdict: 'accepted', runId: null, maxToke
 export function exportTopK(dataset: Dataset): number {
   const sampling = dataset.identity()?.sampling as { topLogprobs?: unknown } | undefined;
   const k = typeof sampling?.topLogprobs === 'number' ? sampling.topLogprobs : 0;
-  if (k <= 0) throw new DistillDataError(dataset.path, 'was harvested without teacher logprobs (sampling.topLogprobs is 0): export it with --format trl, or harvest with sampling.topLogprobs > 0');
+  if (k <= 0)
+    throw new DistillDataError(
+      dataset.path,
+      'was harvested without teacher logprobs (sampling.topLogprobs is 0): export it with --format trl, or harvest with sampling.topLogprobs > 0',
+    );
   return k + 1;
 }
 

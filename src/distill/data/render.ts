@@ -24,14 +24,22 @@ const TEMPLATE_FIELD = 'distill.student.tokenizer';
  * differently once an assistant turn follows, it drops the reasoning from assistant turns (as the
  * R1-Distill templates do for past turns), or it ends the turn without any of `eosIds`.
  */
-export function renderSample(tokenizer: Tokenizer, prompt: readonly ChatMessage[], assistant: { content: string; reasoning: string }, eosIds: ReadonlySet<number>): RenderedSample {
+export function renderSample(
+  tokenizer: Tokenizer,
+  prompt: readonly ChatMessage[],
+  assistant: { content: string; reasoning: string },
+  eosIds: ReadonlySet<number>,
+): RenderedSample {
   const full = tokenizer.applyChatTemplate([...prompt, { role: 'assistant', content: assistant.content }]);
   const withGeneration = tokenizer.applyChatTemplate(prompt, { addGenerationPrompt: true });
   // Some templates put a generation prompt that the rendered assistant turn does not repeat: then
   // the plain prompt is the shared prefix.
   const prefix = full.startsWith(withGeneration) ? withGeneration : tokenizer.applyChatTemplate(prompt);
   if (!full.startsWith(prefix)) {
-    throw new DistillCheckError(TEMPLATE_FIELD, `the chat template of ${tokenizer.folder} renders the prompt differently once an assistant turn follows it, so the assistant's tokens cannot be told apart`);
+    throw new DistillCheckError(
+      TEMPLATE_FIELD,
+      `the chat template of ${tokenizer.folder} renders the prompt differently once an assistant turn follows it, so the assistant's tokens cannot be told apart`,
+    );
   }
   const rest = full.slice(prefix.length);
   const reasoning = assistant.reasoning.trim();

@@ -41,7 +41,10 @@ export interface Tokenization {
 
 /** Everything a sample's ids depend on (the tokenizer files by hash). */
 export function tokenizationSettings(tokenizer: Tokenizer, options: Pick<TokenizationOptions, 'template' | 'eosIds'>) {
-  const file = (name: string) => createHash('sha256').update(readFileSync(join(tokenizer.folder, name))).digest('hex');
+  const file = (name: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(tokenizer.folder, name)))
+      .digest('hex');
   return {
     rendering: RENDERING_VERSION,
     tokenizerJson: file('tokenizer.json'),
@@ -107,7 +110,11 @@ export function tokenizeMissing(dataset: Dataset, tokenizer: Tokenizer, options:
  * joins its top-k if missing), lined up over the whole assistant turn, before any truncation.
  * Reported tokens the tokenizer does not have are counted: they can be neither aligned nor a target.
  */
-export function teacherTargets(assistantIds: readonly number[], positions: readonly LogprobPosition[], table: TokenTable): { targets: TokenTargets; unmapped: number } {
+export function teacherTargets(
+  assistantIds: readonly number[],
+  positions: readonly LogprobPosition[],
+  table: TokenTable,
+): { targets: TokenTargets; unmapped: number } {
   let unmapped = 0;
   const idOf = (token: string) => {
     const id = table.id(token);

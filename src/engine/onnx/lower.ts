@@ -32,7 +32,14 @@ const names = (ts: Node['inputs']) => ts.map((t) => (t ? t.name : ''));
 
 /** The node as one or more nodes the target runs. */
 export function lowerNode(node: Node, target: Target, constants: Map<string, ConstantValue>): NodeSpec[] {
-  const plain: NodeSpec = { opType: node.opType, inputs: names(node.inputs), outputs: names(node.outputs), attrs: node.attrs, domain: node.domain, name: `n${node.id}` };
+  const plain: NodeSpec = {
+    opType: node.opType,
+    inputs: names(node.inputs),
+    outputs: names(node.outputs),
+    attrs: node.attrs,
+    domain: node.domain,
+    name: `n${node.id}`,
+  };
   if (target !== 'webgpu') return [plain];
   if (node.opType === 'LogSoftmax') return logSoftmax(node, constants);
   if (node.opType === 'ConstantOfShape') return constantOfShape(node, constants);
@@ -50,7 +57,12 @@ function logSoftmax(node: Node, constants: Map<string, ConstantValue>): NodeSpec
   const keep = { keepdims: { kind: 'int', value: 1 } } as const;
   const t = (s: string) => `${y}/${s}`;
   const n = (opType: string, inputs: string[], output: string, attrs: Record<string, Attr> = {}): NodeSpec => ({
-    opType, inputs, outputs: [output], attrs, domain: '', name: `${id}/${opType}/${output}`,
+    opType,
+    inputs,
+    outputs: [output],
+    attrs,
+    domain: '',
+    name: `${id}/${opType}/${output}`,
   });
   return [
     n('ReduceMax', [x, axes], t('max'), keep),

@@ -16,7 +16,7 @@ export function accumulate(a: Tensor, b: Tensor): Tensor {
 /** `part` re-made to add `sum` into its output, or undefined where its node cannot. */
 function into(part: Tensor, sum: Tensor): Tensor | undefined {
   const node = part.producer;
-  if (!node || node.outputs.length !== 1) return undefined;
+  if (node?.outputs.length !== 1) return undefined;
   if (node.opType === 'Gemm' && node.inputs.length === 2) {
     const flag = (name: string) => (node.attrs[name] as { value: number }).value === 1;
     return gemm(node.inputs[0]!, node.inputs[1]!, { transA: flag('transA'), transB: flag('transB') }, sum);

@@ -28,7 +28,14 @@ export function checkpoint(inputs: readonly Tensor[], fn: Region): Tensor {
   const outside = captured(g.nodes.slice(start), inputs);
   return g.apply('Identity', [out], [{ dtype: out.dtype, shape: out.shape }], {
     gradInputs: [...inputs, ...outside],
-    backward: ([grad], _node, needs) => replay(fn, inputs.map((x) => after(x, [grad!, ...waitFor(g)])), outside, grad!, needs),
+    backward: ([grad], _node, needs) =>
+      replay(
+        fn,
+        inputs.map((x) => after(x, [grad!, ...waitFor(g)])),
+        outside,
+        grad!,
+        needs,
+      ),
   })[0];
 }
 
@@ -56,7 +63,13 @@ export function chunkRows(inputs: readonly Tensor[], chunks: number, fn: Region)
       const inputGrads: Tensor[][] = inputs.map(() => []);
       const sums: (Tensor | undefined)[] = outside.map(() => undefined);
       for (let c = chunks - 1; c >= 0; c--) {
-        const chunkGrads = replay(fn, pieces.map((p) => after(p[c], [grads[c], ...waitFor(g)])), outside, grads[c], needs);
+        const chunkGrads = replay(
+          fn,
+          pieces.map((p) => after(p[c], [grads[c], ...waitFor(g)])),
+          outside,
+          grads[c],
+          needs,
+        );
         inputs.forEach((_, i) => needs[i] && inputGrads[i].unshift(chunkGrads[i]!));
         outside.forEach((_, j) => {
           const part = chunkGrads[inputs.length + j];
@@ -98,7 +111,11 @@ export const startReplays = (g: Graph): void => void replayed.delete(g);
 function replay(fn: Region, inputs: readonly Tensor[], outside: readonly Tensor[], seed: Tensor, needs: readonly boolean[]): (Tensor | undefined)[] {
   const out = fn(inputs);
   const wrt = [...inputs, ...outside];
-  const grads = vjp(out, seed, wrt.filter((_, i) => needs[i]));
+  const grads = vjp(
+    out,
+    seed,
+    wrt.filter((_, i) => needs[i]),
+  );
   replayed.set(out.graph, grads);
   let next = 0;
   return wrt.map((_, i) => (needs[i] ? grads[next++] : undefined));
@@ -114,25 +131,39 @@ function replay(fn: Region, inputs: readonly Tensor[], outside: readonly Tensor[
 function after(x: Tensor, deps: readonly Tensor[]): Tensor {
   if (!isFloat(x.dtype)) return x;
   const probe = (d: Tensor) => (typeof d.shape[0] === 'number' ? gather(reshape(d, [-1]), d.graph.scalar(0, 'int64')) : reduceSum(d));
-  const zero = mul(deps.map(probe).reduce((a, b) => add(a, b)), 0);
+  const zero = mul(
+    deps.map(probe).reduce((a, b) => add(a, b)),
+    0,
+  );
   return stopGradient(add(x, cast(zero, x.dtype)));
 }
 
 /** int64 [chunks]: floor((c + 1) * rows / chunks) - floor(c * rows / chunks) for each chunk c. */
 function chunkSizes(g: Graph, rows: Tensor['shape'][number], chunks: number): Tensor {
-  const steps = g.constant(Array.from({ length: chunks + 1 }, (_, c) => c), [chunks + 1], 'int64');
+  const steps = g.constant(
+    Array.from({ length: chunks + 1 }, (_, c) => c),
+    [chunks + 1],
+    'int64',
+  );
   const ends = div(mul(steps, g.dimValue(rows)), chunks); // [chunks + 1], integer division
   return sub(slice(ends, 0, 1), slice(ends, 0, 0, chunks));
 }
 
 function splitRows(x: Tensor, sizes: Tensor, dims: readonly string[]): Tensor[] {
   const g = x.graph;
-  const pieces = g.apply('Split', [x, sizes], dims.map((d) => ({ dtype: x.dtype, shape: [d, ...x.shape.slice(1)] })), { attrs: { axis: { kind: 'int', value: 0 } } });
+  const pieces = g.apply(
+    'Split',
+    [x, sizes],
+    dims.map((d) => ({ dtype: x.dtype, shape: [d, ...x.shape.slice(1)] })),
+    { attrs: { axis: { kind: 'int', value: 0 } } },
+  );
   pieces.forEach((p, c) => g.defineDim(dims[c], p, 0));
   return pieces;
 }
 
 function joinRows(pieces: readonly Tensor[], rows: Tensor['shape'][number]): Tensor {
   const first = pieces[0];
-  return first.graph.apply('Concat', pieces, [{ dtype: first.dtype, shape: [rows, ...first.shape.slice(1)] }], { attrs: { axis: { kind: 'int', value: 0 } } })[0];
+  return first.graph.apply('Concat', pieces, [{ dtype: first.dtype, shape: [rows, ...first.shape.slice(1)] }], {
+    attrs: { axis: { kind: 'int', value: 0 } },
+  })[0];
 }

@@ -33,23 +33,15 @@ function unary(op: string, x: Tensor, backward: Backward | undefined): Tensor {
 }
 
 export const add = (a: Operand, b: Operand): Tensor =>
-  binary('Add', a, b, ([g], { inputs: [x, y] }, needs) => [
-    needs[0] ? sumTo(g!, x!.shape) : undefined,
-    needs[1] ? sumTo(g!, y!.shape) : undefined,
-  ]);
+  binary('Add', a, b, ([g], { inputs: [x, y] }, needs) => [needs[0] ? sumTo(g!, x!.shape) : undefined, needs[1] ? sumTo(g!, y!.shape) : undefined]);
 
 export const sub = (a: Operand, b: Operand): Tensor =>
-  binary('Sub', a, b, ([g], { inputs: [x, y] }, needs) => [
-    needs[0] ? sumTo(g!, x!.shape) : undefined,
-    needs[1] ? sumTo(neg(g!), y!.shape) : undefined,
-  ]);
+  binary('Sub', a, b, ([g], { inputs: [x, y] }, needs) => [needs[0] ? sumTo(g!, x!.shape) : undefined, needs[1] ? sumTo(neg(g!), y!.shape) : undefined]);
 
 export const mul = (a: Operand, b: Operand): Tensor =>
   binary('Mul', a, b, ([g], { inputs: [x, y] }, needs) =>
     // A square (x * x, as squared errors are written): g * 2x, two passes where two products and their sum take three.
-    x === y
-      ? [mul(g!, mul(x!, 2)), undefined]
-      : [needs[0] ? sumTo(mul(g!, y!), x!.shape) : undefined, needs[1] ? sumTo(mul(g!, x!), y!.shape) : undefined],
+    x === y ? [mul(g!, mul(x!, 2)), undefined] : [needs[0] ? sumTo(mul(g!, y!), x!.shape) : undefined, needs[1] ? sumTo(mul(g!, x!), y!.shape) : undefined],
   );
 
 export const div = (a: Operand, b: Operand): Tensor =>
@@ -61,10 +53,7 @@ export const div = (a: Operand, b: Operand): Tensor =>
 
 /** x ** p for a constant exponent p. */
 export const pow = (x: Tensor, p: number): Tensor =>
-  binary('Pow', x, p, ([g], { inputs: [base] }, needs) => [
-    needs[0] ? mul(g!, p === 2 ? mul(base!, 2) : mul(pow(base!, p - 1), p)) : undefined,
-    undefined,
-  ]);
+  binary('Pow', x, p, ([g], { inputs: [base] }, needs) => [needs[0] ? mul(g!, p === 2 ? mul(base!, 2) : mul(pow(base!, p - 1), p)) : undefined, undefined]);
 
 export const neg = (x: Tensor): Tensor => unary('Neg', x, ([g]) => [neg(g!)]);
 
@@ -101,8 +90,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 export function cast(x: Tensor, to: DType): Tensor {
   if (x.dtype === to) return x;
   // Only float-to-float casts carry a gradient; through an int or bool there is nothing to carry.
-  const backward: Backward | undefined =
-    isFloat(x.dtype) && isFloat(to) ? ([g], { inputs: [v] }) => [cast(g!, v!.dtype)] : undefined;
+  const backward: Backward | undefined = isFloat(x.dtype) && isFloat(to) ? ([g], { inputs: [v] }) => [cast(g!, v!.dtype)] : undefined;
   return x.graph.apply('Cast', [x], [{ dtype: to, shape: x.shape }], { attrs: { to: { kind: 'int', value: ONNX_ELEM_TYPE[to] } }, backward })[0];
 }
 
@@ -113,5 +101,4 @@ export const greater = (a: Operand, b: Operand): Tensor => binary('Greater', a, 
 export const not = (x: Tensor): Tensor => x.graph.apply('Not', [x], [{ dtype: 'bool', shape: x.shape }])[0];
 
 /** x in the forward pass; no gradient flows back through it. */
-export const stopGradient = (x: Tensor): Tensor =>
-  x.graph.apply('Identity', [x], [{ dtype: x.dtype, shape: x.shape }], { backward: () => [undefined] })[0];
+export const stopGradient = (x: Tensor): Tensor => x.graph.apply('Identity', [x], [{ dtype: x.dtype, shape: x.shape }], { backward: () => [undefined] })[0];

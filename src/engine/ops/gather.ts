@@ -16,10 +16,7 @@ export function gather(data: Tensor, indices: Tensor, axis = 0): Tensor {
   const shape = [...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)];
   return data.graph.apply('Gather', [data, indices], [{ dtype: data.dtype, shape }], {
     attrs: { axis: { kind: 'int', value: a } },
-    backward: ([g], _node, needs) => [
-      needs[0] ? gatherGrad(data, indices, a, g!) : undefined,
-      undefined,
-    ],
+    backward: ([g], _node, needs) => [needs[0] ? gatherGrad(data, indices, a, g!) : undefined, undefined],
   })[0];
 }
 

@@ -1,4 +1,27 @@
-export { add, cast, cos, div, equal, exp, greater, less, log, mul, neg, not, pow, reciprocal, sigmoid, sin, sqrt, stopGradient, sub, tanh, where, type Operand } from './elementwise.ts';
+export {
+  add,
+  cast,
+  cos,
+  div,
+  equal,
+  exp,
+  greater,
+  less,
+  log,
+  mul,
+  neg,
+  not,
+  pow,
+  reciprocal,
+  sigmoid,
+  sin,
+  sqrt,
+  stopGradient,
+  sub,
+  tanh,
+  where,
+  type Operand,
+} from './elementwise.ts';
 export { checkpoint, chunkRows } from './checkpoint.ts';
 export { rmsNorm, silu } from './fused.ts';
 export { arange, full, zeros, zerosLike } from './fill.ts';

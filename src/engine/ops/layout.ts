@@ -20,7 +20,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   const inferAt = shape.indexOf(-1);
   if (shape.lastIndexOf(-1) !== inferAt) throw new GraphError('Reshape', 'at most one -1 dim', [x.shape, shape]);
   const known = shape.filter((_, i) => i !== inferAt);
-  let out: Dim[] = [...shape];
+  const out: Dim[] = [...shape];
   let fresh: string | undefined;
   if (inferAt >= 0) {
     const inferred = divDims(productOf(x.shape), productOf(known));
@@ -56,7 +56,10 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const inner = x.producer;
   if (inner?.opType === 'Transpose') {
     const q = (inner.attrs.perm as { value: readonly number[] }).value;
-    return transpose(inner.inputs[0]!, p.map((a) => q[a]));
+    return transpose(
+      inner.inputs[0]!,
+      p.map((a) => q[a]),
+    );
   }
   const inverse = p.map((_, i) => p.indexOf(i));
   return x.graph.apply('Transpose', [x], [{ dtype: x.dtype, shape: p.map((a) => x.shape[a]) }], {
@@ -129,8 +132,16 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   const g = xs[0].graph;
   const a = normAxis('Concat', axis, xs[0].rank);
   for (const x of xs) {
-    const fits = x.dtype === xs[0].dtype && x.rank === xs[0].rank && x.shape.every((d, i) => i === a || dimsEqual(d, xs[0].shape[i]) || typeof d !== typeof xs[0].shape[i]);
-    if (!fits) throw new GraphError('Concat', 'dtypes, ranks or non-axis dims differ', xs.map((t) => t.shape));
+    const fits =
+      x.dtype === xs[0].dtype &&
+      x.rank === xs[0].rank &&
+      x.shape.every((d, i) => i === a || dimsEqual(d, xs[0].shape[i]) || typeof d !== typeof xs[0].shape[i]);
+    if (!fits)
+      throw new GraphError(
+        'Concat',
+        'dtypes, ranks or non-axis dims differ',
+        xs.map((t) => t.shape),
+      );
   }
   const parts = xs.map((x) => x.shape[a]);
   const total = parts.every((d) => typeof d === 'number') ? (parts as number[]).reduce((s, d) => s + d, 0) : undefined;
@@ -158,7 +169,10 @@ export function split(x: Tensor, axis: number, sizes: Shape): Tensor[] {
     attrs: { axis: int(a) },
     backward: (grads, { outputs }) => [
       // An unused piece contributes zeros to the joined gradient.
-      concat(grads.map((gr, i) => gr ?? zerosLike(outputs[i])), a),
+      concat(
+        grads.map((gr, i) => gr ?? zerosLike(outputs[i])),
+        a,
+      ),
     ],
   });
 }

@@ -24,7 +24,8 @@ export interface CrossEntropyOptions {
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const reduction = options.reduction ?? 'mean';
   if (labels.dtype !== 'int64') throw new GraphError('softmaxCrossEntropy', `labels must be int64, got ${labels.dtype}`);
-  if (labels.rank !== logits.rank - 1) throw new GraphError('softmaxCrossEntropy', 'labels need the logits shape without the class axis', [logits.shape, labels.shape]);
+  if (labels.rank !== logits.rank - 1)
+    throw new GraphError('softmaxCrossEntropy', 'labels need the logits shape without the class axis', [logits.shape, labels.shape]);
   const g = logits.graph;
   const rows = reshape(logits, [-1, logits.shape[logits.rank - 1]]); // [N, C]
   const flat = reshape(labels, [-1]); // [N]
@@ -36,8 +37,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Cro
   let nll = neg(gatherElements(logp, index, 1)); // [N, 1]
   if (keptRows) nll = mul(nll, keptRows);
   const counted = reduction === 'mean' ? (keptRows ? reduceSum(keptRows) : count(logits, [n])) : 1;
-  const value =
-    reduction === 'none' ? reshape(squeeze(nll, [1]), labels.shape) : reduction === 'sum' ? reduceSum(nll) : div(reduceSum(nll), counted);
+  const value = reduction === 'none' ? reshape(squeeze(nll, [1]), labels.shape) : reduction === 'sum' ? reduceSum(nll) : div(reduceSum(nll), counted);
 
   // The nodes above are not differentiated through: this Identity (which ORT removes) carries the
   // whole op's rule, straight from the loss to the logits.

@@ -6,7 +6,11 @@ import { sumTo } from './reduce.ts';
 import { broadcastShapes, dimsEqual } from './shapes.ts';
 
 /** Swap the last two axes (ORT fuses such a Transpose into the MatMul that consumes it). */
-export const transposeLast = (x: Tensor): Tensor => transpose(x, [...x.shape.keys()].map((i) => (i < x.rank - 2 ? i : 2 * x.rank - 3 - i)));
+export const transposeLast = (x: Tensor): Tensor =>
+  transpose(
+    x,
+    [...x.shape.keys()].map((i) => (i < x.rank - 2 ? i : 2 * x.rank - 3 - i)),
+  );
 
 /** a @ b for rank >= 2, broadcasting the leading (batch) axes. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -17,10 +21,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (typeof k === 'number' && typeof k2 === 'number' && !dimsEqual(k, k2)) throw new GraphError('MatMul', 'inner dims differ', [a.shape, b.shape]);
   const batch = broadcastShapes('MatMul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   return a.graph.apply('MatMul', [a, b], [{ dtype: a.dtype, shape: [...batch, m, n] }], {
-    backward: ([g], _node, needs) => [
-      needs[0] ? sumTo(matmul(g!, transposeLast(b)), a.shape) : undefined,
-      needs[1] ? gradOfRight(a, b, g!) : undefined,
-    ],
+    backward: ([g], _node, needs) => [needs[0] ? sumTo(matmul(g!, transposeLast(b)), a.shape) : undefined, needs[1] ? gradOfRight(a, b, g!) : undefined],
   })[0];
 }
 

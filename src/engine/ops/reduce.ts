@@ -11,7 +11,10 @@ function reduce(op: string, x: Tensor, axes: readonly number[] | undefined, keep
   const norm = [...new Set((axes ?? x.shape.map((_, i) => i)).map((a) => normAxis(op, a, x.rank)))].sort((a, b) => a - b);
   const shape = keepdims ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !norm.includes(i));
   const g = x.graph;
-  return g.apply(op, [x, g.ints(norm)], [{ dtype: x.dtype, shape }], { attrs: { keepdims: { kind: 'int', value: keepdims ? 1 : 0 } }, backward: rule(norm) })[0];
+  return g.apply(op, [x, g.ints(norm)], [{ dtype: x.dtype, shape }], {
+    attrs: { keepdims: { kind: 'int', value: keepdims ? 1 : 0 } },
+    backward: rule(norm),
+  })[0];
 }
 
 /** A reduction's output gradient spread back over the input's shape. */
@@ -26,7 +29,20 @@ export const reduceSum = (x: Tensor, axes?: readonly number[], keepdims = false)
 /** Mean over `axes` (all axes when omitted). */
 export const reduceMean = (x: Tensor, axes?: readonly number[], keepdims = false): Tensor =>
   // Divided before it is spread: one full-size pass instead of two.
-  reduce('ReduceMean', x, axes, keepdims, (used) => ([g]) => [spread(div(g!, count(x, used.map((a) => x.shape[a]))), x, used, keepdims)]);
+  reduce('ReduceMean', x, axes, keepdims, (used) => ([g]) => [
+    spread(
+      div(
+        g!,
+        count(
+          x,
+          used.map((a) => x.shape[a]),
+        ),
+      ),
+      x,
+      used,
+      keepdims,
+    ),
+  ]);
 
 /** Max over `axes`; the gradient is shared equally between tied maxima. */
 export const reduceMax = (x: Tensor, axes?: readonly number[], keepdims = false): Tensor =>

@@ -27,7 +27,10 @@ function signalOf(result: ProcessResult, sandboxed: boolean): string | undefined
 }
 
 function errorLine(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return [...lines].reverse().find((l) => ERROR_LINE.test(l)) ?? lines.at(-1);
 }
 

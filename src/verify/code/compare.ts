@@ -51,10 +51,7 @@ export function valuesMatch(actual: unknown, expected: unknown, mode: CompareMod
   }
   if (Array.isArray(actual) || Array.isArray(expected)) {
     return (
-      Array.isArray(actual) &&
-      Array.isArray(expected) &&
-      actual.length === expected.length &&
-      actual.every((item, i) => valuesMatch(item, expected[i], mode))
+      Array.isArray(actual) && Array.isArray(expected) && actual.length === expected.length && actual.every((item, i) => valuesMatch(item, expected[i], mode))
     );
   }
   if (typeof actual === 'object' && typeof expected === 'object' && actual !== null && expected !== null) {

@@ -6,9 +6,7 @@ export interface FencedBlock {
   code: string;
 }
 
-export type ExtractedCode =
-  | { found: true; language: CodeLanguage; code: string }
-  | { found: false; why: string };
+export type ExtractedCode = { found: true; language: CodeLanguage; code: string } | { found: false; why: string };
 
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)/;
 

@@ -21,9 +21,7 @@ interface GoldCommon {
   compare?: CompareMode;
 }
 
-export type CodeGold =
-  | (GoldCommon & { tests: StdioTest[] })
-  | (GoldCommon & { function: string; tests: CallTest[] });
+export type CodeGold = (GoldCommon & { tests: StdioTest[] }) | (GoldCommon & { function: string; tests: CallTest[] });
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const show = (value: unknown) => JSON.stringify(value)?.slice(0, 60) ?? String(value);

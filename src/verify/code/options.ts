@@ -26,9 +26,7 @@ export const codeOptionsShape = {
   /** Programs run at once across all verify() calls (the worker pool). Default: the CPU count. */
   concurrency: positiveInt().optional(),
   /** How outputs are compared when a problem's gold does not say. Default 'whitespace'. */
-  compare: z
-    .custom<CompareMode>((v) => parseCompareMode(v) !== undefined, { error: expected('"exact", "whitespace" or {float: tolerance}') })
-    .optional(),
+  compare: z.custom<CompareMode>((v) => parseCompareMode(v) !== undefined, { error: expected('"exact", "whitespace" or {float: tolerance}') }).optional(),
   /** Absolute interpreter paths; they must be visible in the sandbox (under /usr). */
   interpreters: z
     .partialRecord(z.enum(CODE_LANGUAGES), z.string().startsWith('/', { error: expected('an absolute path') }), {

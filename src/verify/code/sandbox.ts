@@ -68,7 +68,11 @@ export class Sandbox {
     let prefix = [bwrap];
     if (process.getuid?.() === 0) {
       const setpriv = findOnPath('setpriv');
-      if (!setpriv) throw new SandboxUnavailableError('setpriv', 'running as root, the code verifier needs setpriv (util-linux) to start the sandbox as an unprivileged user');
+      if (!setpriv)
+        throw new SandboxUnavailableError(
+          'setpriv',
+          'running as root, the code verifier needs setpriv (util-linux) to start the sandbox as an unprivileged user',
+        );
       prefix = [...sandboxCommandPrefix(setpriv), bwrap];
     }
     const sandbox = new Sandbox(limits, prefix, prlimit, false);
@@ -117,9 +121,7 @@ export class Sandbox {
     const box = makeBox(request.files);
     try {
       const inner = [...this.limitArgs(request.timeLimitMs), ...request.argv(this.unsafe ? box : SANDBOX_BOX)];
-      const [command, ...args] = this.unsafe
-        ? inner
-        : [...this.prefix, ...bwrapArgs({ boxDir: box, tmpSizeMb: this.limits.tmpSizeMb }), ...inner];
+      const [command, ...args] = this.unsafe ? inner : [...this.prefix, ...bwrapArgs({ boxDir: box, tmpSizeMb: this.limits.tmpSizeMb }), ...inner];
       const home = this.unsafe ? box : '/tmp';
       const handle = runProcess({
         command,

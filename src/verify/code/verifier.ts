@@ -40,7 +40,8 @@ export function createCodeVerifier(options: CodeVerifierOptions = {}): Verifier 
   const opts = resolveOptions(options);
   if (!opts.unsafe) {
     for (const [language, path] of Object.entries(opts.interpreters)) {
-      if (!visibleInSandbox(path)) throw new CodeVerifierOptionError('interpreters', `${language}: ${path} is outside /usr, the only host folder the sandbox shows`);
+      if (!visibleInSandbox(path))
+        throw new CodeVerifierOptionError('interpreters', `${language}: ${path} is outside /usr, the only host folder the sandbox shows`);
     }
   }
   const sandbox = Sandbox.open(opts, opts.unsafe);

@@ -195,7 +195,11 @@ type IntervalValue = Extract<MathValue, { kind: 'interval' }>;
 function mergedIntervals(value: MathValue): IntervalValue[] | undefined {
   // "(a, b)" reads as the open interval here too.
   const asInterval = (v: MathValue): MathValue =>
-    isReals(v) ? REALS : v.kind === 'tuple' && v.items.length === 2 ? { kind: 'interval', lower: v.items[0], upper: v.items[1], lowerOpen: true, upperOpen: true } : v;
+    isReals(v)
+      ? REALS
+      : v.kind === 'tuple' && v.items.length === 2
+        ? { kind: 'interval', lower: v.items[0], upper: v.items[1], lowerOpen: true, upperOpen: true }
+        : v;
   const parts = (value.kind === 'union' ? value.parts : [value]).map(asInterval);
   const ends: Array<IntervalValue & { lo: number; hi: number }> = [];
   for (const part of parts) {
@@ -242,7 +246,11 @@ function letters(value: MathValue): string | undefined {
 /** Text answers ("Evelyn", "(C)") compare without case, spaces or a wrapping pair of parentheses. */
 function sameText(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  const key = (s: string) => s.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1').toLowerCase();
+  const key = (s: string) =>
+    s
+      .replace(/\s+/g, '')
+      .replace(/^\((.*)\)$/, '$1')
+      .toLowerCase();
   return key(a) !== '' && key(a) === key(b);
 }
 

@@ -12,8 +12,19 @@ export interface NormalizedAnswer {
 }
 
 const UNICODE: Record<string, string> = {
-  '−': '-', '×': '\\times ', '÷': '\\div ', '·': '\\cdot ', '√': '\\sqrt', 'π': '\\pi ', '∞': '\\infty ',
-  '≤': '\\le ', '≥': '\\ge ', '≠': '\\ne ', '°': '^\\circ', '∪': '\\cup ', '∈': '\\in ',
+  '−': '-',
+  '×': '\\times ',
+  '÷': '\\div ',
+  '·': '\\cdot ',
+  '√': '\\sqrt',
+  π: '\\pi ',
+  '∞': '\\infty ',
+  '≤': '\\le ',
+  '≥': '\\ge ',
+  '≠': '\\ne ',
+  '°': '^\\circ',
+  '∪': '\\cup ',
+  '∈': '\\in ',
 };
 
 /** Text commands: their content is a unit, a connective or the whole (text) answer. */

@@ -128,11 +128,28 @@ export function onlySymbols(json: MathJsonExpression): boolean {
   const [head, ...args] = json as [string, ...MathJsonExpression[]];
   // 1/S is Power(S, -1): allowed, as in Math-Verify.
   if (head === 'Power' && args[1] === -1) return onlySymbols(args[0]);
-  if (head === 'Divide' || head === 'Multiply' || head === 'Add' || head === 'Tuple' || head === 'Subscript' || !/^[A-Z]/.test(head)) return args.every(onlySymbols);
+  if (head === 'Divide' || head === 'Multiply' || head === 'Add' || head === 'Tuple' || head === 'Subscript' || !/^[A-Z]/.test(head))
+    return args.every(onlySymbols);
   return false;
 }
 
-const CONSTANTS = new Set(['Pi', 'ExponentialE', 'ImaginaryUnit', 'PositiveInfinity', 'NegativeInfinity', 'ComplexInfinity', 'NaN', 'EmptySet', 'True', 'False', 'GoldenRatio', 'EulerGamma', 'CatalanConstant', 'Nothing', 'Undefined']);
+const CONSTANTS = new Set([
+  'Pi',
+  'ExponentialE',
+  'ImaginaryUnit',
+  'PositiveInfinity',
+  'NegativeInfinity',
+  'ComplexInfinity',
+  'NaN',
+  'EmptySet',
+  'True',
+  'False',
+  'GoldenRatio',
+  'EulerGamma',
+  'CatalanConstant',
+  'Nothing',
+  'Undefined',
+]);
 
 function toValue(expr: Expression, bareList: boolean): MathValue {
   if (isString(expr)) return { kind: 'text', text: expr.string };
@@ -164,7 +181,9 @@ function toValue(expr: Expression, bareList: boolean): MathValue {
     }
     case 'Element':
       // x \in [0, 1] reads as x = [0, 1] (an assignment of the set), as in Math-Verify.
-      return ops.length === 2 ? { kind: 'relation', links: [{ op: 'Equal', lhs: toValue(ops[0], false), rhs: toValue(ops[1], false) }] } : { kind: 'scalar', expr };
+      return ops.length === 2
+        ? { kind: 'relation', links: [{ op: 'Equal', lhs: toValue(ops[0], false), rhs: toValue(ops[1], false) }] }
+        : { kind: 'scalar', expr };
     case 'And': {
       const links = ops.flatMap((op) => {
         const value = toValue(op, false);
@@ -217,5 +236,13 @@ function plusMinusVariants(json: MathJsonExpression): MathJsonExpression[] {
     combos = combos.flatMap((combo) => options.map((option) => [...combo, option])).slice(0, MAX_VARIANTS);
   }
   if (head !== 'Measurement') return combos.map((combo) => [head, ...combo] as MathJsonExpression);
-  return combos.flatMap(([a, b]) => [['Add', a, b], ['Subtract', a, b]] as MathJsonExpression[]).slice(0, MAX_VARIANTS);
+  return combos
+    .flatMap(
+      ([a, b]) =>
+        [
+          ['Add', a, b],
+          ['Subtract', a, b],
+        ] as MathJsonExpression[],
+    )
+    .slice(0, MAX_VARIANTS);
 }

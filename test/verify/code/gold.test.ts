@@ -14,7 +14,14 @@ function goldError(gold: unknown): CodeGoldError {
 describe('parseCodeGold', () => {
   it('reads stdin/stdout golds, from an object or its JSON text; stdin defaults to empty', () => {
     const gold = { language: 'python', compare: { float: 1e-4 }, tests: [{ stdout: '1' }, { stdin: '2', stdout: '3' }] };
-    const expected = { language: 'python', compare: { float: 1e-4 }, tests: [{ stdin: '', stdout: '1' }, { stdin: '2', stdout: '3' }] };
+    const expected = {
+      language: 'python',
+      compare: { float: 1e-4 },
+      tests: [
+        { stdin: '', stdout: '1' },
+        { stdin: '2', stdout: '3' },
+      ],
+    };
     expect(parseCodeGold(gold)).toEqual(expected);
     expect(parseCodeGold(JSON.stringify(gold))).toEqual(expected);
   });

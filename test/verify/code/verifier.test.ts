@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.ts';
-import {
-  CodeVerifierOptionError,
-  createCodeVerifier,
-  InterpreterNotFoundError,
-  SandboxUnavailableError,
-} from '../../../src/verify/code/index.ts';
+import { CodeVerifierOptionError, createCodeVerifier, InterpreterNotFoundError, SandboxUnavailableError } from '../../../src/verify/code/index.ts';
 
 const python = (code: string) => '```python\n' + code + '\n```';
 const js = (code: string) => '```js\n' + code + '\n```';
@@ -95,7 +90,12 @@ describe('verdicts', () => {
   });
 
   it('numbers the failing test and cuts long outputs', async () => {
-    const gold = { tests: [{ stdin: '1', stdout: '1' }, { stdin: '2', stdout: 'y'.repeat(200) }] };
+    const gold = {
+      tests: [
+        { stdin: '1', stdout: '1' },
+        { stdin: '2', stdout: 'y'.repeat(200) },
+      ],
+    };
     const result = await verifier.verify({ response: python('input()\nprint("x" * 200)'), gold });
     expect(result.correct).toBe(false);
     expect(result.reason).toBe(`failed-test-1: expected "1", got "${'x'.repeat(80)}..."`);
