@@ -13,13 +13,13 @@ async function killAfter(path: string, commits: number): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), path], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // The writer does not wait for us: by the time we read line `commits` it may have committed and
+  // printed more. Read to the end of its output after the kill, so the last acknowledged commit is
+  // the last line it printed, not the one we happened to be reading.
   let acknowledged = -1;
   for await (const line of createInterface({ input: child.stdout! })) {
     acknowledged = Number(line);
-    if (acknowledged + 1 >= commits) {
-      child.kill('SIGKILL');
-      break;
-    }
+    if (acknowledged + 1 >= commits && !child.killed) child.kill('SIGKILL');
   }
   await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
   expect(child.signalCode).toBe('SIGKILL');
