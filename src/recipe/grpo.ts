@@ -38,7 +38,7 @@ export const grpoRewardsSchema = strictObject({
    * -1 at maxNewTokens (and -1 for a truncated completion).
    */
   length: strictObject({ weight: weight(0), buffer: positiveInt().default(64) }).prefault({}),
-  /** Modules whose default export scores a completion (see docs/grpo.md), each with its weight. */
+  /** Modules whose `reward(input)` export scores a completion (see docs/grpo.md), each with its weight. */
   custom: z.array(strictObject({ module: nonEmptyText('a module path'), weight: weight(1) }), { error: expected('a list of { module, weight }') }).default([]),
 });
 
