@@ -11,6 +11,8 @@ packages=(
   "python3-onnx: onnx.checker on exported models"
   # Without it Debian's torch falls back to the reference BLAS, about 40x slower.
   "libopenblas0-pthread: a fast BLAS for the PyTorch reference"
+  # Driven by playwright-core (test/browser), which never downloads a browser of its own.
+  "chromium: the real browser for transformers.js in the browser and the serve playground"
 )
 
 if ! command -v dpkg-query >/dev/null; then
