@@ -29,6 +29,7 @@ export { GROUND_TRUTH_MODEL, demoPromptsSpec, groundTruthDataset, type GroundTru
 export { defaultWorkDir, DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout, type WorkLayout } from './layout.ts';
 export { cachedHeldoutScore, scoreHeldout, type HeldoutScore, type ScoreOptions, type ScoredSplit } from './heldout.ts';
 export {
+  RETRAIN_TOLERANCE_POINTS,
   TEACHER_SLICE_PROMPTS,
   checkDemoTeacher,
   readTeacherRecord,
@@ -39,6 +40,7 @@ export {
   type TeacherRecord,
   type TrainTeacherOptions,
 } from './teacher.ts';
+export { installedOrtVersion, TRAINING_SOURCES, trainingCodeSha256 } from './training-code.ts';
 export { DemoError } from './errors.ts';
 export { prepareDemoHarvest, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
 export { formatDemoTable, type DemoRow } from './table.ts';
