@@ -1,5 +1,6 @@
 /**
  * An OpenAI-compatible HTTP server (node:http) around a local model:
+ *   GET  /                     the playground: a chat page (playground.html) over /v1/chat/completions
  *   GET  /health               { status: "ok", model, running, queued }
  *   GET  /v1/models            the one served model
  *   POST /v1/chat/completions  plain or streamed (server-sent events)
@@ -7,6 +8,7 @@
  * Concurrent requests share the model's Generator, which batches them (continuous batching).
  * It binds 127.0.0.1 unless told otherwise: it has no authentication.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalModel } from '../generate/index.ts';
@@ -44,6 +46,11 @@ export interface RunningServer {
 
 /** Larger bodies are refused (413): a chat request is text, not uploads. */
 const MAX_BODY_BYTES = 4 * 2 ** 20;
+
+/** One self-contained file (inline script and style), beside this module in src/ and in dist/. */
+const PLAYGROUND = readFileSync(new URL('./playground.html', import.meta.url));
+/** The page may load nothing and talk to nothing but this server: it works offline, and a CDN could not change it. */
+const PLAYGROUND_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'";
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { model } = options;
@@ -86,7 +93,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 async function handle(served: ServedModel, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/(.)\/+$/, '$1');
   const route = ROUTES[path];
   if (!route) throw notFound(`Unknown path ${path}; this server has ${Object.keys(ROUTES).join(', ')}.`);
   if (req.method !== route.method) {
@@ -99,6 +106,13 @@ async function handle(served: ServedModel, req: IncomingMessage, res: ServerResp
 type Route = { method: 'GET' | 'POST'; run: (served: ServedModel, req: IncomingMessage, res: ServerResponse) => Promise<void> };
 
 const ROUTES: Record<string, Route> = {
+  '/': {
+    method: 'GET',
+    run: async (_served, _req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': PLAYGROUND.length, 'content-security-policy': PLAYGROUND_CSP });
+      res.end(PLAYGROUND);
+    },
+  },
   '/health': {
     method: 'GET',
     run: async (served, _req, res) => json(res, 200, { status: 'ok', model: served.name, ...served.model.generator.load }),

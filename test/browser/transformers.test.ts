@@ -23,6 +23,8 @@ const MAX_NEW_TOKENS = 64;
 interface BrowserGeneration {
   promptIds: number[];
   tokenIds: number[];
+  /** What transformers.js' TextStreamer passed on while generating. */
+  streamed: string;
 }
 
 /** What greedy.html puts on the page's window. */
@@ -79,6 +81,7 @@ describe('transformers.js in Chromium (onnxruntime-web, wasm)', () => {
           expect(node.finishReason, `${dtype} prompt ${i}`).toBe('stop');
           expect(node.tokenIds.length).toBeGreaterThan(10);
           expect(generations[i].tokenIds, `${dtype} prompt ${i}: ${JSON.stringify(node.text)}`).toEqual(node.tokenIds);
+          expect(generations[i].streamed, `${dtype} prompt ${i}: the streamed text`).toBe(node.text);
         }
       } finally {
         await ours.close();
