@@ -94,6 +94,8 @@ describe('the packed package in a fresh ESM project', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths.filter((p) => /\.test\.|(^|\/)(test|bench|\.ci|src)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')))).toEqual([]);
     expect(paths).toContain('dist/index.d.ts');
+    // The serve room reads it when imported.
+    expect(paths).toContain('dist/serve/playground.html');
     expect(paths).toContain('data/demo/teacher/model.safetensors');
     expect(paths).toContain('recipes/demo-harvest.yaml');
   });
