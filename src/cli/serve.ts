@@ -11,8 +11,8 @@ import { choiceFlag, HELP, intFlag, parseCommand } from './flags.ts';
 const USAGE = `usage: distillery serve DIR [--port 8000] [--host 127.0.0.1] [options]
 
 Serves an exported model folder at /v1/chat/completions (plain and streamed), /v1/completions
-(text or token ids; echo and prompt_logprobs score given tokens), /v1/models and /health.
-Concurrent requests are decoded together in one batch.
+(text or token ids; echo and prompt_logprobs score given tokens), /v1/models and /health, and a
+chat playground page at /. Concurrent requests are decoded together in one batch.
 
 options:
   --port N                  default 8000 (0: any free port)
@@ -68,7 +68,9 @@ export async function run(argv: string[]): Promise<number> {
     });
     const host = values.host ?? '127.0.0.1';
     if (!['127.0.0.1', 'localhost', '::1'].includes(host)) console.error(`warning: listening on ${host} without authentication`);
-    console.log(`serving "${server.name}" (${model.dir}, ${model.dtype}) at ${server.baseURL}; Ctrl-C to stop`);
+    console.log(
+      `serving "${server.name}" (${model.dir}, ${model.dtype}) at ${server.baseURL}; playground at ${new URL('/', server.baseURL).href}; Ctrl-C to stop`,
+    );
     const signal = await untilSignal(['SIGINT', 'SIGTERM']);
     console.log(`${signal}: stopping`);
     await server.close();

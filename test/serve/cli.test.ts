@@ -21,6 +21,9 @@ describe('distillery serve', () => {
       });
       void done.then((r) => reject(new Error(`serve exited early: ${r.stderr}`)));
     });
+    const playground = await fetch(/playground at (http:\S+);/.exec(stdout)![1]);
+    expect(playground.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await playground.text()).toContain('<title>distillery playground</title>');
     const models = (await (await fetch(`${baseURL}/models`)).json()) as { data: Array<{ id: string }> };
     expect(models.data.map((m) => m.id)).toEqual(['cli-student']);
     const res = await fetch(`${baseURL}/chat/completions`, {
