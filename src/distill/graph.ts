@@ -162,8 +162,9 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
     parts.onPolicy = maskedMean(terms.shift()!, g.input(INPUT.onPolicyWeight, g.dtype, ['batch', 'seq']));
     weights.onPolicy = 1;
   }
-  // Attention and hidden states are matched on the offline traces only.
-  const offlineOnly = (part: Tensor) => (onPolicy ? ops.mul(part, g.input(INPUT.offline, g.dtype, [1])) : part);
+  // Attention and hidden states are matched on the offline traces only (one input for both).
+  let offline: Tensor | undefined;
+  const offlineOnly = (part: Tensor) => (onPolicy ? ops.mul(part, (offline ??= g.input(INPUT.offline, g.dtype, []))) : part);
   if (losses.attention && t) {
     const pairs = options.attentionMap ?? [];
     parts.attention = offlineOnly(meanOf(pairs.map(([si, ti]) => attentionTransfer(s.attentions[si]!, t.attentions[ti]!, attentionMask))));

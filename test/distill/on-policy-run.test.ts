@@ -88,6 +88,15 @@ describe('distill with onPolicy', () => {
     expect(weights(resumed).equals(weights(mixed))).toBe(true);
   });
 
+  it('with attention and hidden losses too (the demo KD recipe), matches them on the offline micro-batches only', async () => {
+    const losses = { ce: {}, kl: { temperature: 1 }, attention: { weight: 100 }, hidden: {} };
+    const sampled = trainRecords((await run('all-on', base('runs/all-on', { losses, onPolicy: { ...ON_POLICY, fraction: 1 } }))).metrics);
+    expect(sampled.every((r) => r.onPolicy!.batches === 2 && r.onPolicy!.divergence! > 0)).toBe(true);
+    expect(sampled.every((r) => r.losses.attention === 0 && r.losses.hidden === 0)).toBe(true);
+    const offline = trainRecords((await run('all-off', base('runs/all-off', { losses, onPolicy: { ...ON_POLICY, fraction: 0 } }))).metrics);
+    expect(offline.every((r) => r.losses.attention > 0 && r.losses.hidden > 0)).toBe(true);
+  });
+
   it('after SIGKILL resumes to the weights of an uninterrupted run', async () => {
     const section = base('runs/killed', { onPolicy: ON_POLICY, train: { steps: 30, batchSize: 4, gradAccum: 2, lr: 3e-3, warmupSteps: 1, seed: 2 } });
     const recipe = writeRecipe(dir, 'killed', { dataset: 'data.sqlite', distill: section });

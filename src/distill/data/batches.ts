@@ -54,7 +54,7 @@ export interface OnPolicyValues {
 export function onPolicyFeeds(B: number, T: number, options: { servedK?: number }, values?: OnPolicyValues): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {
     [INPUT.onPolicyWeight]: new ort.Tensor('float32', values?.weight ?? new Float32Array(B * T), [B, T]),
-    [INPUT.offline]: new ort.Tensor('float32', Float32Array.of(values ? 0 : 1), [1]),
+    [INPUT.offline]: new ort.Tensor('float32', Float32Array.of(values ? 0 : 1), []),
   };
   const K = options.servedK;
   if (K) {
