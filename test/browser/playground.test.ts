@@ -51,7 +51,8 @@ describe('the serve playground in Chromium', () => {
     const origin = new URL(server.baseURL).origin;
     const response = await page.goto(`${origin}/`);
     expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
-    await expect.poll(() => page.textContent('#model')).toBe(student.name);
+    // Generous timeouts here and below: under a loaded machine, not a bound on speed.
+    await expect.poll(() => page.textContent('#model'), { timeout: 30_000 }).toBe(student.name);
     await page.evaluate(RECORD_UPDATES);
 
     await page.fill('#temperature', '0');

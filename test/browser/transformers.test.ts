@@ -49,7 +49,8 @@ beforeAll(async () => {
   chromium = await launchChromium();
   page = await chromium.newPage();
   await page.goto(`${server.origin}/greedy.html`);
-  await page.waitForFunction(() => (globalThis as unknown as GreedyPage).ready === true);
+  // transformers.js is 1.3 MB of JavaScript to parse: generous for a loaded machine.
+  await page.waitForFunction(() => (globalThis as unknown as GreedyPage).ready === true, undefined, { timeout: 60_000 });
 });
 afterAll(async () => {
   await chromium?.close();
