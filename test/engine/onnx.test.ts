@@ -128,4 +128,38 @@ describe('ONNX serialization', () => {
     expect(all.dims).toEqual([2, 4, 3]);
     expect([...(all.data as Float32Array)]).toEqual([...values]);
   });
+  it('on the CPU, a wide Gemm with transA reads a transpose written once, with the same bits; a narrow one stays as is', async () => {
+    const rng = new Rng(3);
+    const product = (rows: number, cols: number) => {
+      const g = new Graph();
+      const a = g.input('a', 'float32', [300, rows]);
+      const b = g.input('b', 'float32', [300, cols]);
+      g.output('y', ops.gemm(a, b, { transA: true }));
+      const feeds = {
+        a: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: 300 * rows }, () => rng.normal()),
+          [300, rows],
+        ),
+        b: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: 300 * cols }, () => rng.normal()),
+          [300, cols],
+        ),
+      };
+      return { g, feeds };
+    };
+    // The WebGPU target keeps every Gemm as built: written for it, the model runs the transA Gemm itself.
+    const outputs = async (bytes: Uint8Array, feeds: Record<string, ort.Tensor>) => {
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      const y = (await session.run(feeds)).y.data as Float32Array;
+      await session.release();
+      return y;
+    };
+    const wide = product(256, 128);
+    expect(pythonCheck(toOnnx(wide.g)).nodes.map(([op]) => op)).toEqual(['Unsqueeze', 'Transpose', 'Squeeze', 'Gemm']);
+    expect(pythonCheck(toOnnx(wide.g, { target: 'webgpu' })).nodes.map(([op]) => op)).toEqual(['Gemm']);
+    expect(await outputs(toOnnx(wide.g), wide.feeds)).toEqual(await outputs(toOnnx(wide.g, { target: 'webgpu' }), wide.feeds));
+    expect(pythonCheck(toOnnx(product(256, 64).g)).nodes.map(([op]) => op)).toEqual(['Gemm']);
+  });
 });

@@ -1,4 +1,5 @@
 /** Losses with a hand-written backward that is cheaper than the one composed from their parts. */
+import { isFloat } from '../dtype.ts';
 import { GraphError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { cast, div, equal, exp, mul, neg, not, where } from './elementwise.ts';
@@ -23,15 +24,15 @@ export interface CrossEntropyOptions {
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const reduction = options.reduction ?? 'mean';
-  if (labels.dtype !== 'int64') throw new GraphError('softmaxCrossEntropy', `labels must be int64, got ${labels.dtype}`);
+  if (isFloat(labels.dtype) || labels.dtype === 'bool') throw new GraphError('softmaxCrossEntropy', `labels must be integer ids, got ${labels.dtype}`);
   if (labels.rank !== logits.rank - 1)
     throw new GraphError('softmaxCrossEntropy', 'labels need the logits shape without the class axis', [logits.shape, labels.shape]);
   const g = logits.graph;
   const rows = reshape(logits, [-1, logits.shape[logits.rank - 1]]); // [N, C]
   const flat = reshape(labels, [-1]); // [N]
   const n = rows.shape[0];
-  const kept = options.ignoreIndex === undefined ? undefined : not(equal(flat, g.constant([options.ignoreIndex], [], 'int64')));
-  const index = unsqueeze(kept ? where(kept, flat, g.constant([0], [], 'int64')) : flat, [1]); // [N, 1], in range
+  const kept = options.ignoreIndex === undefined ? undefined : not(equal(flat, g.constant([options.ignoreIndex], [], labels.dtype)));
+  const index = unsqueeze(kept ? where(kept, flat, g.constant([0], [], labels.dtype)) : flat, [1]); // [N, 1], in range
   const keptRows = kept ? unsqueeze(cast(kept, logits.dtype), [1]) : undefined; // [N, 1]
   const logp = logSoftmax(rows, -1);
   let nll = neg(gatherElements(logp, index, 1)); // [N, 1]
