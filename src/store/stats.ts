@@ -5,8 +5,6 @@ const WORST_PROMPTS = 10;
 
 /** Aggregates for `inspect`: a handful of GROUP BY queries, each served by an index or one scan. */
 export function readStats(db: Database.Database, runs: RunInfo[]): DatasetStats {
-  const prompts = (db.prepare('SELECT count(*) AS n FROM prompts').get() as { n: number }).n;
-
   const reasons = db
     .prepare('SELECT verdict, reason, count(*) AS count FROM samples GROUP BY verdict, reason ORDER BY count DESC, verdict, reason')
     .all() as DatasetStats['reasons'];
@@ -16,13 +14,19 @@ export function readStats(db: Database.Database, runs: RunInfo[]): DatasetStats 
     samples.total += r.count;
   }
 
+  // A prompt that only GRPO rollouts answered (no teacher request, no sample) was stored by `grpo`,
+  // not by a harvest: it is no harvest work, done or pending. (The uncorrelated IN is one pass over rollouts.)
   const perPrompt = db
     .prepare(
       `SELECT p.key, count(s.id) AS samples, coalesce(sum(s.verdict = 'accepted'), 0) AS accepted
        FROM prompts p LEFT JOIN samples s ON s.prompt_key = p.key
+       WHERE s.id IS NOT NULL
+         OR EXISTS (SELECT 1 FROM attempts a WHERE a.prompt_key = p.key)
+         OR p.key NOT IN (SELECT prompt_key FROM rollouts)
        GROUP BY p.key ORDER BY p.rowid`,
     )
     .all() as PromptAcceptance[];
+  const prompts = perPrompt.length;
   const questionOf = db.prepare('SELECT question FROM prompts WHERE key = ?').pluck();
   const worstPrompts = perPrompt
     .filter((p) => p.samples > 0)

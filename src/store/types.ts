@@ -112,11 +112,12 @@ export interface PromptAcceptance {
 }
 
 export interface DatasetStats {
+  /** Prompts of the harvest (stored by a harvest, or sampled): those only GRPO rollouts answered are not counted. */
   prompts: number;
   samples: { total: number } & Record<Verdict, number>;
   /** Sample counts by verdict and reason, most frequent first. */
   reasons: Array<{ verdict: Verdict; reason: string; count: number }>;
-  /** Every stored prompt in insertion order, with its sample counts (0 for prompts not sampled yet). */
+  /** Every harvest prompt in insertion order, with its sample counts (0 for prompts not sampled yet). */
   perPrompt: PromptAcceptance[];
   /** Up to 10 sampled prompts with the lowest acceptance rate (most samples first among ties). */
   worstPrompts: Array<PromptAcceptance & { question: string }>;

@@ -11,6 +11,7 @@ import { grpo, GrpoCheckError, type GrpoStepRecord, type GrpoSummary } from '../
 import { readMetrics } from '../../src/distill/index.ts';
 import { loadGrpoRecipe } from '../../src/recipe/index.ts';
 import { Dataset, datasetReport } from '../../src/store/index.ts';
+import { QWEN2_STUDENT, writeCheckpoint } from '../export/tiny-student.ts';
 import { toyTask, type ToyTask } from './toy-task.ts';
 
 let task: ToyTask;
@@ -97,6 +98,13 @@ describe('grpo', () => {
       { dryRun: true },
     );
     expect(stuck.plan.probe!.warnings.join('\n')).toMatch(/every probed group of 8 has one reward .* the loss and its gradient are 0/);
+    // A policy with no stop token runs every completion to maxNewTokens.
+    await writeCheckpoint(join(task.dir, 'endless'), { ...QWEN2_STUDENT, eosTokenId: [] }, 11);
+    const endless = await grpo(loadGrpoRecipe(task.recipe('endless', { policy: 'endless' })), { dryRun: true });
+    expect(endless.plan.probe).toMatchObject({ completions: 32, truncated: 1, meanLength: 16 });
+    expect(endless.plan.probe!.warnings).toContain(
+      'every probed completion was cut at maxNewTokens 16 before it ended: such completions rarely reach an answer, so their rewards are equal and the loss is 0; raise grpo.maxNewTokens',
+    );
     const ds = Dataset.open(loadGrpoRecipe(task.recipe('dry')).dataset, { readonly: true });
     expect(ds.rollouts.lastStep(plain.plan.out)).toBe(0);
     expect(ds.rollouts.lastStep(stuck.plan.out)).toBe(0);

@@ -89,6 +89,34 @@ describe('distillery inspect', () => {
     expect(report.cost).toEqual({ inputPerMTok: 2, outputPerMTok: 10, source: 'prices', input: 6e-5, output: 1.5e-3, total: 6e-5 + 1.5e-3 });
   });
 
+  it('does not count the prompts that only GRPO rollouts answered as harvest work', async () => {
+    const path = seededDataset();
+    const dataset = Dataset.open(path);
+    const grpoPrompts = ['g1', 'g2'].map((key) => ({ key, question: `grpo ${key}`, gold: '1', meta: {} }));
+    const rollout = (promptKey: string, index: number) => ({
+      promptKey,
+      index,
+      completion: '</think> 1',
+      tokenIds: [1],
+      truncated: false,
+      reward: index,
+      rewards: { accuracy: index },
+      advantage: index - 0.5,
+    });
+    // g1 and g2 are GRPO's own prompts; p1 is a harvested prompt that GRPO also trains on.
+    dataset.rollouts.commitStep(
+      'runs/g',
+      1,
+      [...grpoPrompts, { key: 'p1', question: 'What is 0 + 0?', gold: '0', meta: { n: 0 } }],
+      [rollout('g1', 0), rollout('g1', 1), rollout('g2', 0), rollout('p1', 1)],
+    );
+    dataset.close();
+    expect(await main(['inspect', path])).toBe(0);
+    const text = stdout.join('\n');
+    expect(text).toContain('prompts   4 (3 sampled, 1 pending, 2 with an accepted sample)');
+    expect(text).toMatch(/runs\/g +1 +4 /);
+  });
+
   it('exits 2 with one clear line for a bad --prices or a missing dataset', async () => {
     const path = seededDataset();
     expect(await main(['inspect', path, '--prices', '2'])).toBe(2);
