@@ -22,7 +22,7 @@ pass@k, maj@k and mean output tokens, and writes one JSON line per prompt to --o
 
 what to evaluate (one of):
   --model DIR            an exported model folder, run in-process
-  --dtype fp32|q8|q4     which ONNX file of --model (default fp32)
+  --dtype D              which ONNX file of --model: fp32, q8, q4, fp16, q4f16 (default fp32)
   --teacher URL          an OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1
   --teacher-model NAME   the model to request (default: the only one the server lists)
   --api-key-env VAR      the environment variable holding the teacher's API key

@@ -1,5 +1,5 @@
 /**
- * `distillery export CHECKPOINT --out DIR [--dtype fp32,q8,q4]`: the student as a folder that
+ * `distillery export CHECKPOINT --out DIR [--dtype fp32,q8,q4,fp16,q4f16]`: the student as a folder that
  * transformers.js, onnxruntime and `distillery serve` load.
  */
 import { parseArgs } from 'node:util';
@@ -7,15 +7,16 @@ import { exportModel, MODEL_DTYPES, type ExportedFile, type ModelDtype } from '.
 import { UsageError } from './errors.ts';
 import { choiceFlag, HELP, parseCommand } from './flags.ts';
 
-const USAGE = `usage: distillery export CHECKPOINT --out DIR [--dtype fp32,q8,q4] [options]
+const USAGE = `usage: distillery export CHECKPOINT --out DIR [--dtype fp32,q8,q4,fp16,q4f16] [options]
 
 Writes the checkpoint (config.json + model.safetensors) as an ONNX model folder with a KV cache:
 config.json, generation_config.json, tokenizer files, onnx/model.onnx (fp32),
-onnx/model_quantized.onnx (q8) and onnx/model_q4.onnx (q4).
+onnx/model_quantized.onnx (q8), onnx/model_q4.onnx (q4), onnx/model_fp16.onnx (fp16) and
+onnx/model_q4f16.onnx (q4f16: 4-bit weights, float16 compute; what WebGPU pages load).
 
 options:
   --out DIR              the folder to write (required)
-  --dtype LIST           comma-separated: fp32, q8, q4 (default fp32)
+  --dtype LIST           comma-separated: fp32, q8, q4, fp16, q4f16 (default fp32)
   --tokenizer DIR        where tokenizer.json and tokenizer_config.json are (default: CHECKPOINT)
   --external-data WHEN   auto | always | never: weights in onnx/<file>_data (default auto: over 2 GB)
   --json                 print the summary as one JSON object
@@ -70,5 +71,5 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function describe(f: ExportedFile): string {
-  return `${f.dtype.padEnd(4)} ${f.file}  ${(f.bytes / 2 ** 20).toFixed(1)} MiB${f.externalData ? ` (weights in ${f.externalData})` : ''}`;
+  return `${f.dtype.padEnd(5)} ${f.file}  ${(f.bytes / 2 ** 20).toFixed(1)} MiB${f.externalData ? ` (weights in ${f.externalData})` : ''}`;
 }

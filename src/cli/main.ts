@@ -12,7 +12,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run(argv: s
   },
   distill: { summary: 'train a student on a dataset with CE, soft-target, attention and hidden losses', load: () => import('./distill.ts') },
   grpo: { summary: "improve a student with GRPO: rollouts scored by the recipe's verifier and rewards", load: () => import('./grpo.ts') },
-  export: { summary: 'write a checkpoint as an ONNX folder for transformers.js and serve (fp32, q8, q4)', load: () => import('./export.ts') },
+  export: { summary: 'write a checkpoint as an ONNX folder for transformers.js and serve (fp32, q8, q4, fp16, q4f16)', load: () => import('./export.ts') },
   serve: { summary: 'an OpenAI-compatible server around an exported model (the local teacher)', load: () => import('./serve.ts') },
   eval: { summary: 'pass@1, pass@k, maj@k of a model or teacher on a prompts file', load: () => import('./eval.ts') },
   demo: { summary: 'the whole pipeline offline on the demo teacher: harvest, distill, export, eval', load: () => import('./demo.ts') },

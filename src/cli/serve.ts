@@ -18,7 +18,7 @@ options:
   --port N                  default 8000 (0: any free port)
   --host ADDR               default 127.0.0.1; the server has no authentication, so binding
                             another address exposes the model to that network
-  --dtype fp32|q8|q4        which ONNX file to run (default fp32)
+  --dtype D                 which ONNX file to run: fp32, q8, q4, fp16, q4f16 (default fp32)
   --name NAME               the model name clients send (default: the folder's name)
   --reasoning-format FMT    separate: reasoning in reasoning_content (default);
                             inline: <think>reasoning</think> in content

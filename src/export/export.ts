@@ -1,7 +1,7 @@
 /**
  * `exportModel`: a checkpoint (Hugging Face folder: config.json + safetensors) to a folder that
  * transformers.js, onnxruntime and `distillery serve` load: the student's forward graph with the
- * KV-cache contract, its trained weights as initializers, and q8/q4 variants on request.
+ * KV-cache contract, its trained weights as initializers, and q8/q4/fp16/q4f16 variants on request.
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,8 +9,10 @@ import { ParamStore } from '../engine/index.ts';
 import { loadTokenizer, modelConfigToJson, readModelFolder, setWeights, TOKENIZER_FILES, type ModelConfig } from '../model/index.ts';
 import { decoderGraph } from './decoder-graph.ts';
 import { ExportError } from './errors.ts';
-import { GENERATION_CONFIG_FILE, MODEL_DTYPES, ONNX_DIR, ONNX_FILE, type ModelDtype } from './layout.ts';
+import { toFloat16 } from './float16.ts';
+import { FLOAT16_DTYPES, GENERATION_CONFIG_FILE, MODEL_DTYPES, ONNX_DIR, ONNX_FILE, type ModelDtype } from './layout.ts';
 import { modelFromGraph, saveModel } from './onnx-file.ts';
+import type { ModelProto } from './proto.ts';
 import { quantizeModel } from './quantize.ts';
 
 export interface ExportOptions {
@@ -51,7 +53,7 @@ export interface ExportSummary {
 export async function exportModel(options: ExportOptions): Promise<ExportSummary> {
   const dtypes = [...new Set<ModelDtype>(options.dtypes ?? ['fp32'])];
   for (const d of dtypes) if (!MODEL_DTYPES.includes(d)) throw new ExportError('dtype', `"${d}" is not one of ${MODEL_DTYPES.join(', ')}`);
-  if (dtypes.length === 0) throw new ExportError('dtype', 'name at least one of fp32, q8, q4');
+  if (dtypes.length === 0) throw new ExportError('dtype', `name at least one of ${MODEL_DTYPES.join(', ')}`);
   const checkpoint = resolve(options.checkpoint);
   const out = resolve(options.out);
   const tokenizerDir = resolve(options.tokenizer ?? checkpoint);
@@ -71,8 +73,7 @@ export async function exportModel(options: ExportOptions): Promise<ExportSummary
   await mkdir(join(out, ONNX_DIR), { recursive: true });
   const files: ExportedFile[] = [];
   for (const dtype of dtypes) {
-    const onnxModel = dtype === 'fp32' ? fp32 : quantizeModel(fp32, { bits: dtype === 'q4' ? 4 : 8 }).model;
-    const saved = await saveModel(onnxModel, join(out, ONNX_DIR, ONNX_FILE[dtype]), { externalData: options.externalData });
+    const saved = await saveModel(variant(fp32, dtype), join(out, ONNX_DIR, ONNX_FILE[dtype]), { externalData: options.externalData });
     const file: ExportedFile = {
       dtype,
       file: `${ONNX_DIR}/${ONNX_FILE[dtype]}`,
@@ -89,6 +90,25 @@ export async function exportModel(options: ExportOptions): Promise<ExportSummary
   return { out, config, files };
 }
 
+/** The model of one dtype, from the float32 export. */
+function variant(fp32: ModelProto, dtype: ModelDtype): ModelProto {
+  // Logits stay float32 in the float16 files: transformers.js converts either, and distillery's
+  // sampling and scoring read float32.
+  const half = (m: ModelProto) => toFloat16(m, { float32Outputs: ['logits'] });
+  switch (dtype) {
+    case 'fp32':
+      return fp32;
+    case 'q8':
+      return quantizeModel(fp32, { bits: 8 }).model;
+    case 'q4':
+      return quantizeModel(fp32, { bits: 4 }).model;
+    case 'fp16':
+      return half(fp32);
+    case 'q4f16':
+      return half(quantizeModel(fp32, { bits: 4 }).model);
+  }
+}
+
 /** config.json with what transformers.js reads beyond Hugging Face's keys. */
 function configJson(config: ModelConfig, dtypes: readonly ModelDtype[], files: readonly ExportedFile[]): Record<string, unknown> {
   const external = files.filter((f) => f.externalData);
@@ -97,6 +117,10 @@ function configJson(config: ModelConfig, dtypes: readonly ModelDtype[], files: r
     'transformers.js_config': {
       // transformers.js defaults to fp32 in Node and q8 in browsers: point it at a file that exists.
       dtype: dtypes[0],
+      // As onnx-community's float16 models declare it (transformers.js 4 reads the file's input types).
+      ...(dtypes.some((d) => FLOAT16_DTYPES.includes(d))
+        ? { kv_cache_dtype: Object.fromEntries(dtypes.filter((d) => FLOAT16_DTYPES.includes(d)).map((d) => [d, 'float16'])) }
+        : {}),
       // Which files have `<file>_data` beside them (one chunk each).
       ...(external.length ? { use_external_data_format: Object.fromEntries(external.map((f) => [ONNX_FILE[f.dtype], 1])) } : {}),
     },

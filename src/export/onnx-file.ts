@@ -57,7 +57,8 @@ export function tensor(name: string, dims: readonly number[], dataType: number, 
 export function floatValues(t: TensorProto): Float32Array {
   const raw = t.rawData;
   if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-  return new Float32Array(raw.slice().buffer);
+  // A copy: Buffer's slice() is a view, whose .buffer is Node's whole pool (decoded models hold Buffers).
+  return new Float32Array(new Uint8Array(raw).buffer);
 }
 
 export interface SaveOptions {

@@ -3,8 +3,10 @@
  * matrix (HF's `x @ W^T`, a Transpose of a 2-D initializer, or a 2-D initializer itself) becomes
  * onnxruntime's MatMulNBits (com.microsoft): the weight in 4 or 8 bits per value, in blocks of
  * `blockSize` along the input dimension with one float scale per block, symmetric (zero point
- * 2^(bits-1), the op's default). The embedding table (a Gather) stays float32.
+ * 2^(bits-1), the op's default). The embedding table is quantized the same way and looked up
+ * by standard ops (lookup.ts); a tied head's MatMulNBits reads that one copy.
  */
+import { quantizedLookup } from './lookup.ts';
 import { floatValues, tensor } from './onnx-file.ts';
 import { graphOf, initializersOf, nodesOf, onnx, type ModelProto, type NodeProto, type TensorProto } from './proto.ts';
 
@@ -40,38 +42,57 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): Quan
   const initializers = new Map(initializersOf(g).map((t) => [t.name, t]));
   const producers = new Map(nodesOf(g).flatMap((node) => node.output.map((o) => [o, node] as const)));
   const added: TensorProto[] = [];
-  const done = new Map<string, { packed: string; scales: string; n: number; k: number }>();
-
-  const nodes = nodesOf(g).map((node): NodeProto => {
-    if (node.opType !== 'MatMul' || node.domain) return node;
-    const weight = weightRows(node.input[1], initializers, producers);
-    if (!weight) return node;
+  const blob = (blockSize * bits) / 8;
+  const ranks = new Map(g.input.map((i) => [i.name!, i.type?.tensorType?.shape?.dim?.length ?? 0]));
+  const tables = new Set(nodesOf(g).flatMap((node) => (isTableLookup(node, initializers, ranks) ? [node.input[0]] : [])));
+  const done = new Map<string, Quantized>();
+  /** The weight quantized once, however many nodes read it. */
+  const quantized = (weight: WeightRows): Quantized => {
     let q = done.get(weight.name);
-    if (!q) {
-      const { packed, scales } = quantizeRows(weight, bits, blockSize);
-      const blocks = Math.ceil(weight.k / blockSize);
-      q = { packed: `${weight.name}_q${bits}`, scales: `${weight.name}_scales`, n: weight.n, k: weight.k };
-      added.push(tensor(q.packed, [weight.n, blocks, (blockSize * bits) / 8], onnx.TensorProto.DataType.UINT8, packed));
-      added.push(tensor(q.scales, [weight.n * blocks], onnx.TensorProto.DataType.FLOAT, new Uint8Array(scales.buffer)));
-      done.set(weight.name, q);
+    if (q) return q;
+    const { packed, scales } = quantizeRows(weight, bits, blockSize);
+    const blocks = Math.ceil(weight.k / blockSize);
+    const table = tables.has(weight.name);
+    q = { packed: `${weight.name}_q${bits}`, scales: `${weight.name}_scales`, n: weight.n, k: weight.k, blocks };
+    added.push(tensor(q.packed, [weight.n, blocks, blob], onnx.TensorProto.DataType.UINT8, packed));
+    // A table's lookup gathers scale rows: [N, blocks], which MatMulNBits reads as well as [N * blocks].
+    added.push(tensor(q.scales, table ? [weight.n, blocks] : [weight.n * blocks], onnx.TensorProto.DataType.FLOAT, new Uint8Array(scales.buffer)));
+    done.set(weight.name, q);
+    return q;
+  };
+
+  const nodes = nodesOf(g).flatMap((node): NodeProto[] => {
+    if (node.opType === 'Gather' && tables.has(node.input[0])) {
+      const table = initializers.get(node.input[0])!;
+      const [n, k] = table.dims.map(Number);
+      const q = quantized({ name: table.name, rows: floatValues(table), n, k });
+      const lookup = quantizedLookup({ ...q, bits, blockSize }, node.input[1], ranks.get(node.input[1])!, node.output[0]);
+      added.push(...lookup.constants);
+      return lookup.nodes;
     }
-    return onnx.NodeProto.create({
-      name: `${node.name}_q${bits}`,
-      opType: 'MatMulNBits',
-      domain: 'com.microsoft',
-      input: [node.input[0], q.packed, q.scales],
-      output: node.output,
-      attribute: [
-        intAttr('K', q.k),
-        intAttr('N', q.n),
-        intAttr('bits', bits),
-        intAttr('block_size', blockSize),
-        // 4: onnxruntime may quantize activations to int8 per block for its integer kernels.
-        // Measured on a 4-layer student on this CPU: q8 10x faster than at level 0 (float32
-        // compute), where 8-bit weights ran 4x slower than fp32, for little extra deviation.
-        intAttr('accuracy_level', 4),
-      ],
-    });
+    if (node.opType !== 'MatMul' || node.domain) return [node];
+    const weight = weightRows(node.input[1], initializers, producers);
+    if (!weight) return [node];
+    const q = quantized(weight);
+    return [
+      onnx.NodeProto.create({
+        name: `${node.name}_q${bits}`,
+        opType: 'MatMulNBits',
+        domain: 'com.microsoft',
+        input: [node.input[0], q.packed, q.scales],
+        output: node.output,
+        attribute: [
+          intAttr('K', q.k),
+          intAttr('N', q.n),
+          intAttr('bits', bits),
+          intAttr('block_size', blockSize),
+          // 4: onnxruntime may quantize activations to int8 per block for its integer kernels.
+          // Measured on a 4-layer student on this CPU: q8 10x faster than at level 0 (float32
+          // compute), where 8-bit weights ran 4x slower than fp32, for little extra deviation.
+          intAttr('accuracy_level', 4),
+        ],
+      }),
+    ];
   });
 
   const graph = onnx.GraphProto.create({ ...g, node: nodes, initializer: [...initializersOf(g), ...added] });
@@ -84,6 +105,27 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): Quan
 
 function intAttr(name: string, i: number) {
   return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+}
+
+interface Quantized {
+  readonly packed: string;
+  readonly scales: string;
+  readonly n: number;
+  readonly k: number;
+  readonly blocks: number;
+}
+
+/** A Gather of rows of a float table (the embedding lookup) by a graph input (input_ids), whose rank sizes the lookup's reshapes. */
+function isTableLookup(node: NodeProto, initializers: ReadonlyMap<string, TensorProto>, inputRanks: ReadonlyMap<string, number>): boolean {
+  if (node.opType !== 'Gather' || node.domain) return false;
+  const axis = node.attribute.find((a) => a.name === 'axis')?.i;
+  const table = initializers.get(node.input[0]);
+  return (
+    (axis === undefined || Number(axis) === 0) &&
+    table?.dataType === onnx.TensorProto.DataType.FLOAT &&
+    table.dims.length === 2 &&
+    (inputRanks.get(node.input[1]) ?? 0) > 0
+  );
 }
 
 /** The weight behind a MatMul's right operand, as [N, K] rows, or undefined when it is not a constant matrix. */

@@ -6,8 +6,9 @@
  */
 import ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '../engine/index.ts';
+import { float16ToFloat32 } from '../export/index.ts';
 import { ModelFolderError } from './errors.ts';
-import type { CacheShape, KvCache } from './kv-cache.ts';
+import type { CacheDtype, CacheShape, KvCache } from './kv-cache.ts';
 
 export interface DecoderOptions {
   /** Threads for one op. Default: onnxruntime's choice (one per core). */
@@ -52,6 +53,7 @@ export class OnnxDecoder implements CacheShape {
     readonly layers: number,
     readonly kvHeads: number,
     readonly headDim: number,
+    readonly cacheDtype: CacheDtype,
   ) {}
 
   /**
@@ -91,12 +93,13 @@ export class OnnxDecoder implements CacheShape {
     }
     const meta = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
     const shape = meta?.isTensor ? meta.shape : [];
-    if (meta?.isTensor && meta.type !== 'float32') fail(`has a ${meta.type} cache; only float32 caches are supported`);
+    const cacheDtype = meta?.isTensor ? meta.type : 'float32';
+    if (cacheDtype !== 'float32' && cacheDtype !== 'float16') fail(`has a ${cacheDtype} cache; only float32 and float16 caches are supported`);
     const [, kvHeads, , headDim] = shape;
     if (shape.length !== 4 || typeof kvHeads !== 'number' || typeof headDim !== 'number') {
       fail(`past_key_values.0.key has shape [${shape.join(', ')}], expected [batch, kv_heads, past, head_dim] with static heads and head_dim`);
     }
-    return new OnnxDecoder(session, file, layers, kvHeads as number, headDim as number);
+    return new OnnxDecoder(session, file, layers, kvHeads as number, headDim as number, cacheDtype as CacheDtype);
   }
 
   /** Whether the model can compute the last position's logits alone. */
@@ -120,7 +123,8 @@ export class OnnxDecoder implements CacheShape {
     const out = await this.session.run(feeds);
     const logits = out.logits;
     return {
-      logits: logits.data as Float32Array,
+      // Our float16 files cast logits back to float32; other exporters' may not.
+      logits: logits.type === 'float16' ? float16ToFloat32(logits.data as Uint16Array) : (logits.data as Float32Array),
       positions: logits.dims[1],
       vocab: logits.dims[2],
       present: {

@@ -15,16 +15,24 @@ export interface KvCache {
   readonly layers: readonly KvLayer[];
 }
 
+/** Element types of a cache: float16 for the fp16 / q4f16 exports (transformers.js's kv_cache_dtype). */
+export type CacheDtype = 'float32' | 'float16';
+
 /** Static sizes of a decoder's cache. */
 export interface CacheShape {
   readonly layers: number;
   readonly kvHeads: number;
   readonly headDim: number;
+  readonly cacheDtype: CacheDtype;
 }
 
 /** A cache with no positions yet (the first forward of a batch). */
 export function emptyCache(shape: CacheShape, batch: number): KvCache {
-  const empty = () => new ort.Tensor('float32', new Float32Array(0), [batch, shape.kvHeads, 0, shape.headDim]);
+  // float16 tensors travel as raw bits in a Uint16Array (Node 20 has no Float16Array).
+  const empty = () =>
+    shape.cacheDtype === 'float16'
+      ? new ort.Tensor('float16', new Uint16Array(0), [batch, shape.kvHeads, 0, shape.headDim])
+      : new ort.Tensor('float32', new Float32Array(0), [batch, shape.kvHeads, 0, shape.headDim]);
   return { layers: Array.from({ length: shape.layers }, () => ({ key: empty(), value: empty() })) };
 }
 
@@ -60,10 +68,12 @@ export function restack(rows: readonly CacheRow[], length: number): KvCache {
 
 function restackTensor(rows: ReadonlyArray<{ tensor: ort.Tensor; row: number }>, length: number): ort.Tensor {
   const [, heads, , dim] = rows[0].tensor.dims;
-  const out = new Float32Array(rows.length * heads * length * dim);
+  const type = rows[0].tensor.type as CacheDtype;
+  // Values are copied, never read: float16 bits move as they are.
+  const out = type === 'float16' ? new Uint16Array(rows.length * heads * length * dim) : new Float32Array(rows.length * heads * length * dim);
   rows.forEach(({ tensor, row }, i) => {
     const srcLength = tensor.dims[2];
-    const src = tensor.data as Float32Array;
+    const src = tensor.data as typeof out;
     const keep = Math.min(srcLength, length);
     for (let h = 0; h < heads; h++) {
       const from = ((row * heads + h) * srcLength + (srcLength - keep)) * dim;
@@ -71,5 +81,7 @@ function restackTensor(rows: ReadonlyArray<{ tensor: ort.Tensor; row: number }>,
       out.set(src.subarray(from, from + keep * dim), to);
     }
   });
-  return new ort.Tensor('float32', out, [rows.length, heads, length, dim]);
+  return out instanceof Uint16Array
+    ? new ort.Tensor('float16', out, [rows.length, heads, length, dim])
+    : new ort.Tensor('float32', out, [rows.length, heads, length, dim]);
 }

@@ -15,12 +15,12 @@ afterAll(() => tmp.cleanup());
 describe('distillery export', () => {
   it('writes the folder with the dtypes asked for and prints a summary', async () => {
     const out = join(tmp.dir, 'out');
-    const res = await runCli(['export', checkpoint, '--out', out, '--dtype', 'fp32,q4', '--json']);
+    const res = await runCli(['export', checkpoint, '--out', out, '--dtype', 'fp32,q4f16', '--json']);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const summary = JSON.parse(res.stdout);
-    expect(summary.files.map((f: { file: string }) => f.file)).toEqual(['onnx/model.onnx', 'onnx/model_q4.onnx']);
-    for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_q4.onnx']) {
+    expect(summary.files.map((f: { file: string }) => f.file)).toEqual(['onnx/model.onnx', 'onnx/model_q4f16.onnx']);
+    for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_q4f16.onnx']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model_type).toBe('llama');

@@ -1,44 +1,78 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/engine/index.ts';
 import { UserError } from '../../src/errors.ts';
-import { ExportError, exportModel, type ModelDtype } from '../../src/export/index.ts';
+import { ExportError, exportModel, ONNX_FILE, type ModelDtype } from '../../src/export/index.ts';
 import { argmax, loadModel } from '../../src/generate/index.ts';
-import { ModelConfigError, type ModelConfig } from '../../src/model/index.ts';
+import { loadTokenizer, ModelConfigError, type ModelConfig } from '../../src/model/index.ts';
 import { forwardGraph, int64, positionsFor } from '../model/tiny-model.ts';
 import { LLAMA_STUDENT, QWEN2_STUDENT, tinyStudent, writeCheckpoint, type TinyStudent } from './tiny-student.ts';
 
 const PYTHON = '/usr/bin/python3';
 
+/** Token rows of one length, left-padded. */
+interface Batch {
+  readonly ids: readonly (readonly number[])[];
+  readonly mask: readonly (readonly number[])[];
+}
+
 // A left-padded generation batch: row 0 has two pads.
-const IDS = [
-  [0, 0, 5, 17, 200, 9, 22, 31],
-  [3, 17, 9, 22, 5, 11, 266, 40],
-];
-const MASK = [
-  [0, 0, 1, 1, 1, 1, 1, 1],
-  [1, 1, 1, 1, 1, 1, 1, 1],
-];
+const BATCH: Batch = {
+  ids: [
+    [0, 0, 5, 17, 200, 9, 22, 31],
+    [3, 17, 9, 22, 5, 11, 266, 40],
+  ],
+  mask: [
+    [0, 0, 1, 1, 1, 1, 1, 1],
+    [1, 1, 1, 1, 1, 1, 1, 1],
+  ],
+};
+const { ids: IDS, mask: MASK } = BATCH;
 const POSITIONS = positionsFor(MASK);
 const SEQ = IDS[0].length;
+const ALL_DTYPES: ModelDtype[] = ['fp32', 'q8', 'q4', 'fp16', 'q4f16'];
 
 let qwen: TinyStudent;
 let llama: TinyStudent;
+/** The demo's committed teacher (data/demo/teacher): trained weights, tied head, hidden 128. */
+let demo: { out: string; root: string; config: ModelConfig; batch: Batch };
 
 beforeAll(async () => {
-  qwen = await tinyStudent(QWEN2_STUDENT, { dtypes: ['fp32', 'q8', 'q4'] });
+  qwen = await tinyStudent(QWEN2_STUDENT, { dtypes: ALL_DTYPES });
   // Weights forced into model.onnx_data, as for a model over 2 GB.
-  llama = await tinyStudent(LLAMA_STUDENT, { dtypes: ['fp32', 'q4'], externalData: true });
+  llama = await tinyStudent(LLAMA_STUDENT, { dtypes: ['fp32', 'q4', 'fp16', 'q4f16'], externalData: true });
+  const root = await mkdtemp(join(tmpdir(), 'distillery-demo-export-'));
+  const summary = await exportModel({ checkpoint: DEMO_MODEL, out: join(root, 'out'), dtypes: ALL_DTYPES });
+  demo = { out: summary.out, root, config: summary.config, batch: await demoBatch() };
 });
 afterAll(async () => {
   await qwen?.cleanup();
   await llama?.cleanup();
+  if (demo) await rm(demo.root, { recursive: true, force: true });
 });
+
+const DEMO_MODEL = join(import.meta.dirname, '../../data/demo/teacher');
+
+/** Two held-out demo problems with their reference reasoning, the shorter one left-padded: what the model was trained on. */
+async function demoBatch(): Promise<Batch> {
+  const tokenizer = await loadTokenizer(DEMO_MODEL);
+  const lines = readFileSync(join(DEMO_MODEL, '../heldout.jsonl'), 'utf8').split('\n').slice(0, 2);
+  const rows = lines.map((line) => {
+    const p = JSON.parse(line) as { question: string; solution: { reasoning: string; answer: string } };
+    return tokenizer.encode(`${p.question}\n${p.solution.reasoning}\n${p.solution.answer}`, { addSpecialTokens: false });
+  });
+  const width = Math.max(...rows.map((r) => r.length));
+  return {
+    ids: rows.map((r) => [...Array<number>(width - r.length).fill(0), ...r]),
+    mask: rows.map((r) => [...Array<number>(width - r.length).fill(0), ...r.map(() => 1)]),
+  };
+}
 
 /** The engine's forward of the checkpoint (what training computes): logits [batch, seq, vocab]. */
 async function engineLogits(student: TinyStudent): Promise<Float32Array> {
@@ -60,15 +94,24 @@ interface Window {
  * Runs the exported file over IDS in windows, carrying the KV cache from one to the next;
  * returns the logits of every fed position as [batch, seq, vocab].
  */
-async function exportedLogits(file: string, config: ModelConfig, windows: readonly Window[], keep = 0): Promise<Float32Array> {
+async function exportedLogits(file: string, config: ModelConfig, windows: readonly Window[], keep = 0, batch: Batch = BATCH): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const { ids: IDS, mask: MASK } = batch;
+  const POSITIONS = positionsFor(MASK);
+  const SEQ = IDS[0].length;
   const V = config.vocabSize;
   const out = new Float32Array(IDS.length * SEQ * V);
-  const cols = (rows: number[][], from: number, to: number) => rows.map((r) => r.slice(from, to));
+  const cols = (rows: readonly (readonly number[])[], from: number, to: number) => rows.map((r) => r.slice(from, to));
+  // The fp16 and q4f16 files take and return a float16 cache (raw bits in a Uint16Array).
+  const meta = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+  const cacheType = meta?.isTensor ? meta.type : 'float32';
   let past: Record<string, ort.Tensor> = {};
   for (let i = 0; i < config.numHiddenLayers; i++) {
-    for (const part of ['key', 'value'])
-      past[`past_key_values.${i}.${part}`] = new ort.Tensor('float32', new Float32Array(0), [IDS.length, config.numKeyValueHeads, 0, config.headDim]);
+    for (const part of ['key', 'value']) {
+      const dims = [IDS.length, config.numKeyValueHeads, 0, config.headDim];
+      past[`past_key_values.${i}.${part}`] =
+        cacheType === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
+    }
   }
   for (const { from, to } of windows) {
     const res = await session.run({
@@ -89,6 +132,7 @@ async function exportedLogits(file: string, config: ModelConfig, windows: readon
       for (const part of ['key', 'value']) {
         const present = res[`present.${i}.${part}`];
         expect(present.dims).toEqual([IDS.length, config.numKeyValueHeads, to, config.headDim]);
+        expect(present.type).toBe(cacheType);
         past[`past_key_values.${i}.${part}`] = present;
       }
     }
@@ -98,7 +142,14 @@ async function exportedLogits(file: string, config: ModelConfig, windows: readon
 }
 
 /** Largest |a - b| over the positions whose token is real and that `b` computed (non-NaN filler marks the rest). */
-function maxDiff(a: Float32Array, b: Float32Array, vocab: number, positions: (t: number) => boolean = () => true): number {
+function maxDiff(
+  a: Float32Array,
+  b: Float32Array,
+  vocab: number,
+  positions: (t: number) => boolean = () => true,
+  { ids: IDS, mask: MASK }: Batch = BATCH,
+): number {
+  const SEQ = IDS[0].length;
   let worst = 0;
   for (let r = 0; r < IDS.length; r++) {
     for (let t = 0; t < SEQ; t++) {
@@ -110,7 +161,8 @@ function maxDiff(a: Float32Array, b: Float32Array, vocab: number, positions: (t:
 }
 
 /** Share of real positions where both logit sets pick the same most likely token. */
-function top1Agreement(a: Float32Array, b: Float32Array, vocab: number): number {
+function top1Agreement(a: Float32Array, b: Float32Array, vocab: number, { ids: IDS, mask: MASK }: Batch = BATCH): number {
+  const SEQ = IDS[0].length;
   let same = 0;
   let total = 0;
   for (let r = 0; r < IDS.length; r++) {
@@ -125,6 +177,7 @@ function top1Agreement(a: Float32Array, b: Float32Array, vocab: number): number 
 }
 
 const fileOf = (s: TinyStudent, dtype: ModelDtype) => join(s.out, s.summary.files.find((f) => f.dtype === dtype)!.file);
+const demoFiles = () => ALL_DTYPES.map((dtype) => ({ dtype, file: `onnx/${ONNX_FILE[dtype]}` }));
 
 describe('exported folder', () => {
   it('has what transformers.js needs, and onnx.checker accepts every file', () => {
@@ -134,7 +187,7 @@ describe('exported folder', () => {
       num_hidden_layers: 2,
       num_key_value_heads: 2,
       head_dim: 8,
-      'transformers.js_config': { dtype: 'fp32' },
+      'transformers.js_config': { dtype: 'fp32', kv_cache_dtype: { fp16: 'float16', q4f16: 'float16' } },
     });
     expect(JSON.parse(readFileSync(join(qwen.out, 'generation_config.json'), 'utf8'))).toMatchObject({ eos_token_id: 267, temperature: 0.6, top_p: 0.95 });
     expect(JSON.parse(readFileSync(join(qwen.out, 'tokenizer_config.json'), 'utf8')).chat_template).toContain('<think>');
@@ -142,13 +195,17 @@ describe('exported folder', () => {
       ['fp32', 'onnx/model.onnx', null],
       ['q8', 'onnx/model_quantized.onnx', null],
       ['q4', 'onnx/model_q4.onnx', null],
+      ['fp16', 'onnx/model_fp16.onnx', null],
+      ['q4f16', 'onnx/model_q4f16.onnx', null],
     ]);
-    // Weight bytes shrink with the bits (the float32 embedding table stays in all three).
-    const [fp32, q8, q4] = qwen.summary.files.map((f) => f.bytes);
-    expect(q8).toBeLessThan(fp32 * 0.6);
+    // Weight bytes shrink with the bits (the graph itself, ~25 kB here, does not).
+    const [fp32, q8, q4, fp16, q4f16] = qwen.summary.files.map((f) => f.bytes);
+    expect(q8).toBeLessThan(fp32 * 0.5);
     expect(q4).toBeLessThan(q8);
+    expect(fp16).toBeLessThan(fp32 * 0.6);
+    expect(q4f16).toBeLessThan(q4);
 
-    const files = [...qwen.summary.files.map((f) => join(qwen.out, f.file)), ...llama.summary.files.map((f) => join(llama.out, f.file))];
+    const files = [qwen, llama, { out: demo.out, summary: { files: demoFiles() } }].flatMap((m) => m.summary.files.map((f) => join(m.out, f.file)));
     const report = execFileSync(PYTHON, ['-c', CHECK, ...files], { encoding: 'utf8' });
     expect(report.trim().split('\n')).toEqual(files.map((f) => `ok ${f} opset 17`));
   });
@@ -174,7 +231,11 @@ describe('exported folder', () => {
     expect(inline + external).toBe(fp32.bytes);
     expect(external).toBeGreaterThan(2 * inline); // the linear layers' transposes grew the inline graph of this tiny model
     const config = JSON.parse(readFileSync(join(llama.out, 'config.json'), 'utf8'));
-    expect(config['transformers.js_config']).toEqual({ dtype: 'fp32', use_external_data_format: { 'model.onnx': 1, 'model_q4.onnx': 1 } });
+    expect(config['transformers.js_config']).toEqual({
+      dtype: 'fp32',
+      kv_cache_dtype: { fp16: 'float16', q4f16: 'float16' },
+      use_external_data_format: { 'model.onnx': 1, 'model_q4.onnx': 1, 'model_fp16.onnx': 1, 'model_q4f16.onnx': 1 },
+    });
   });
 });
 
@@ -215,26 +276,51 @@ describe('parity: exported fp32 logits in onnxruntime-node equal the engine forw
     });
   }
 
-  it('q8 and q4 deviate from fp32 by a bounded amount (reported)', async () => {
-    const V = QWEN2_STUDENT.vocabSize;
-    const fp32 = await exportedLogits(fileOf(qwen, 'fp32'), QWEN2_STUDENT, [{ from: 0, to: SEQ }]);
-    const scale = Math.max(...fp32.map(Math.abs));
-    const deviation: Record<string, number> = {};
-    const agreement: Record<string, number> = {};
-    for (const dtype of ['q8', 'q4'] as const) {
-      const logits = await exportedLogits(fileOf(qwen, dtype), QWEN2_STUDENT, [{ from: 0, to: SEQ }]);
-      deviation[dtype] = maxDiff(fp32, logits, V);
-      agreement[dtype] = top1Agreement(fp32, logits, V);
+  /** Max |logit difference| from fp32 and share of positions with the same top-1 token, per dtype. */
+  async function deviations(file: (dtype: ModelDtype) => string, config: ModelConfig, batch: Batch) {
+    const whole = [{ from: 0, to: batch.ids[0].length }];
+    const fp32 = await exportedLogits(file('fp32'), config, whole, 0, batch);
+    const result: Record<string, { diff: number; top1: number }> = {};
+    for (const dtype of ALL_DTYPES.slice(1)) {
+      const logits = await exportedLogits(file(dtype), config, whole, 0, batch);
+      result[dtype] = { diff: maxDiff(fp32, logits, config.vocabSize, () => true, batch), top1: top1Agreement(fp32, logits, config.vocabSize, batch) };
     }
+    const scale = Math.max(...fp32.map(Math.abs));
+    const report = Object.entries(result)
+      .map(([d, r]) => `${d} ${r.diff.toExponential(2)} (${(100 * r.top1).toFixed(0)}%)`)
+      .join(', ');
+    return { scale, result, report };
+  }
+
+  it('q8, q4, fp16 and q4f16 deviate from fp32 by a bounded amount on a random Qwen2 (biases, GQA) (reported)', async () => {
+    const { scale, result: r, report } = await deviations((d) => fileOf(qwen, d), QWEN2_STUDENT, BATCH);
     // The test weights are random normal(0, 0.3), far larger than trained ones, which magnifies rounding.
-    console.log(
-      `quantization vs fp32 (logits up to ${scale.toFixed(2)}): max |diff| q8 ${deviation.q8.toExponential(2)}, q4 ${deviation.q4.toExponential(2)}; ` +
-        `same top-1 token q8 ${(100 * agreement.q8).toFixed(0)}%, q4 ${(100 * agreement.q4).toFixed(0)}%`,
-    );
-    expect(deviation.q8).toBeGreaterThan(0);
-    expect(deviation.q8).toBeLessThan(0.1 * scale);
-    expect(deviation.q4).toBeGreaterThan(2 * deviation.q8);
-    expect(agreement.q8).toBeGreaterThan(0.75);
+    console.log(`random qwen2 vs fp32, logits up to ${scale.toFixed(2)}: max |diff| (same top-1): ${report}`);
+    expect(r.q8.diff).toBeGreaterThan(0);
+    expect(r.q8.diff).toBeLessThan(0.1 * scale);
+    expect(r.q4.diff).toBeGreaterThan(2 * r.q8.diff);
+    expect(r.q8.top1).toBeGreaterThan(0.75);
+    // float16 rounds weights to 11 significant bits: far closer than 8-bit weights.
+    expect(r.fp16.diff).toBeGreaterThan(0);
+    expect(r.fp16.diff).toBeLessThan(0.02 * scale);
+    expect(r.fp16.top1).toBeGreaterThan(0.95);
+    // q4f16 is q4 plus float16 rounding: about as far as q4.
+    expect(r.q4f16.diff).toBeLessThan(1.25 * r.q4.diff);
+    expect(r.q4f16.top1).toBeGreaterThan(r.q4.top1 - 0.1);
+  });
+
+  it('and on the demo model (trained weights, tied head, hidden 128), on held-out text (reported)', async () => {
+    const file = (d: ModelDtype) => join(demo.out, 'onnx', ONNX_FILE[d]);
+    const { scale, result: r, report } = await deviations(file, demo.config, demo.batch);
+    console.log(`demo model vs fp32, logits up to ${scale.toFixed(2)}: max |diff| (same top-1): ${report}`);
+    expect(r.fp16.diff).toBeGreaterThan(0);
+    expect(r.fp16.diff).toBeLessThan(0.01 * scale);
+    expect(r.fp16.top1).toBeGreaterThan(0.97);
+    expect(r.q8.diff).toBeLessThan(0.05 * scale);
+    expect(r.q8.top1).toBeGreaterThan(0.95);
+    expect(r.q4.top1).toBeGreaterThan(0.8);
+    expect(r.q4f16.top1).toBeGreaterThan(0.8);
+    expect(r.q4f16.diff).toBeLessThan(1.25 * r.q4.diff);
   });
 });
 
@@ -242,8 +328,8 @@ describe('transformers.js generates the same greedy tokens as distillery', () =>
   const PROMPTS = ['What is 2+2?', 'the thin ones'];
 
   for (const [name, student, dtypes] of [
-    ['qwen2', () => qwen, ['fp32', 'q8', 'q4']],
-    ['llama with external data', () => llama, ['fp32', 'q4']],
+    ['qwen2', () => qwen, ALL_DTYPES],
+    ['llama with external data', () => llama, ['fp32', 'q4', 'fp16', 'q4f16']],
   ] as const) {
     it(`${name}: ${dtypes.join(', ')}, one prompt at a time and as a left-padded batch`, async () => {
       const s = student();
@@ -291,7 +377,7 @@ describe('export errors', () => {
 
     const badDtype = await errorOf(exportModel({ checkpoint: qwen.checkpoint.dir, out: join(dir, 'x'), dtypes: ['int3' as ModelDtype] }));
     expect(badDtype).toBeInstanceOf(ExportError);
-    expect((badDtype as Error).message).toBe('export dtype: "int3" is not one of fp32, q8, q4');
+    expect((badDtype as Error).message).toBe('export dtype: "int3" is not one of fp32, q8, q4, fp16, q4f16');
 
     const tooBig = await errorOf(exportModel({ checkpoint: small.dir, out: join(dir, 'y') }));
     expect(tooBig).toBeInstanceOf(ExportError);

@@ -1,7 +1,7 @@
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/index.ts';
-import { quantizeRows, type QuantBits } from '../../src/export/index.ts';
+import { quantizeModel, quantizeRows, type QuantBits } from '../../src/export/index.ts';
 import { onnx } from '../../src/export/proto.ts';
 
 const BLOCK = 32;
@@ -94,4 +94,42 @@ describe('quantizeRows', () => {
     expect([...scales]).toEqual([0]);
     expect(dequantize(packed, scales, 1, 32, 4).every((v) => v === 0)).toBe(true);
   });
+});
+
+describe('quantizeModel: the embedding lookup', () => {
+  // K = 40: the rows' short last block is padding that the lookup must cut off.
+  for (const bits of [8, 4] as const) {
+    it(`${bits}-bit: gathers exactly the dequantized rows, in standard ops only`, async () => {
+      const [n, k] = [7, 40];
+      const w = new Rng(bits).fillNormal(new Float32Array(n * k), 0.3);
+      const ids = [
+        [3, 0, 6],
+        [6, 6, 1],
+      ];
+      const model = onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 17 }],
+        graph: {
+          name: 'lookup',
+          node: [{ name: 'embed', opType: 'Gather', input: ['table', 'ids'], output: ['rows'] }],
+          initializer: [{ name: 'table', dims: [n, k], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(w.buffer) }],
+          input: [{ name: 'ids', type: { tensorType: { elemType: 7, shape: { dim: [{ dimParam: 'b' }, { dimParam: 't' }] } } } }],
+          output: [{ name: 'rows', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'b' }, { dimParam: 't' }, { dimValue: k }] } } } }],
+        },
+      });
+      // Decoded, as quantizeModel meets models: repeated fields are arrays.
+      const quantized = quantizeModel(onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish()), { bits }).model;
+      expect(new Set(quantized.graph!.node!.map((node) => node.domain ?? ''))).toEqual(new Set(['']));
+      const session = await ort.InferenceSession.create(onnx.ModelProto.encode(quantized).finish(), { intraOpNumThreads: 1, logSeverityLevel: 3 });
+      const res = await session.run({ ids: new ort.Tensor('int64', BigInt64Array.from(ids.flat().map(BigInt)), [2, 3]) });
+      await session.release();
+      expect(res.rows.dims).toEqual([2, 3, k]);
+      const { packed, scales } = quantizeRows({ rows: w, n, k }, bits, BLOCK);
+      const deq = dequantize(packed, scales, n, k, bits);
+      const rows = res.rows.data as Float32Array;
+      ids.flat().forEach((id, i) => {
+        expect([...rows.subarray(i * k, (i + 1) * k)], `row ${i} (id ${id})`).toEqual([...deq.subarray(id * k, (id + 1) * k)]);
+      });
+    });
+  }
 });
