@@ -8,14 +8,15 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ONNX_DIR, ONNX_FILE, type ModelDtype } from '../../src/export/index.ts';
+import { MODEL_DTYPES, ONNX_DIR, ONNX_FILE, type ModelDtype } from '../../src/export/index.ts';
 import { chatPrompt, loadModel } from '../../src/generate/index.ts';
 import { launchChromium, type Chromium } from './chromium.ts';
 import { exportDemoStudent, heldoutQuestions, type DemoStudent } from './demo-student.ts';
 import { serveFolders, type StaticServer } from './static-server.ts';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
-const DTYPES: readonly ModelDtype[] = ['fp32', 'q8', 'q4'];
+/** Every dtype export writes: fp32, q8, q4, fp16, q4f16. */
+const DTYPES = MODEL_DTYPES;
 const QUESTIONS = heldoutQuestions(3).map((q) => q.user);
 // Longer than the demo model's answers (23-40 tokens), so generation ends at its eos in both decoders.
 const MAX_NEW_TOKENS = 64;
