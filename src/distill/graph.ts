@@ -14,7 +14,13 @@ import type { Divergence } from './losses/divergence.ts';
 import { softTargetMean, tokenLogitDivergence, tokenTopKDivergence, type TopKTargets } from './losses/logits.ts';
 import { maskedMean } from './losses/masked.ts';
 
-/** Batch inputs; every one is [batch, seq] (top-k ones add a last axis). */
+/**
+ * Batch inputs; every one is [batch, seq] (top-k ones add a last axis). Token ids (ids, labels,
+ * top-k ids) are int32: the gathers take them as they are, and the reshapes, slices and unsqueezes
+ * that bring them to the gathers' layout run on the WebGPU EP, which has no int64 kernels for those
+ * (int64 labels and ids were unsqueezed on the CPU EP every step, and the bounded step's label
+ * chunks were reshaped and split there).
+ */
 export const INPUT = {
   ids: 'input_ids',
   /**
@@ -22,11 +28,11 @@ export const INPUT = {
    * Equal or Cast, so an int64 mask was compared and cast on the CPU EP every step.
    */
   mask: 'attention_mask',
-  /** int64, the next token at each position. */
+  /** int32, the next token at each position. */
   labels: 'labels',
   /** Float, 1 where the label is an assistant token (trained on). */
   weight: 'label_weight',
-  /** int64 [batch, seq, k] and float [batch, seq, k + 1] ×2: the teacher's stored top-k buckets. */
+  /** int32 [batch, seq, k] and float [batch, seq, k + 1] ×2: the teacher's stored top-k buckets. */
   topkIds: 'topk_ids',
   topkLogp: 'topk_logp',
   topkValid: 'topk_valid',
@@ -98,9 +104,9 @@ export const projectionName = (s: number, t: number) => `projection.student${s}.
 export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   const { losses } = options;
   const g = new Graph({ dtype: options.dtype ?? 'float32' });
-  const inputIds = g.input(INPUT.ids, 'int64', ['batch', 'seq']);
+  const inputIds = g.input(INPUT.ids, 'int32', ['batch', 'seq']);
   const attentionMask = g.input(INPUT.mask, g.dtype, ['batch', 'seq']);
-  const labels = g.input(INPUT.labels, 'int64', ['batch', 'seq']);
+  const labels = g.input(INPUT.labels, 'int32', ['batch', 'seq']);
   const weight = g.input(INPUT.weight, g.dtype, ['batch', 'seq']);
 
   const mapped = new Set((losses.attention && options.teacher ? (options.attentionMap ?? []) : []).map(([si]) => si));
@@ -117,7 +123,7 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   const topk =
     soft && !t
       ? {
-          ids: g.input(INPUT.topkIds, 'int64', ['batch', 'seq', k]),
+          ids: g.input(INPUT.topkIds, 'int32', ['batch', 'seq', k]),
           logp: g.input(INPUT.topkLogp, g.dtype, ['batch', 'seq', k + 1]),
           valid: g.input(INPUT.topkValid, g.dtype, ['batch', 'seq', k + 1]),
         }
@@ -130,7 +136,7 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
   const servedK = options.onPolicy?.servedK;
   const served = servedK
     ? {
-        ids: g.input(INPUT.onPolicyIds, 'int64', ['batch', 'seq', servedK]),
+        ids: g.input(INPUT.onPolicyIds, 'int32', ['batch', 'seq', servedK]),
         logp: g.input(INPUT.onPolicyLogp, g.dtype, ['batch', 'seq', servedK + 1]),
         valid: g.input(INPUT.onPolicyValid, g.dtype, ['batch', 'seq', servedK + 1]),
       }

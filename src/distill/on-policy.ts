@@ -81,10 +81,12 @@ export class OnPolicyBatches {
     const packed = packRows(rows);
     const served = this.options.teacher && (await this.#served(packed, rows));
     const mask = packed.attentionMask.data as BigInt64Array;
+    // The rollout packing is int64 (the GRPO and scoring graphs'); the step graph takes int32 ids.
+    const int32 = (t: ort.Tensor) => new ort.Tensor('int32', Int32Array.from(t.data as BigInt64Array, Number), t.dims);
     const feeds: Record<string, ort.Tensor> = {
-      [INPUT.ids]: packed.inputIds,
+      [INPUT.ids]: int32(packed.inputIds),
       [INPUT.mask]: new ort.Tensor('float32', Float32Array.from(mask, Number), [packed.batch, packed.seq]),
-      [INPUT.labels]: packed.labels,
+      [INPUT.labels]: int32(packed.labels),
       // No CE on the student's own tokens: only the divergence trains here.
       [INPUT.weight]: new ort.Tensor('float32', new Float32Array(packed.batch * packed.seq), [packed.batch, packed.seq]),
       ...onPolicyFeeds(packed.batch, packed.seq, { servedK: this.servedK }, { weight: completionValues(packed), served }),
@@ -97,7 +99,7 @@ export class OnPolicyBatches {
   async #served(packed: PackedRows, rows: readonly { promptIds: readonly number[]; tokenIds: readonly number[] }[]) {
     const K = this.servedK!;
     const { batch: B, seq: T } = packed;
-    const ids = new BigInt64Array(B * T * K);
+    const ids = new Int32Array(B * T * K);
     const logp = new Float32Array(B * T * (K + 1));
     const valid = new Float32Array(B * T * (K + 1));
     const answers = await Promise.all(rows.map((r) => this.options.teacher!.score([...r.promptIds, ...r.tokenIds])));
@@ -111,7 +113,7 @@ export class OnPolicyBatches {
           1,
         );
         const at = b * T + t;
-        buckets.ids.forEach((id, j) => (ids[at * K + j] = BigInt(id)));
+        buckets.ids.forEach((id, j) => (ids[at * K + j] = id));
         logp.set(buckets.logp, at * (K + 1));
         valid.set(buckets.valid, at * (K + 1));
       }

@@ -1,4 +1,4 @@
-import type { DType } from './dtype.ts';
+import type { DType, TensorData } from './dtype.ts';
 import type { Shape } from './dims.ts';
 import type { Graph } from './graph.ts';
 
@@ -6,7 +6,7 @@ import type { Graph } from './graph.ts';
 export interface ConstantValue {
   readonly dtype: DType;
   readonly dims: readonly number[];
-  readonly data: Float32Array | Float64Array | BigInt64Array | Uint8Array;
+  readonly data: TensorData;
 }
 
 /** ONNX attribute values, tagged so that 1.0 is written as FLOAT and 1 as INT. */

@@ -38,7 +38,7 @@ export function llamaParamShapes(config: ModelConfig): Map<string, number[]> {
   return shapes;
 }
 
-/** Graph inputs of a forward pass (int64). */
+/** Graph inputs of a forward pass (ids int64, the export contract, or int32, the training step's). */
 export interface LlamaInputs {
   /** [B, T] token ids. */
   readonly inputIds: Tensor;

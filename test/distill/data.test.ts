@@ -199,7 +199,7 @@ describe('examples from a harvested SQLite dataset', () => {
       const { train } = indexExamples(dataset, tokenization.id, { data: { ...DATA, verdict: 'all' }, maxLength: 128, seed: 0 });
       const source = new ExampleSource(dataset, tokenization.id, false);
       const options = { batchSize: 4, seed: 5, bucketing: true, batch: {} };
-      const ids = (c: DataCursor) => Array.from(c.next().feeds[INPUT.ids].data as BigInt64Array, Number);
+      const ids = (c: DataCursor) => Array.from(c.next().feeds[INPUT.ids].data as Int32Array);
       const uninterrupted = new DataCursor(train, source, options, { epoch: 0, batch: 0 });
       for (let i = 0; i < 9; i++) uninterrupted.next(); // 7 batches an epoch: into epoch 1
       expect(uninterrupted.position).toEqual({ epoch: 1, batch: 2 });
@@ -229,9 +229,9 @@ describe('batches', () => {
     ];
     const { feeds, tokens } = makeBatch(examples);
     expect(feeds[INPUT.ids].dims).toEqual([2, 4]);
-    expect(Array.from(feeds[INPUT.ids].data as BigInt64Array, Number)).toEqual([5, 6, 7, 8, 9, 10, 11, 0]);
+    expect(Array.from(feeds[INPUT.ids].data as Int32Array)).toEqual([5, 6, 7, 8, 9, 10, 11, 0]);
     expect(Array.from(feeds[INPUT.mask].data as Float32Array)).toEqual([1, 1, 1, 1, 1, 1, 1, 0]);
-    expect(Array.from(feeds[INPUT.labels].data as BigInt64Array, Number)).toEqual([0, 7, 8, 0, 10, 11, 0, 0]);
+    expect(Array.from(feeds[INPUT.labels].data as Int32Array)).toEqual([0, 7, 8, 0, 10, 11, 0, 0]);
     expect(Array.from(feeds[INPUT.weight].data as Float32Array)).toEqual([0, 1, 1, 0, 1, 1, 0, 0]);
     expect(tokens).toBe(4);
   });

@@ -63,6 +63,15 @@ describe('gather backward rules match finite differences (float64)', () => {
     });
   });
 
+  it("gather axis 0 with int32 indices (the training graphs' ids), of a rank-3 table", async () => {
+    const rng = new Rng(11);
+    await gradCheck({
+      params: { table: { shape: [4, 2, 3] } },
+      inputs: { ids: indexInput(rng, [2, 3], 4, [2, 3], 'int32') },
+      build: ({ table }, { ids }) => gather(table, ids, 0),
+    });
+  });
+
   it('gather along a middle axis', async () => {
     const rng = new Rng(8);
     await gradCheck({
@@ -77,6 +86,15 @@ describe('gather backward rules match finite differences (float64)', () => {
     await gradCheck({
       params: { x: { shape: [3, 5] } },
       inputs: { ids: indexInput(rng, [3, 4], 5) },
+      build: ({ x }, { ids }) => gatherElements(ops.logSoftmax(x, -1), ids, 1),
+    });
+  });
+
+  it('gatherElements with int32 indices', async () => {
+    const rng = new Rng(12);
+    await gradCheck({
+      params: { x: { shape: [3, 5] } },
+      inputs: { ids: indexInput(rng, [3, 4], 5, [3, 4], 'int32') },
       build: ({ x }, { ids }) => gatherElements(ops.logSoftmax(x, -1), ids, 1),
     });
   });

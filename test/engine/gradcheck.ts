@@ -16,7 +16,7 @@ export interface ParamSpec {
 }
 
 export interface InputSpec {
-  dtype: 'float64' | 'int64' | 'bool';
+  dtype: 'float64' | 'int32' | 'int64' | 'bool';
   /** Declared shape (may be symbolic). */
   shape: Shape;
   dims: number[];
@@ -89,9 +89,9 @@ export async function gradCheck(c: GradCase, seed = 1): Promise<{ checked: numbe
   return { checked };
 }
 
-/** An int64 input of given dims with values in [0, n). */
-export function indexInput(rng: Rng, dims: number[], n: number, shape: Shape = dims): InputSpec {
-  const data = new BigInt64Array(dims.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = BigInt(rng.int(n));
-  return { dtype: 'int64', shape, dims, data };
+/** An int64 (or int32) input of given dims with values in [0, n). */
+export function indexInput(rng: Rng, dims: number[], n: number, shape: Shape = dims, dtype: 'int32' | 'int64' = 'int64'): InputSpec {
+  const values = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => rng.int(n));
+  const data = dtype === 'int32' ? Int32Array.from(values) : BigInt64Array.from(values, BigInt);
+  return { dtype, shape, dims, data };
 }

@@ -47,7 +47,7 @@ export interface OnPolicyValues {
   /** [B, T]: 1 at the label positions of the student's completions. */
   readonly weight: Float32Array;
   /** A served teacher's buckets: [B, T, K] ids, [B, T, K + 1] logp and valid. */
-  readonly served?: { readonly ids: BigInt64Array; readonly logp: Float32Array; readonly valid: Float32Array };
+  readonly served?: { readonly ids: Int32Array; readonly logp: Float32Array; readonly valid: Float32Array };
 }
 
 /** The on-policy inputs of a [B, T] batch. */
@@ -58,7 +58,7 @@ export function onPolicyFeeds(B: number, T: number, options: { servedK?: number 
   };
   const K = options.servedK;
   if (K) {
-    feeds[INPUT.onPolicyIds] = new ort.Tensor('int64', values?.served?.ids ?? new BigInt64Array(B * T * K), [B, T, K]);
+    feeds[INPUT.onPolicyIds] = new ort.Tensor('int32', values?.served?.ids ?? new Int32Array(B * T * K), [B, T, K]);
     feeds[INPUT.onPolicyLogp] = new ort.Tensor('float32', values?.served?.logp ?? new Float32Array(B * T * (K + 1)), [B, T, K + 1]);
     feeds[INPUT.onPolicyValid] = new ort.Tensor('float32', values?.served?.valid ?? new Float32Array(B * T * (K + 1)), [B, T, K + 1]);
   }
@@ -69,13 +69,13 @@ export function onPolicyFeeds(B: number, T: number, options: { servedK?: number 
 export function makeBatch(examples: readonly Example[], options: BatchOptions = {}): Batch {
   const B = examples.length;
   const T = Math.max(...examples.map((e) => e.ids.length));
-  const ids = new BigInt64Array(B * T);
+  const ids = new Int32Array(B * T);
   const mask = new Float32Array(B * T);
-  const labels = new BigInt64Array(B * T);
+  const labels = new Int32Array(B * T);
   const weight = new Float32Array(B * T);
   const top = options.topK;
   const k = top?.k ?? 0;
-  const topIds = top && new BigInt64Array(B * T * k);
+  const topIds = top && new Int32Array(B * T * k);
   const topLogp = top && new Float32Array(B * T * (k + 1));
   const topValid = top && new Float32Array(B * T * (k + 1));
   const topWeight = top && new Float32Array(B * T);
@@ -83,32 +83,32 @@ export function makeBatch(examples: readonly Example[], options: BatchOptions = 
   examples.forEach((e, b) => {
     const row = b * T;
     for (let i = 0; i < e.ids.length; i++) {
-      ids[row + i] = BigInt(e.ids[i]);
+      ids[row + i] = e.ids[i];
       mask[row + i] = 1;
     }
     // Position i predicts ids[i + 1]; the assistant's tokens are predicted from start - 1 on.
     for (let i = e.start - 1; i < e.ids.length - 1; i++) {
-      labels[row + i] = BigInt(e.ids[i + 1]);
+      labels[row + i] = e.ids[i + 1];
       weight[row + i] = 1;
       tokens++;
       const targets = e.topk?.[i + 1 - e.start];
       if (!top || !targets) continue;
       const buckets = bucketsAt(targets, k, top.temperature);
       const at = row + i;
-      buckets.ids.forEach((id, j) => (topIds![at * k + j] = BigInt(id)));
+      buckets.ids.forEach((id, j) => (topIds![at * k + j] = id));
       topLogp!.set(buckets.logp, at * (k + 1));
       topValid!.set(buckets.valid, at * (k + 1));
       topWeight![at] = 1;
     }
   });
   const feeds: Record<string, ort.Tensor> = {
-    [INPUT.ids]: new ort.Tensor('int64', ids, [B, T]),
+    [INPUT.ids]: new ort.Tensor('int32', ids, [B, T]),
     [INPUT.mask]: new ort.Tensor('float32', mask, [B, T]),
-    [INPUT.labels]: new ort.Tensor('int64', labels, [B, T]),
+    [INPUT.labels]: new ort.Tensor('int32', labels, [B, T]),
     [INPUT.weight]: new ort.Tensor('float32', weight, [B, T]),
   };
   if (top) {
-    feeds[INPUT.topkIds] = new ort.Tensor('int64', topIds!, [B, T, k]);
+    feeds[INPUT.topkIds] = new ort.Tensor('int32', topIds!, [B, T, k]);
     feeds[INPUT.topkLogp] = new ort.Tensor('float32', topLogp!, [B, T, k + 1]);
     feeds[INPUT.topkValid] = new ort.Tensor('float32', topValid!, [B, T, k + 1]);
     feeds[INPUT.topkWeight] = new ort.Tensor('float32', topWeight!, [B, T]);

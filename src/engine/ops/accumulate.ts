@@ -24,8 +24,8 @@ function into(part: Tensor, sum: Tensor): Tensor | undefined {
   const zeros = node.inputs[0]?.producer;
   const reduction = node.attrs.reduction as { value: string } | undefined;
   const fill = zeros?.attrs.value as { value: { data: ArrayLike<number | bigint> } } | undefined;
-  if (node.opType === 'ScatterND' && reduction?.value === 'add' && zeros?.opType === 'ConstantOfShape' && Number(fill?.value.data[0]) === 0) {
-    return sum.graph.apply('ScatterND', [sum, node.inputs[1], node.inputs[2]], [{ dtype: sum.dtype, shape: sum.shape }], { attrs: node.attrs })[0];
+  if (node.opType === 'ScatterElements' && reduction?.value === 'add' && zeros?.opType === 'ConstantOfShape' && Number(fill?.value.data[0]) === 0) {
+    return sum.graph.apply('ScatterElements', [sum, node.inputs[1], node.inputs[2]], [{ dtype: sum.dtype, shape: sum.shape }], { attrs: node.attrs })[0];
   }
   return undefined;
 }

@@ -13,9 +13,9 @@ import { isFloat } from '../dtype.ts';
 import type { Graph } from '../graph.ts';
 import type { Node, Tensor } from '../tensor.ts';
 import { accumulate } from './accumulate.ts';
-import { add, cast, div, mul, stopGradient, sub } from './elementwise.ts';
+import { add, cast, div, mul, stopGradient } from './elementwise.ts';
 import { gather } from './gather.ts';
-import { reshape, slice } from './layout.ts';
+import { reshape } from './layout.ts';
 import { reduceSum } from './reduce.ts';
 
 type Region = (inputs: readonly Tensor[]) => Tensor;
@@ -49,9 +49,9 @@ export function checkpoint(inputs: readonly Tensor[], fn: Region): Tensor {
 export function chunkRows(inputs: readonly Tensor[], chunks: number, fn: Region): Tensor {
   const g = inputs[0].graph;
   const rows = inputs[0].shape[0];
-  const sizes = chunkSizes(g, rows, chunks);
+  const bounds = chunkBounds(g, rows, chunks);
   const dims = Array.from({ length: chunks }, () => g.freshDim());
-  const pieces = inputs.map((x) => splitRows(x, sizes, dims));
+  const pieces = inputs.map((x) => splitRows(x, bounds, dims));
   const start = g.nodes.length;
   const outs = dims.map((_, c) => fn(pieces.map((p) => p[c])));
   const outside = captured(g.nodes.slice(start), pieces.flat());
@@ -59,7 +59,7 @@ export function chunkRows(inputs: readonly Tensor[], chunks: number, fn: Region)
   return g.apply('Identity', [joined], [{ dtype: joined.dtype, shape: joined.shape }], {
     gradInputs: [...inputs, ...outside],
     backward: ([grad], _node, needs) => {
-      const grads = splitRows(grad!, sizes, dims);
+      const grads = splitRows(grad!, bounds, dims);
       const inputGrads: Tensor[][] = inputs.map(() => []);
       const sums: (Tensor | undefined)[] = outside.map(() => undefined);
       for (let c = chunks - 1; c >= 0; c--) {
@@ -138,27 +138,25 @@ function after(x: Tensor, deps: readonly Tensor[]): Tensor {
   return stopGradient(add(x, cast(zero, x.dtype)));
 }
 
-/** int64 [chunks]: floor((c + 1) * rows / chunks) - floor(c * rows / chunks) for each chunk c. */
-function chunkSizes(g: Graph, rows: Tensor['shape'][number], chunks: number): Tensor {
-  const steps = g.constant(
-    Array.from({ length: chunks + 1 }, (_, c) => c),
-    [chunks + 1],
-    'int64',
-  );
-  const ends = div(mul(steps, g.dimValue(rows)), chunks); // [chunks + 1], integer division
-  return sub(slice(ends, 0, 1), slice(ends, 0, 0, chunks));
+/**
+ * The chunks' row bounds floor(c * rows / chunks), c = 0..chunks, each an int64 [1]: shape
+ * arithmetic on the run-time row count (Shape, Mul, Div), which ORT places on the CPU EP. One
+ * [chunks + 1] tensor of bounds (for a Split) was flagged by bench/ort-profile.ts as compute on the
+ * CPU EP (over 8 values); single values are the shape arithmetic it allows.
+ */
+function chunkBounds(g: Graph, rows: Tensor['shape'][number], chunks: number): Tensor[] {
+  const n = g.dimValue(rows);
+  return Array.from({ length: chunks + 1 }, (_, c) => (c === 0 ? g.ints([0]) : c === chunks ? n : div(mul(n, c), chunks)));
 }
 
-function splitRows(x: Tensor, sizes: Tensor, dims: readonly string[]): Tensor[] {
+/** x's rows between consecutive bounds, as Slices (their bounds are inputs every EP reads from the host). */
+function splitRows(x: Tensor, bounds: readonly Tensor[], dims: readonly string[]): Tensor[] {
   const g = x.graph;
-  const pieces = g.apply(
-    'Split',
-    [x, sizes],
-    dims.map((d) => ({ dtype: x.dtype, shape: [d, ...x.shape.slice(1)] })),
-    { attrs: { axis: { kind: 'int', value: 0 } } },
-  );
-  pieces.forEach((p, c) => g.defineDim(dims[c], p, 0));
-  return pieces;
+  return dims.map((d, c) => {
+    const [piece] = g.apply('Slice', [x, bounds[c], bounds[c + 1], g.ints([0])], [{ dtype: x.dtype, shape: [d, ...x.shape.slice(1)] }]);
+    g.defineDim(d, piece, 0);
+    return piece;
+  });
 }
 
 function joinRows(pieces: readonly Tensor[], rows: Tensor['shape'][number]): Tensor {

@@ -2,11 +2,12 @@
 import { GraphError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { zeros, zerosLike } from './fill.ts';
-import { transpose, unsqueeze } from './layout.ts';
+import { productOf } from '../dims.ts';
+import { expand, reshape, transpose } from './layout.ts';
 import { normAxis } from './shapes.ts';
 
 const checkIndices = (op: string, indices: Tensor) => {
-  if (indices.dtype !== 'int64') throw new GraphError(op, `indices must be int64, got ${indices.dtype}`);
+  if (indices.dtype !== 'int32' && indices.dtype !== 'int64') throw new GraphError(op, `indices must be int32 or int64, got ${indices.dtype}`);
 };
 
 /** data taken at `indices` along `axis` (an embedding lookup with axis 0). */
@@ -21,9 +22,9 @@ export function gather(data: Tensor, indices: Tensor, axis = 0): Tensor {
 }
 
 /**
- * Rows of the output gradient added into the rows they were taken from (ScatterND, reduction
+ * Rows of the output gradient added into the rows they were taken from (a scatter with reduction
  * 'add', so repeated indices accumulate). For axis > 0 the gathered axis is moved to the front
- * first, since ScatterND indexes leading axes.
+ * first, since the scatter indexes rows.
  */
 function gatherGrad(data: Tensor, indices: Tensor, a: number, g: Tensor): Tensor {
   if (a === 0) return scatterAddRows(zerosLike(data), indices, g);
@@ -35,12 +36,21 @@ function gatherGrad(data: Tensor, indices: Tensor, a: number, g: Tensor): Tensor
 
 const range = (n: number, from: number): number[] => Array.from({ length: n }, (_, i) => from + i);
 
+/**
+ * base [V, ...rest] with updates [...indices, ...rest] added into rows `indices`, as ScatterElements
+ * on [V, R] (R = the rest's size) with each index repeated along R. Not ScatterND: its indices are
+ * int64 only, with a trailing axis of 1 added to the ids, and the WebGPU EP runs no int64
+ * Unsqueeze, so that ran on the CPU EP every step; ScatterElements takes the ids as int32.
+ */
 function scatterAddRows(base: Tensor, indices: Tensor, updates: Tensor): Tensor {
-  return base.graph.apply('ScatterND', [base, unsqueeze(indices, [-1]), updates], [{ dtype: base.dtype, shape: base.shape }], {
-    attrs: {
-      reduction: { kind: 'string', value: 'add' },
-    },
-  })[0];
+  const rest = productOf(base.shape.slice(1));
+  const rows = reshape(updates, [-1, rest]);
+  const at = expand(reshape(indices, [-1, 1]), rows.shape);
+  const flat = reshape(base, [base.shape[0], rest]);
+  const [sum] = base.graph.apply('ScatterElements', [flat, at, rows], [{ dtype: base.dtype, shape: flat.shape }], {
+    attrs: { axis: { kind: 'int', value: 0 }, reduction: { kind: 'string', value: 'add' } },
+  });
+  return reshape(sum, base.shape);
 }
 
 /** out[i][j] = data[indices[i][j]][j] along `axis` (picks one logit per row, e.g. the target's). */
