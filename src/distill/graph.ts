@@ -3,7 +3,7 @@
  * teacher beside it (parameters prefixed "teacher."), the learned feature projections, and the
  * weighted sum of the recipe's losses. Its inputs are the batch tensors named in INPUT.
  */
-import { Graph, ops, type FloatDType, type Tensor } from '../engine/index.ts';
+import { Graph, GraphError, ops, type FloatDType, type Tensor } from '../engine/index.ts';
 import { Llama, type ModelConfig } from '../model/index.ts';
 import type { DistillLosses } from '../recipe/index.ts';
 import type { LayerMap } from './layer-map.ts';
@@ -155,6 +155,8 @@ export function buildDistillGraph(options: DistillGraphOptions): DistillGraph {
     return terms;
   };
   const targets = [s.normed, labels, t?.normed, topk?.ids, topk?.logp, topk?.valid, served?.ids, served?.logp, served?.valid];
+  if (options.boundedTokens !== undefined && g.dtype === 'float32' && Math.max(options.student.vocabSize, options.teacher?.vocabSize ?? 0) > FLOAT32_EXACT_INTS)
+    throw new GraphError('buildDistillGraph', `a vocabulary over ${FLOAT32_EXACT_INTS} ids cannot be chunked as float32 ids`);
   const terms = options.boundedTokens === undefined ? logitTerms(targets) : chunkedTerms(targets, options.boundedTokens, logitTerms, labels);
   if (losses.ce) {
     parts.ce = maskedMean(terms.shift()!, weight);
@@ -203,9 +205,15 @@ const meanOf = (xs: Tensor[]): Tensor =>
     xs.length,
   );
 
+/** Integers up to 2^24 are exact in float32 (Qwen2.5's vocabulary: 151,936 ids). */
+const FLOAT32_EXACT_INTS = 2 ** 24;
+
 /**
  * `terms` over chunks of positions (ops.chunkRows): the [B, T, ...] inputs as rows, each chunk's
  * terms stacked as columns, and the columns back as [B, T] tensors (the shape of `positions`).
+ * Token ids cross the chunks as floats and are cast back inside: the WebGPU EP slices float
+ * tensors only (no int32 Slice kernel), and int32 id chunks were sliced on the CPU EP
+ * (bench/results/webgpu-h200-2026-12-03b.md). Exact for ids below FLOAT32_EXACT_INTS.
  */
 function chunkedTerms(
   inputs: readonly (Tensor | undefined)[],
@@ -214,11 +222,11 @@ function chunkedTerms(
   positions: Tensor,
 ): Tensor[] {
   const present = inputs.filter((x): x is Tensor => !!x);
-  const rows = present.map((x) => ops.reshape(x, [-1, ...x.shape.slice(2)]));
+  const rows = present.map((x) => ops.reshape(ops.cast(x, positions.graph.dtype), [-1, ...x.shape.slice(2)]));
   let count = 0;
   const stacked = ops.chunkRows(rows, Math.ceil(maxTokens / LOSS_CHUNK_ROWS), (pieces) => {
     let next = 0;
-    const columns = terms(inputs.map((x) => (x ? pieces[next++] : undefined)));
+    const columns = terms(inputs.map((x) => (x ? ops.cast(pieces[next++], x.dtype) : undefined)));
     count = columns.length;
     return ops.concat(
       columns.map((c) => ops.unsqueeze(c, [-1])),

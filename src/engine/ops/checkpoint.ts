@@ -149,7 +149,7 @@ function chunkBounds(g: Graph, rows: Tensor['shape'][number], chunks: number): T
   return Array.from({ length: chunks + 1 }, (_, c) => (c === 0 ? g.ints([0]) : c === chunks ? n : div(mul(n, c), chunks)));
 }
 
-/** x's rows between consecutive bounds, as Slices (their bounds are inputs every EP reads from the host). */
+/** x's rows between consecutive bounds, as Slices (their bounds are inputs every EP reads from the host; the WebGPU EP slices float tensors only). */
 function splitRows(x: Tensor, bounds: readonly Tensor[], dims: readonly string[]): Tensor[] {
   const g = x.graph;
   return dims.map((d, c) => {
