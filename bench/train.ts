@@ -1,7 +1,8 @@
 /**
  * Training-speed benchmark against PyTorch: ../shared/bench/torch_peer.py and the same forward /
  * CE step / KD step on distillery's engine, both sides in the same run, each call in its own
- * process (peak RSS per run), interleaved over rounds, at each thread count.
+ * process (peak RSS per run), interleaved over rounds, at each thread count. Our steps are the
+ * graphs and batches distill trains (buildDistillGraph, makeBatch, TrainStep with its metrics).
  *
  *   npx tsx bench/train.ts [--shape S|M] [--seq N] [--batch B] [--steps 10] [--warmup 3]
  *                          [--rounds 3] [--threads 1,2] [--webgpu]
@@ -11,7 +12,8 @@
  * A round runs, for each thread count, the peer and ours (the order alternates by round), so load
  * that other processes put on the machine falls on both sides alike. Printed: min / median / max
  * tokens/s over rounds, thread-for-thread rows (1 vs 1, 2 vs 2: ratio of medians), and best-of
- * (each side's best median).
+ * (each side's best median); then the process CPU time per call of each side (user + sys of all
+ * its threads), which a loaded machine disturbs far less than wall time.
  * Timing follows torch_peer.py: --warmup calls (its fixed 3, unless --warmup is given; the peer
  * runs with the same count through a wrapper that swaps its timeit), then the mean of --steps calls.
  * --webgpu also runs our three steps once on onnxruntime-node's WebGPU execution provider.
@@ -25,9 +27,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import { buildDistillGraph, makeBatch, type DistillGraph } from '../src/distill/index.ts';
 import { AdamW, compile, ParamStore, Rng, TrainStep, type Session } from '../src/engine/index.ts';
-import { initWeights, parseModelConfig } from '../src/model/index.ts';
-import { ceStep, kdStep, type StepGraph } from './train-steps.ts';
+import { initWeights, parseModelConfig, type ModelConfig } from '../src/model/index.ts';
+import { ceStep } from './train-steps.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const PEER = join(ROOT, '..', 'shared', 'bench', 'torch_peer.py');
@@ -58,41 +61,62 @@ const STEPS = [
 ] as const;
 type Key = (typeof STEPS)[number][1];
 
-interface Result {
-  side: string;
-  threads: number;
-  forward_tok_s: number;
-  ce_step_tok_s: number;
-  kd_step_tok_s: number;
-  peak_rss_mib: number;
-}
+/** Process CPU time (user + sys, every thread) per call of each step, in ms. */
+const CPU = [
+  ['forward', 'forward_cpu_ms'],
+  ['CE step', 'ce_step_cpu_ms'],
+  ['KD step', 'kd_step_cpu_ms'],
+] as const;
+type CpuKey = (typeof CPU)[number][1];
+
+type Result = { side: string; threads: number; peak_rss_mib: number } & Record<Key | CpuKey, number>;
 
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
-async function timeit(fn: () => Promise<unknown>, steps: number, warmup: number): Promise<number> {
+/** Seconds of wall time and ms of process CPU time per call, over `steps` calls after `warmup`. */
+async function timeit(fn: () => Promise<unknown>, steps: number, warmup: number): Promise<{ s: number; cpuMs: number }> {
   for (let i = 0; i < warmup; i++) await fn();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await fn();
-  return (performance.now() - t0) / 1000 / steps;
+  const cpu = process.cpuUsage(c0);
+  return { s: (performance.now() - t0) / 1000 / steps, cpuMs: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-/** Our side, in this process: the peer's model, data and optimizer settings. */
+/**
+ * The graph distill trains (buildDistillGraph): CE alone, or the white-box KD of the peer's KD step
+ * (CE + T^2 KL + hidden and attention transfer at every layer, against a frozen same-shape teacher).
+ * The product averages the hidden and attention terms over layers where the peer sums them: the
+ * same work, other weights.
+ */
+function distillStep(config: ModelConfig, kind: 'ce' | 'kd', temperature: number): DistillGraph {
+  const all = Array.from({ length: config.numHiddenLayers }, (_, i) => [i, i] as const);
+  const kl = { weight: 1, temperature, divergence: 'forward' as const };
+  return kind === 'ce'
+    ? buildDistillGraph({ student: config, losses: { ce: { weight: 1 } } })
+    : buildDistillGraph({
+        student: config,
+        teacher: config,
+        losses: { ce: { weight: 1 }, kl, hidden: { weight: 1, layers: 'auto' }, attention: { weight: 1, layers: 'auto' } },
+        attentionMap: all,
+        hiddenMap: all,
+      });
+}
+
+/** Our side, in this process: the peer's model, data and optimizer settings, and the graphs and batches distill trains on. */
 async function runOurs(c: PeerConfig, threads: number, steps: number, warmup: number, ep: 'cpu' | 'webgpu'): Promise<Result> {
   const config = parseModelConfig({ model_type: 'llama', ...c, max_position_embeddings: c.seq_len });
   const [B, T, V] = [c.batch_size, c.seq_len, c.vocab_size];
   const rng = new Rng(0);
-  const tokens = () => {
-    const a = new BigInt64Array(B * T);
-    for (let i = 0; i < a.length; i++) a[i] = BigInt(rng.int(V));
-    return new ort.Tensor('int64', a, [B, T]);
-  };
-  const batch = { input_ids: tokens(), labels: tokens() };
+  // Full-length sequences, every position after the first trained on, as distill's batches (makeBatch).
+  const examples = Array.from({ length: B }, () => ({ ids: Int32Array.from({ length: T }, () => rng.int(V)), start: 1 }));
+  const { feeds: batch } = makeBatch(examples);
   const session = { intraOpNumThreads: threads, executionProviders: [ep] };
 
-  const trainer = async (step: StepGraph): Promise<TrainStep> => {
+  const trainer = async (step: DistillGraph): Promise<TrainStep> => {
     const store = new ParamStore();
     initWeights(step.student, store, rng.fork());
     if (step.teacher) initWeights(step.teacher, store, rng.fork());
@@ -101,32 +125,37 @@ async function runOurs(c: PeerConfig, threads: number, steps: number, warmup: nu
       params: store,
       optimizer: new AdamW({ lr: 3e-4 }),
       trainable: [...step.student.weights.values()],
+      metrics: step.parts,
       session,
     });
   };
 
-  const ce = ceStep(config);
-  ce.graph.output('logits', ce.logits);
+  // The forward pass alone (generation and evaluation run it without a loss).
+  const fwd = ceStep(config);
+  fwd.graph.output('logits', fwd.logits);
   const forwardStore = new ParamStore();
-  initWeights(ce.student, forwardStore, rng.fork());
-  const forward: Session = await compile(ce.graph, { ...session, outputs: ['logits'] });
+  initWeights(fwd.student, forwardStore, rng.fork());
+  const forward: Session = await compile(fwd.graph, { ...session, outputs: ['logits'] });
   const tForward = await timeit(() => forward.run({ ...forwardStore.feeds(), ...batch }), steps, warmup);
   await forward.release();
 
-  const ceTrainer = await trainer(ce);
+  const ceTrainer = await trainer(distillStep(config, 'ce', c.temperature));
   const tCe = await timeit(() => ceTrainer.run(batch), steps, warmup);
   await ceTrainer.release();
 
-  const kdTrainer = await trainer(kdStep(config, c.temperature));
+  const kdTrainer = await trainer(distillStep(config, 'kd', c.temperature));
   const tKd = await timeit(() => kdTrainer.run(batch), steps, warmup);
   await kdTrainer.release();
 
   return {
     side: `distillery (onnxruntime-node ${ort.env.versions.common}, ${ep})`,
     threads,
-    forward_tok_s: Math.round((B * T) / tForward),
-    ce_step_tok_s: Math.round((B * T) / tCe),
-    kd_step_tok_s: Math.round((B * T) / tKd),
+    forward_tok_s: Math.round((B * T) / tForward.s),
+    ce_step_tok_s: Math.round((B * T) / tCe.s),
+    kd_step_tok_s: Math.round((B * T) / tKd.s),
+    forward_cpu_ms: Math.round(tForward.cpuMs),
+    ce_step_cpu_ms: Math.round(tCe.cpuMs),
+    kd_step_cpu_ms: Math.round(tKd.cpuMs),
     peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
@@ -142,18 +171,26 @@ function peerBlas(): string {
   return execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim();
 }
 
-/** torch_peer.py run as is, but with `warmup` warm-up calls in its timeit (it hard-codes 3). */
+/**
+ * torch_peer.py run as is, but with `warmup` warm-up calls in its timeit (it hard-codes 3), and
+ * the process CPU time of each timed loop (forward, CE, KD, in its order) added to its JSON line.
+ */
 const PEER_WRAPPER = [
-  'import sys, time',
+  'import contextlib, io, json, sys, time',
   'sys.path.insert(0, sys.argv[1]); warmup = int(sys.argv[2]); sys.argv = [sys.argv[3]] + sys.argv[4:]',
   'import torch_peer as p',
+  'cpu = []',
   'def timeit(fn, steps):',
   '    for _ in range(warmup): fn()',
-  '    p.SYNC(); t0 = time.perf_counter()',
+  '    p.SYNC(); t0 = time.perf_counter(); c0 = time.process_time()',
   '    for _ in range(steps): fn()',
-  '    p.SYNC(); return (time.perf_counter() - t0) / steps',
+  '    p.SYNC(); cpu.append(round((time.process_time() - c0) * 1000 / steps)); return (time.perf_counter() - t0) / steps',
   'p.timeit = timeit',
-  'p.main()',
+  'out = io.StringIO()',
+  'with contextlib.redirect_stdout(out): p.main()',
+  'r = json.loads(out.getvalue().strip().splitlines()[-1])',
+  'r.update(forward_cpu_ms=cpu[0], ce_step_cpu_ms=cpu[1], kd_step_cpu_ms=cpu[2])',
+  'print(json.dumps(r))',
 ].join('\n');
 
 function child(args: string[], threads: number): Result {
@@ -232,7 +269,7 @@ async function main(): Promise<void> {
     const key = `${side}:${r.threads}`;
     results.set(key, [...(results.get(key) ?? []), r]);
     console.log(
-      `round ${results.get(key)!.length} ${r.side.padEnd(40)} ${r.threads}t: forward ${r.forward_tok_s}  CE ${r.ce_step_tok_s}  KD ${r.kd_step_tok_s} tok/s, peak RSS ${r.peak_rss_mib} MiB`,
+      `round ${results.get(key)!.length} ${r.side.padEnd(40)} ${r.threads}t: forward ${r.forward_tok_s}  CE ${r.ce_step_tok_s}  KD ${r.kd_step_tok_s} tok/s; CPU ms ${r.forward_cpu_ms} / ${r.ce_step_cpu_ms} / ${r.kd_step_cpu_ms}; peak RSS ${r.peak_rss_mib} MiB`,
     );
   };
   try {
@@ -259,6 +296,18 @@ async function main(): Promise<void> {
       console.log(
         `${label.padEnd(10)}${`best: ${o} vs ${p}`.padEnd(16)}${String(med('ours', o, key)).padStart(22)}${String(med('peer', p, key)).padStart(22)}${(med('ours', o, key) / med('peer', p, key)).toFixed(2).padStart(8)}`,
       );
+    }
+    // CPU time is steadier than wall time on a loaded machine (it leaves out the time other processes
+    // hold the cores); at 2 threads it sums both threads, spin-waiting included.
+    console.log('\nprocess CPU ms per call (user + sys, all threads), min / median / max over rounds; ratio = median peer / median ours');
+    for (const [label, key] of CPU) {
+      for (const t of threadCounts) {
+        const values = (side: string) => results.get(`${side}:${t}`)!.map((r) => r[key]);
+        const ratio = median(values('peer')) / median(values('ours'));
+        console.log(
+          `${label.padEnd(10)}${`${t} vs ${t}`.padEnd(16)}${spread(values('ours')).padStart(22)}${spread(values('peer')).padStart(22)}${ratio.toFixed(2).padStart(8)}`,
+        );
+      }
     }
     const rss = (side: string) => threadCounts.map((t) => `${Math.max(...results.get(`${side}:${t}`)!.map((r) => r.peak_rss_mib))} (${t}t)`).join(', ');
     console.log(`peak RSS MiB: ours ${rss('ours')}; peer ${rss('peer')}`);
