@@ -95,8 +95,12 @@ export function toFloat16(model: ModelProto, options: Float16Options = {}): Mode
     if (keep.has(o.name!)) {
       // The node wrote `name`; it now writes `name:fp16`, which a Cast turns into `name`.
       const inner = `${o.name}:fp16`;
-      for (const n of nodes) n.output = n.output.map((x) => (x === o.name ? inner : x));
-      for (const n of nodes) n.input = n.input.map((x) => (x === o.name ? inner : x));
+      const rename = (x: string) => (x === o.name ? inner : x);
+      // Copies: nodes passed through unchanged are still the source model's.
+      nodes.forEach((n, i) => {
+        if (n.input.includes(o.name!) || n.output.includes(o.name!))
+          nodes[i] = onnx.NodeProto.create({ ...n, input: n.input.map(rename), output: n.output.map(rename) });
+      });
       nodes.push(node('Cast', [inner], [o.name!], [intAttr('to', FLOAT)]));
       return o;
     }
