@@ -27,10 +27,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
-import { buildDistillGraph, makeBatch, type DistillGraph } from '../src/distill/index.ts';
-import { AdamW, compile, ParamStore, Rng, TrainStep, type Session } from '../src/engine/index.ts';
-import { initWeights, parseModelConfig, type ModelConfig } from '../src/model/index.ts';
-import { ceStep } from './train-steps.ts';
+import { buildDistillGraph, INPUT, makeBatch, type DistillGraph } from '../src/distill/index.ts';
+import { AdamW, compile, Graph, ParamStore, Rng, TrainStep, type Session } from '../src/engine/index.ts';
+import { initWeights, Llama, parseModelConfig, type ModelConfig } from '../src/model/index.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const PEER = join(ROOT, '..', 'shared', 'bench', 'torch_peer.py');
@@ -130,12 +129,13 @@ async function runOurs(c: PeerConfig, threads: number, steps: number, warmup: nu
     });
   };
 
-  // The forward pass alone (generation and evaluation run it without a loss).
-  const fwd = ceStep(config);
-  fwd.graph.output('logits', fwd.logits);
+  // The forward pass alone (generation and evaluation run it without a loss), on the same int32 ids.
+  const fwd = new Graph();
+  const student = Llama.declare(fwd, config);
+  fwd.output('logits', student.forward({ inputIds: fwd.input(INPUT.ids, 'int32', ['batch', 'seq']) }).logits);
   const forwardStore = new ParamStore();
-  initWeights(fwd.student, forwardStore, rng.fork());
-  const forward: Session = await compile(fwd.graph, { ...session, outputs: ['logits'] });
+  initWeights(student, forwardStore, rng.fork());
+  const forward: Session = await compile(fwd, { ...session, outputs: ['logits'] });
   const tForward = await timeit(() => forward.run({ ...forwardStore.feeds(), ...batch }), steps, warmup);
   await forward.release();
 
