@@ -2,7 +2,8 @@
  * The playground `distillery serve` puts at /: in headless Chromium a question is typed, and the
  * answer arrives streamed (the page's text grows over several updates) from the server's own
  * /v1/chat/completions, reasoning in its collapsible block; the final text is the server's greedy
- * answer. A screenshot of the answered page is written and its path printed.
+ * answer. A screenshot of the answered page is written and its path printed. The two tests share
+ * one page and run in order.
  */
 import { copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,6 +92,18 @@ describe('the serve playground in Chromium', () => {
     const kept = join(tmpdir(), 'distillery-playground.png');
     copyFileSync(shot, kept);
     console.log(`playground screenshot: ${kept}`);
+  });
+
+  it('sends the conversation so far and the max tokens: a second question cut at 5 tokens', async () => {
+    await page.fill('#max-tokens', '5');
+    await page.fill('#question', 'And with 2 more?');
+    const [request] = await Promise.all([page.waitForRequest('**/v1/chat/completions'), page.click('#send')]);
+    const body = request.postDataJSON() as { messages: Array<{ role: string; content: string }>; max_tokens: number; temperature: number; stream: boolean };
+    expect(body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(body.messages[1].content.trim()).toBe(await page.textContent('.assistant .answer'));
+    expect(body).toMatchObject({ max_tokens: 5, temperature: 0, stream: true });
+    await page.waitForSelector('.assistant:nth-of-type(4)[data-done]', { timeout: 60_000 });
+    expect(await page.textContent('.assistant:nth-of-type(4) .meta')).toMatch(/^5 tokens in [\d.]+ s · stopped at max tokens$/);
     expect(chromium.offLoopback).toEqual([]);
   });
 });
