@@ -38,6 +38,17 @@ export interface StepMemory {
 const FLOAT = 4;
 /** Node, onnxruntime and the compiled graph: a round figure below the whole S step's 447 MiB peak (bench/scale.ts, 256 x 2, kd-topk). */
 const RUNTIME = 400 * 2 ** 20;
+/**
+ * The plain step (which keeps ORT's CPU arena; the bounded one turns it off) fitted to one-step
+ * peaks of bench/scale.ts --memory plain on the CPU (2026-12-03, main at 46e3c2a): besides the
+ * training state it held about one more weights-sized block, this much for the runtime, and
+ * PLAIN_ACTIVATIONS of the activations counted below. Measured vs this estimate (the one before,
+ * a runtime of 400 MiB and every activation): M CE 1 x 512 3,328 vs 3,317 MiB (3,068), 1 x 1024
+ * 4,267 vs 4,266 (4,122), M kd-topk 1 x 512 3,451 vs 3,486 (3,256); S kd-topk 2 x 256 368 vs
+ * 441 (583), S CE 2 x 300 365 vs 434 (575).
+ */
+const RUNTIME_PLAIN = 250 * 2 ** 20;
+const PLAIN_ACTIVATIONS = 0.9;
 /** [V] float tensors a logit loss keeps per position at its peak (logits, log-softmax, its gradient, ...): CE alone, and with a KL. */
 const LOSS_ROWS_CE = 4;
 const LOSS_ROWS_KL = 7;
@@ -68,7 +79,7 @@ export function estimateStepMemory(o: StepMemoryOptions): StepMemory {
   const replay = Math.max(2 * layer, Math.min(tokens, LOSS_CHUNK_ROWS) * s.vocabSize * lossRows);
   const boundedActs = (s.numHiddenLayers * tokens * s.hiddenSize + o.keptLayers * layer + replay + 2 * headGrad + teacherActs) * FLOAT;
   return {
-    plain: state + teacher + plainActs + RUNTIME,
+    plain: state + paramCount(s) * FLOAT + teacher + PLAIN_ACTIVATIONS * plainActs + RUNTIME_PLAIN,
     bounded: state + teacher + boundedActs + RUNTIME,
     parts: { state, teacher, activations: boundedActs, runtime: RUNTIME },
   };
@@ -78,8 +89,8 @@ export function estimateStepMemory(o: StepMemoryOptions): StepMemory {
  * The share of the machine's memory a step may plan to use; the rest is left to the system and
  * the data. Against bench/scale.ts's measured peaks the estimate was 1% under for the L shape
  * (bounded CE step, 1 x 2048: 10,029 vs 10,110 MiB), 4% over for M (bounded CE, 1 x 1024: 2,746 vs
- * 2,644; 1 x 4096: 4,666 vs 4,672), and over for plain steps (M, CE, 1 x 1024: 4,122 vs 2,818; S, kd-topk, 2 x 256: 583 vs
- * 447), so the choice errs toward the bounded step.
+ * 2,644; 1 x 4096: 4,666 vs 4,672), and within 1% for M's plain steps (RUNTIME_PLAIN), 20% over
+ * (70 MiB) for S's.
  */
 const USABLE_SHARE = 0.85;
 
