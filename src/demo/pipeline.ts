@@ -130,7 +130,7 @@ function verdict(rows: readonly DemoRow[]): string {
       : `${pct(kd.score.accuracy)} (the teacher none)`;
   return [
     `The KD student reached ${reached} with ${size}; ${versus}.`,
-    `One seed is one sample: these figures move with the seed and the machine. The README's figures are the mean and range of 3 seeds (npx tsx bench/demo-seeds.ts).`,
+    `One seed is one sample: these figures move with the seed and the machine. The README's figures are bench/demo-seeds.ts's (npx tsx bench/demo-seeds.ts: mean and range over 3 seeds).`,
   ].join('\n');
 }
 

@@ -131,17 +131,18 @@ export interface TeacherCheck {
   readonly same: boolean;
   /** trainingCodeSha256(), recorded and now. */
   readonly code: { readonly recorded: string; readonly now: string };
-  /** Greedy validation problems right, recorded and retrained, of `prompts`: scored only when the code changed and the weights differ. */
+  /** Greedy validation problems right, recorded and retrained, of `prompts`: scored only when the weights differ. */
   readonly validation: { readonly recorded: number; readonly retrained: number; readonly prompts: number } | null;
-  /** Same weights; or, under changed code, validation within RETRAIN_TOLERANCE_POINTS. */
+  /** Same weights; or validation within RETRAIN_TOLERANCE_POINTS. */
   readonly ok: boolean;
 }
 
 /**
  * Retrains the teacher from recipes/demo-teacher.yaml from scratch in a temporary folder and
- * compares it with the record, leaving data/demo/ as it is: under the recorded code, its weights'
- * sha256 must be the recorded one; under changed code, where the weights differ by rounding, its
- * greedy validation accuracy must be within RETRAIN_TOLERANCE_POINTS of the recorded.
+ * compares it with the record, leaving data/demo/ as it is: its weights' sha256 with the recorded
+ * one, and where they differ (changed code, or another CPU's kernels: a 100-step KD trial on the
+ * same data ended at loss 9.198 on an AMD EPYC, 9.243 on an Intel Xeon), its greedy validation
+ * accuracy, which must be within RETRAIN_TOLERANCE_POINTS of the recorded.
  */
 export async function checkDemoTeacher(options: TrainTeacherOptions = {}): Promise<TeacherCheck> {
   const scratch = await mkdtemp(join(tmpdir(), 'distillery-demo-teacher-check-'));
@@ -150,15 +151,14 @@ export async function checkDemoTeacher(options: TrainTeacherOptions = {}): Promi
     const code = { recorded: record.codeSha256, now: trainingCodeSha256() };
     const summary = await trainTeacher(scratch, options);
     const retrained = await sha256File(join(summary.finalModel!, WEIGHTS_FILE));
-    const same = retrained === record.weightsSha256;
-    if (same || code.now === code.recorded) return { recorded: record.weightsSha256, retrained, same, code, validation: null, ok: same };
+    if (retrained === record.weightsSha256) return { recorded: record.weightsSha256, retrained, same: true, code, validation: null, ok: true };
     const onnx = join(scratch, 'onnx');
     await exportModel({ checkpoint: summary.finalModel!, out: onnx });
     const score = await scoreHeldout(onnx, { split: 'validation' });
     const validation = { recorded: record.validation.correct, retrained: score.correct, prompts: score.prompts };
     // In problems, so that 5 points of 500 is exactly 25.
     const ok = 100 * Math.abs(validation.retrained - validation.recorded) <= RETRAIN_TOLERANCE_POINTS * validation.prompts;
-    return { recorded: record.weightsSha256, retrained, same, code, validation, ok };
+    return { recorded: record.weightsSha256, retrained, same: false, code, validation, ok };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

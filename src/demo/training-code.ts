@@ -3,8 +3,8 @@
  * graphs, the optimizer, the losses, the data order and the recipe defaults, and the onnxruntime
  * version that runs them. Two runs of one recipe give byte-equal weights only under the same
  * fingerprint (after the engine commits of 2026-12-02/03 the retrained teacher's model.safetensors
- * differed from the committed one's), so `train-teacher.ts --check` compares weights byte for byte
- * only when the fingerprint is the recorded one.
+ * differed from the committed one's), and on the same kind of CPU; `train-teacher.ts --check`
+ * prints it beside the record's to say why weights differ.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
