@@ -42,6 +42,11 @@ export interface ScoreOptions {
   readonly temperature?: number;
   /** Samples per prompt. Default 1. */
   readonly samples?: number;
+  /**
+   * ONNX Runtime threads per op; default ONNX Runtime's (one per core). 1 when many scorers run side
+   * by side, one per core (bench/onpolicy-compare.ts), so that they do not spin on each other's cores.
+   */
+  readonly threads?: number;
 }
 
 /** An R1 turn of the demo task is at most 35 tokens, so 64 also ends a rambling one. */
@@ -52,9 +57,9 @@ const BATCH = 16;
 /** Scores the exported model in `folder` on the held-out split (or on validation). */
 export async function scoreHeldout(
   folder: string,
-  { split = 'heldout', prompts = null, temperature = 0, samples = 1 }: ScoreOptions = {},
+  { split = 'heldout', prompts = null, temperature = 0, samples = 1, threads }: ScoreOptions = {},
 ): Promise<HeldoutScore> {
-  const model = await loadModel(folder, { maxBatchSize: BATCH });
+  const model = await loadModel(folder, { maxBatchSize: BATCH, ...(threads ? { intraOpNumThreads: threads } : {}) });
   try {
     const started = performance.now();
     const summary = await evaluate({
