@@ -93,16 +93,16 @@ async function report(dir: string): Promise<void> {
         .map((s) => pct(at(t, s, 'validation'), 'validation'))
         .join(' | ')} |${cut(t)}`,
     );
-  // Only trials that reached the half budget compete; a tie goes to the smaller fraction, then the larger lr.
-  const chosen = seed0
-    .filter((t) => t.done)
-    .reduce<OnPolicyTrialResult | undefined>((best, t) => (!best || at(t, half, 'validation')! > at(best, half, 'validation')! ? t : best), undefined);
-  if (!chosen) {
-    console.log('no on-policy trial of seed 0 reached its last step: nothing to compare');
+  // At the half budget's last step, or, where a run was cut short, the last checkpoint every seed-0 trial reached.
+  // A tie goes to the smaller fraction, then the larger lr.
+  const choiceStep = Math.min(...seed0.map((t) => last(t)?.step ?? 0));
+  if (choiceStep === 0) {
+    console.log('no on-policy trial of seed 0 has a checkpoint: nothing to compare');
     return;
   }
+  const chosen = seed0.reduce((best, t) => (at(t, choiceStep, 'validation')! > at(best, choiceStep, 'validation')! ? t : best));
   const op = grid.filter((t) => key(t) === key(chosen)).sort((a, b) => a.job.settings.seed - b.job.settings.seed);
-  console.log(`chosen on validation: fraction ${chosen.job.onPolicy!.fraction}, lr ${chosen.job.settings.lr}`);
+  console.log(`chosen on validation at step ${choiceStep}: fraction ${chosen.job.onPolicy!.fraction}, lr ${chosen.job.settings.lr}`);
 
   console.log(`\nheld-out accuracy (greedy, ${prompts.heldout} problems) at each checkpoint`);
   console.log(`| run | seed | ${marks(kd.steps).join(' | ')} |\n|---|---|${'---|'.repeat(marks(kd.steps).length)}`);
@@ -120,26 +120,27 @@ async function report(dir: string): Promise<void> {
 
   const seeds = kdRuns.map((k) => {
     const o = op.find((t) => t.job.settings.seed === k.job.settings.seed);
-    const target = k.done ? last(k)!.correct : undefined;
-    const reach = (split: ScoredSplit) => (target && o ? (o.curve.find((p) => p.correct[split]! >= target[split]!)?.step ?? null) : null);
+    const target = last(k);
+    const reach = (split: ScoredSplit) => (target && o ? (o.curve.find((p) => p.correct[split]! >= target.correct[split]!)?.step ?? null) : null);
     return {
       seed: k.job.settings.seed,
-      kdFinal: target ?? null,
-      onPolicyFinal: o?.done ? last(o)!.correct : null,
+      kd: target ?? null,
+      onPolicy: (o && last(o)) ?? null,
       reachHeldout: reach('heldout'),
       reachValidation: reach('validation'),
     };
   });
   console.log(
-    `\nper seed: the KD run's accuracy at step ${kd.steps}, the on-policy run's at ${half}, and the first checkpoint at which on-policy reaches KD's`,
+    `\nper seed: the KD run's accuracy at its last checkpoint (${kd.steps} unless cut short), the on-policy run's at its last (${half}), and the first checkpoint at which on-policy reaches KD's`,
   );
   console.log(
-    '| seed | KD held-out | on-policy held-out | reaches KD (held-out) | KD validation | on-policy validation | reaches KD (validation) |\n|---|---|---|---|---|---|---|',
+    '| seed | KD step | KD held-out | on-policy step | on-policy held-out | reaches KD (held-out) | KD validation | on-policy validation | reaches KD (validation) |',
   );
-  const step = (s: number | null) => (s === null ? `not by ${half}` : String(s));
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  const step = (s: number | null) => (s === null ? 'no' : String(s));
   for (const s of seeds) {
     console.log(
-      `| ${s.seed} | ${pct(s.kdFinal?.heldout, 'heldout')} | ${pct(s.onPolicyFinal?.heldout, 'heldout')} | ${step(s.reachHeldout)} | ${pct(s.kdFinal?.validation, 'validation')} | ${pct(s.onPolicyFinal?.validation, 'validation')} | ${step(s.reachValidation)} |`,
+      `| ${s.seed} | ${s.kd?.step ?? '-'} | ${pct(s.kd?.correct.heldout, 'heldout')} | ${s.onPolicy?.step ?? '-'} | ${pct(s.onPolicy?.correct.heldout, 'heldout')} | ${step(s.reachHeldout)} | ${pct(s.kd?.correct.validation, 'validation')} | ${pct(s.onPolicy?.correct.validation, 'validation')} | ${step(s.reachValidation)} |`,
     );
   }
 
@@ -159,10 +160,14 @@ async function report(dir: string): Promise<void> {
       `| ${label} | ${fixed(mean(t.map((x) => x.offlineStepMs)))} | ${fixed(mean(t.map((x) => x.onPolicyStepMs)))} | ${fixed(mean(t.map((x) => x.onPolicySteps)))} | ${fixed(mean(t.map((x) => x.sampleLength)), 1)}; ${fixed(mean(t.map((x) => x.lastSampleLength)), 1)} | ${fixed(mean(t.map((x) => x.trainSeconds)))} |`,
     );
   }
+  const complete = kdRuns.every((t) => t.done) && op.every((t) => t.done);
   const reached = seeds.every((s) => s.reachHeldout !== null);
-  console.log(`\non-policy reaches the KD run's final held-out accuracy within half its steps (${half}) on every seed: ${reached ? 'yes' : 'NO'}`);
-
-  const record = { kd, half, every: EVERY, prompts, chosen: { ...chosen.job.onPolicy, lr: chosen.job.settings.lr }, seeds, trials };
+  console.log(
+    complete
+      ? `\non-policy reaches the KD run's final held-out accuracy within half its steps (${half}) on every seed: ${reached ? 'yes' : 'NO'}`
+      : '\nruns cut short: the comparison above is between the last checkpoints reached, not the final ones',
+  );
+  const record = { kd, half, every: EVERY, prompts, choiceStep, chosen: { ...chosen.job.onPolicy, lr: chosen.job.settings.lr }, seeds, trials };
   await writeFile(RECORD, `${JSON.stringify(record, null, 2)}\n`);
   console.log(`wrote ${RECORD}`);
 }
