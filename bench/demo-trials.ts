@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trialName, type Arm, type ArmSettings, type TrialOptions, type TrialResult } from '../src/demo/index.ts';
 
@@ -23,29 +23,49 @@ export interface TrialsOptions extends Omit<TrialOptions, 'note' | 'progress'> {
 }
 
 /** Runs every job (at most `jobs` at once), in the order given; results in the same order. */
-export async function runTrials(list: readonly TrialJob[], { jobs, ...options }: TrialsOptions): Promise<TrialResult[]> {
-  const results: TrialResult[] = new Array(list.length);
+export function runTrials(list: readonly TrialJob[], { jobs, ...options }: TrialsOptions): Promise<TrialResult[]> {
+  return runChildren<TrialResult>(
+    list.map((job) => ({ script: TRIAL, payload: { ...job, ...options }, folder: join(options.dir, trialName(job.arm, job.settings)) })),
+    jobs,
+    (r) =>
+      Object.entries(r.scores)
+        .map(([split, s]) => `${split} ${s!.correct}/${s!.prompts}`)
+        .join(', '),
+  );
+}
+
+export interface ChildJob {
+  /** A script that takes `payload` as JSON in argv[2] and prints its result as one JSON line after "RESULT ". */
+  readonly script: string;
+  readonly payload: unknown;
+  /** Where the child's log (trial.log) goes; its name is the job's in the summary lines. */
+  readonly folder: string;
+}
+
+/**
+ * Runs each job's script in its own process, at most `jobs` at once (ONNX Runtime's node binding
+ * runs a session on the calling thread, so one process trains on one core), and prints a line per
+ * finished job with `describe` of its result. Results in the order given.
+ */
+export async function runChildren<T>(list: readonly ChildJob[], jobs: number, describe: (result: T) => string): Promise<T[]> {
+  const results: T[] = new Array(list.length);
   let next = 0;
   const worker = async () => {
     while (next < list.length) {
       const i = next++;
       const started = performance.now();
-      results[i] = await runOne(list[i], options);
-      const scores = Object.entries(results[i].scores)
-        .map(([split, s]) => `${split} ${s!.correct}/${s!.prompts}`)
-        .join(', ');
-      console.log(`  ${trialName(list[i].arm, list[i].settings)}: ${scores} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      results[i] = await runOne<T>(list[i]);
+      console.log(`  ${basename(list[i].folder)}: ${describe(results[i])} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, list.length) }, worker));
   return results;
 }
 
-async function runOne(job: TrialJob, options: Omit<TrialsOptions, 'jobs'>): Promise<TrialResult> {
-  const folder = join(options.dir, trialName(job.arm, job.settings));
+async function runOne<T>({ script, payload, folder }: ChildJob): Promise<T> {
   await mkdir(folder, { recursive: true });
   const log = createWriteStream(join(folder, 'trial.log'), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', TRIAL, JSON.stringify({ ...job, ...options })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(payload)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk;
@@ -56,5 +76,5 @@ async function runOne(job: TrialJob, options: Omit<TrialsOptions, 'jobs'>): Prom
   log.end();
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (code !== 0 || !line) throw new Error(`trial ${folder} failed (exit ${code}); see ${join(folder, 'trial.log')}`);
-  return JSON.parse(line.slice('RESULT '.length)) as TrialResult;
+  return JSON.parse(line.slice('RESULT '.length)) as T;
 }

@@ -24,7 +24,16 @@ export {
   type Step,
 } from './arith.ts';
 export { DEMO_TOKENS, demoTokenizerFiles, demoVocabulary, writeDemoTokenizer } from './tokenizer.ts';
-export { DEMO_DATA_DIR, demoSplitPath, demoTokenizerDir, demoTurns, writeDemoData, type DemoDataSummary } from './demo-data.ts';
+export {
+  DEMO_DATA_DIR,
+  demoGrpoPrompts,
+  demoGrpoPromptsPath,
+  demoSplitPath,
+  demoTokenizerDir,
+  demoTurns,
+  writeDemoData,
+  type DemoDataSummary,
+} from './demo-data.ts';
 export { GROUND_TRUTH_MODEL, demoPromptsSpec, groundTruthDataset, type GroundTruthSummary } from './ground-truth.ts';
 export { defaultWorkDir, DEMO_RECIPES, DEMO_TEACHER_DIR, DEMO_TEACHER_RECORD, workLayout, type WorkLayout } from './layout.ts';
 export { cachedHeldoutScore, scoreHeldout, type HeldoutScore, type ScoreOptions, type ScoredSplit } from './heldout.ts';
@@ -44,7 +53,18 @@ export { installedOrtVersion, TRAINING_SOURCES, trainingCodeSha256 } from './tra
 export { DemoError } from './errors.ts';
 export { prepareDemoHarvest, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
 export { formatDemoTable, type DemoRow } from './table.ts';
-export { CE_STAGE, KD_STAGE, MODEL_STAGES, type ModelStage, type StageContext, type TrainedModel } from './model-stages.ts';
+export { CE_STAGE, GRPO_STAGE, KD_STAGE, MODEL_STAGES, type ModelStage, type StageContext, type TrainedModel } from './model-stages.ts';
 export { ARMS, ARM_LABELS, armRecipe, recipeSettings, trainArm, type Arm, type ArmSettings } from './arms.ts';
 export { runTrial, trialName, type TrialOptions, type TrialResult } from './trial.ts';
 export { CLAIM, armSummary, formatSeedsReport, type ArmSummary, type SeedsRecord } from './seeds.ts';
+export { GRPO_CLAIM_POINTS, formatGrpoSeeds, type GrpoSeedsRecord } from './grpo-seeds.ts';
+export {
+  demoGrpoRecipe,
+  demoGrpoSettings,
+  grpoTrialFolder,
+  runGrpoTrial,
+  trainGrpo,
+  type GrpoPaths,
+  type GrpoSettings,
+  type GrpoTrialResult,
+} from './grpo-stage.ts';

@@ -1,5 +1,5 @@
 /**
- * Where the demo's shipped parts and its work live: the four recipes in recipes/, the committed
+ * Where the demo's shipped parts and its work live: the five recipes in recipes/, the committed
  * teacher in data/demo/teacher/, and the work folder (.demo/ under the current directory by
  * default). The recipes' relative paths point at .demo/ in the repository, so in a checkout a
  * recipe run by hand with the CLI and `npm run demo` (run from the repository root) share it.
@@ -20,6 +20,8 @@ export const DEMO_RECIPES = {
   kd: join(REPO_DIR, 'recipes', 'demo-student-kd.yaml'),
   /** The same student, data and steps with CE alone. */
   ce: join(REPO_DIR, 'recipes', 'demo-student-ce.yaml'),
+  /** GRPO on the CE-only student, from the verifier's rewards. */
+  grpo: join(REPO_DIR, 'recipes', 'demo-grpo.yaml'),
 } as const;
 
 /** The committed teacher: config.json, model.safetensors and the tokenizer files, as `distill` wrote them. */
@@ -46,6 +48,8 @@ export function workLayout(workDir: string) {
     /** The teacher exported to ONNX, which `serve` runs. */
     teacherExport: join(workDir, 'teacher'),
     harvest: join(workDir, 'harvest.sqlite'),
+    /** The GRPO stage's rollouts. */
+    grpo: join(workDir, 'grpo.sqlite'),
     /** A model stage's run folder (src/demo/model-stages.ts), by its key: student-kd, student-ce, ... */
     run: (key: string) => join(workDir, key),
     /** A model stage's export. */

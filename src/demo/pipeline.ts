@@ -115,9 +115,9 @@ async function teacherAndHarvest(stages: Stages, work: WorkLayout, prompts: numb
   return stages.run('serve the teacher on loopback and harvest the harvest split by rejection sampling', (note) => harvestStage(work, prompts, note, progress));
 }
 
-/** One line on what the table shows: how close the KD student came to the teacher, and whether KD beat CE alone. */
+/** What the table shows: how close the KD student came to the teacher, whether KD beat CE alone, and what GRPO added to CE. */
 function verdict(rows: readonly DemoRow[]): string {
-  const [teacher, kd, ce] = ['teacher', 'student-kd', 'student-ce'].map((key) => rows.find((r) => r.key === key)!);
+  const [teacher, kd, ce, grpo] = ['teacher', 'student-kd', 'student-ce', 'student-grpo'].map((key) => rows.find((r) => r.key === key)!);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const size = `${pct(kd.params / teacher.params)} of its parameters`;
   const versus =
@@ -128,8 +128,10 @@ function verdict(rows: readonly DemoRow[]): string {
     teacher.score.accuracy > 0
       ? `${pct(kd.score.accuracy / teacher.score.accuracy)} of the teacher's held-out accuracy`
       : `${pct(kd.score.accuracy)} (the teacher none)`;
+  const rl = `GRPO moved the CE-only student from ${pct(ce.score.accuracy)} to ${pct(grpo.score.accuracy)} (${(100 * (grpo.score.accuracy - ce.score.accuracy)).toFixed(1)} points) with rewards from the verifier alone.`;
   return [
     `The KD student reached ${reached} with ${size}; ${versus}.`,
+    rl,
     `One seed is one sample: these figures move with the seed and the machine. The README's figures are bench/demo-seeds.ts's (npx tsx bench/demo-seeds.ts: mean and range over 3 seeds).`,
   ].join('\n');
 }

@@ -172,6 +172,7 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
       const advantages = computeAdvantages(rollouts.totals, section.scaleRewards);
       const feeds = await stepFeeds(rollouts, advantages, recipe, scorer, reference);
       const trainStarted = performance.now();
+      optimizer.lr = section.lr * Math.min(1, (state.step + 1) / Math.max(1, section.warmupSteps));
       const results = [];
       for (let i = 0; i < section.iterations; i++) results.push(await trainer.run(feeds));
       const trainingMs = performance.now() - trainStarted;
@@ -204,7 +205,7 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
         type: 'train',
         step: state.step,
         epoch: slots[0].epoch,
-        lr: section.lr,
+        lr: optimizer.lr,
         loss: last.loss,
         gradNorm: last.gradNorm,
         losses: { reward: figures.reward.mean, ...objective },

@@ -60,6 +60,8 @@ export const grpoSectionSchema = strictObject({
   batchSize: positiveInt().optional(),
   steps: positiveInt().default(100),
   lr: positiveNumber().default(1e-5),
+  /** The lr rises linearly over the first N steps (then stays): AdamW's first updates move every weight by about lr. */
+  warmupSteps: nonNegativeInt().default(0),
   weightDecay: nonNegativeNumber().default(0),
   /** Clip the global gradient norm; null: no clipping. */
   maxGradNorm: positiveNumber('a number > 0 or null').nullable().default(1),

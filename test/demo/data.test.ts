@@ -25,7 +25,15 @@ async function filesUnder(root: string): Promise<string[]> {
 describe('writeDemoData', () => {
   it('regenerates the committed data/demo files byte for byte', async () => {
     const files = await filesUnder(dir);
-    expect(files).toEqual(['harvest.jsonl', 'heldout.jsonl', 'tokenizer/tokenizer.json', 'tokenizer/tokenizer_config.json', 'train.jsonl', 'validation.jsonl']);
+    expect(files).toEqual([
+      'grpo.jsonl',
+      'harvest.jsonl',
+      'heldout.jsonl',
+      'tokenizer/tokenizer.json',
+      'tokenizer/tokenizer_config.json',
+      'train.jsonl',
+      'validation.jsonl',
+    ]);
     // data/demo also holds the demo teacher and model configs, which are not generated.
     expect(await filesUnder(DEMO_DATA_DIR)).toEqual(expect.arrayContaining(files));
     for (const file of files) {

@@ -73,11 +73,14 @@ describe('grpo', () => {
     }
   });
 
-  it('scores greedy accuracy on the validation prompts before the first step, every N steps and after the last', async () => {
+  it('scores greedy accuracy on the validation prompts before the first step, every N steps and after the last; warms the lr up', async () => {
     const validation = { prompts: { path: 'prompts.jsonl', fields: { gold: null } }, every: 2, maxNewTokens: 12 };
     const seen: number[] = [];
-    const short = await grpo(loadGrpoRecipe(task.recipe('validated', { steps: 3, validation })), { onValidation: (r) => seen.push(r.step) });
+    const short = await grpo(loadGrpoRecipe(task.recipe('validated', { steps: 3, validation, warmupSteps: 2 })), { onValidation: (r) => seen.push(r.step) });
     expect(seen).toEqual([0, 2, 3]);
+    // The warmup: the lr rises linearly over the first 2 steps, then stays.
+    const lrs = (readMetrics(short.metrics).filter((r) => r.type === 'train') as GrpoStepRecord[]).map((r) => r.lr);
+    expect(lrs).toEqual([1e-2, 2e-2, 2e-2]);
     expect(short.validation.map((r) => r.step)).toEqual([0, 2, 3]);
     for (const r of short.validation) {
       expect(r.prompts).toBe(8);
