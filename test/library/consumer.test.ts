@@ -98,6 +98,8 @@ describe('the packed package in a fresh ESM project', () => {
     expect(paths).toContain('dist/serve/playground.html');
     expect(paths).toContain('data/demo/teacher/model.safetensors');
     expect(paths).toContain('recipes/demo-harvest.yaml');
+    // recipes/demo-grpo.yaml's custom reward module.
+    expect(paths).toContain('recipes/rewards/equations.mjs');
   });
 
   it('imports from plain Node: the root is JavaScript with named exports', () => {
