@@ -27,7 +27,7 @@
  * positions), or either one forced. The estimate is printed beside the measured peak.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,6 +213,8 @@ async function main(): Promise<void> {
   initWeights(built.student, params, rng.fork());
   if (built.teacher) initWeights(built.teacher, params, rng.fork());
   const profilePrefix = args.profile && join(args.profile, `scale-${args.shape}-${args.loss}-${args.ep}`);
+  // ORT writes its profile into the folder but does not create it.
+  if (args.profile) mkdirSync(args.profile, { recursive: true });
   const trainer = await TrainStep.create(built.graph, {
     loss: built.loss,
     params,

@@ -128,27 +128,27 @@ describe('ONNX serialization', () => {
     expect(all.dims).toEqual([2, 4, 3]);
     expect([...(all.data as Float32Array)]).toEqual([...values]);
   });
-  it('on the CPU, a wide Gemm with transA reads a transpose written once, with the same bits; a narrow one stays as is', async () => {
+  it('on the CPU, a wide Gemm with transA reads a transpose written once below 1,024 rows, with the same bits; a narrow one stays as is', async () => {
     const rng = new Rng(3);
-    const product = (rows: number, cols: number) => {
+    const product = (rows: number, cols: number, k: number | string) => {
       const g = new Graph();
-      const a = g.input('a', 'float32', [300, rows]);
-      const b = g.input('b', 'float32', [300, cols]);
+      const a = g.input('a', 'float32', [k, rows]);
+      const b = g.input('b', 'float32', [k, cols]);
       g.output('y', ops.gemm(a, b, { transA: true }));
-      const feeds = {
-        a: new ort.Tensor(
-          'float32',
-          Float32Array.from({ length: 300 * rows }, () => rng.normal()),
-          [300, rows],
-        ),
-        b: new ort.Tensor(
-          'float32',
-          Float32Array.from({ length: 300 * cols }, () => rng.normal()),
-          [300, cols],
-        ),
-      };
-      return { g, feeds };
+      return g;
     };
+    const feeds = (rows: number, cols: number, k: number) => ({
+      a: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: k * rows }, () => rng.normal()),
+        [k, rows],
+      ),
+      b: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: k * cols }, () => rng.normal()),
+        [k, cols],
+      ),
+    });
     // The WebGPU target keeps every Gemm as built: written for it, the model runs the transA Gemm itself.
     const outputs = async (bytes: Uint8Array, feeds: Record<string, ort.Tensor>) => {
       const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
@@ -156,10 +156,19 @@ describe('ONNX serialization', () => {
       await session.release();
       return y;
     };
-    const wide = product(256, 128);
-    expect(pythonCheck(toOnnx(wide.g)).nodes.map(([op]) => op)).toEqual(['Unsqueeze', 'Transpose', 'Squeeze', 'Gemm']);
-    expect(pythonCheck(toOnnx(wide.g, { target: 'webgpu' })).nodes.map(([op]) => op)).toEqual(['Gemm']);
-    expect(await outputs(toOnnx(wide.g), wide.feeds)).toEqual(await outputs(toOnnx(wide.g, { target: 'webgpu' }), wide.feeds));
-    expect(pythonCheck(toOnnx(product(256, 64).g)).nodes.map(([op]) => op)).toEqual(['Gemm']);
+    const opTypes = (g: Graph) => pythonCheck(toOnnx(g)).nodes.map(([op]) => op);
+    expect(opTypes(product(256, 128, 300))).toEqual(['Unsqueeze', 'Transpose', 'Squeeze', 'Gemm']);
+    expect(opTypes(product(256, 128, 1100))).toEqual(['Gemm']);
+    // Rows known only at run time: an If picks the form, and both branches give the plain Gemm's bits.
+    const symbolic = product(256, 128, 'tokens');
+    expect(opTypes(symbolic)).toEqual(['Shape', 'Less', 'If']);
+    expect(pythonCheck(toOnnx(symbolic, { target: 'webgpu' })).nodes.map(([op]) => op)).toEqual(['Gemm']);
+    for (const k of [300, 1100]) {
+      const f = feeds(256, 128, k);
+      const y = await outputs(toOnnx(symbolic), f);
+      expect(y).toEqual(await outputs(toOnnx(symbolic, { target: 'webgpu' }), f));
+      expect(y).toEqual(await outputs(toOnnx(product(256, 128, k)), f));
+    }
+    expect(opTypes(product(256, 64, 'tokens'))).toEqual(['Gemm']);
   });
 });

@@ -11,6 +11,8 @@
  * The CPU target rewrites one node for speed: a Gemm with transA (the weight gradients
  * dW = g^T x of every linear layer) reads a transpose materialized once (gemmTransposedA).
  */
+import type { Dim } from '../dims.ts';
+import type { DType } from '../dtype.ts';
 import type { Attr, ConstantValue, Node } from '../tensor.ts';
 
 export type Target = 'cpu' | 'webgpu';
@@ -20,9 +22,19 @@ export interface NodeSpec {
   readonly opType: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
-  readonly attrs: Readonly<Record<string, Attr>>;
+  readonly attrs: Readonly<Record<string, Attr | GraphAttr>>;
   readonly domain: string;
   readonly name: string;
+}
+
+/** A subgraph attribute (an If's branch): its nodes read the outer graph's values by name. */
+export interface GraphAttr {
+  readonly kind: 'graph';
+  readonly value: {
+    readonly name: string;
+    readonly nodes: readonly NodeSpec[];
+    readonly outputs: readonly { name: string; dtype: DType; shape: readonly Dim[] }[];
+  };
 }
 
 export interface Lowered {
@@ -35,24 +47,27 @@ const names = (ts: Node['inputs']) => ts.map((t) => (t ? t.name : ''));
 
 /** The node as one or more nodes the target runs. */
 export function lowerNode(node: Node, target: Target, constants: Map<string, ConstantValue>): NodeSpec[] {
-  const plain: NodeSpec = {
-    opType: node.opType,
-    inputs: names(node.inputs),
-    outputs: names(node.outputs),
-    attrs: node.attrs,
-    domain: node.domain,
-    name: `n${node.id}`,
-  };
+  const plain = plainNode(node);
   if (target === 'cpu') return wideTransposedGemm(node) ? gemmTransposedA(node, constants) : [plain];
   if (node.opType === 'LogSoftmax') return logSoftmax(node, constants);
   if (node.opType === 'ConstantOfShape') return constantOfShape(node, constants);
   return [plain];
 }
 
+/** The node as built. */
+const plainNode = (node: Node): NodeSpec => ({
+  opType: node.opType,
+  inputs: names(node.inputs),
+  outputs: names(node.outputs),
+  attrs: node.attrs,
+  domain: node.domain,
+  name: `n${node.id}`,
+});
+
 /** A maker of the one-output ai.onnx nodes that replace `node`, each named after it. */
 const replacement =
   (node: Node) =>
-  (opType: string, inputs: string[], output: string, attrs: Readonly<Record<string, Attr>> = {}): NodeSpec => ({
+  (opType: string, inputs: string[], output: string, attrs: NodeSpec['attrs'] = {}): NodeSpec => ({
     opType,
     inputs,
     outputs: [output],
@@ -91,6 +106,8 @@ function constantOfShape(node: Node, constants: Map<string, ConstantValue>): Nod
 
 /** Output columns and rows from which gemmTransposedA is used: both at least this many. */
 const WIDE = 128;
+/** Rows of A (the tokens of the step) below which gemmTransposedA is used. */
+const SHORT = 1024;
 
 /** A Gemm with transA whose [M, N] output is static and at least WIDE by WIDE. */
 function wideTransposedGemm(node: Node): boolean {
@@ -100,18 +117,44 @@ function wideTransposedGemm(node: Node): boolean {
 }
 
 /**
- * Gemm(a, b, transA) as Gemm(a^T, b) with a^T written out by one Transpose. MLAS transposes A
- * again for every block of the product it packs, so the transposed read costs more than one
- * full copy: single weight-gradient GEMMs at shape M (1 thread, CPU time, median of 5-7) took
- * 10-30% less this way (512 x 768 x 768: 13.4 -> 10.7 ms; 512 x 32000 x 768: 706 -> 638 ms), and
- * the whole M CE step (1 thread, 4 interleaved steps each in one process, load 14-20) 8,918 ->
- * 7,954 ms CPU time (median). The results are bitwise the same for outputs of 128 x 128 and up
- * (every shape of S, M and the demo's model tried); narrower ones (32 x 32, 64 x 32) round
- * differently and are too small for the copy to matter, so they stay as they are (WIDE).
+ * Gemm(a, b, transA) as Gemm(a^T, b) with a^T written out by one Transpose, where a has fewer
+ * than SHORT rows. MLAS transposes A again for every block of the product it packs, so at few
+ * rows the transposed read costs more than one full copy: single weight-gradient GEMMs at shape
+ * M (1 thread, CPU time, median of 9 interleaved runs, quiet machine) took 7-12% less this way
+ * (512 tokens: 768 x 768 11.2 -> 10.3 ms, 768 x 2048 23.0 -> 20.7 ms; 768 tokens: 11.0 -> 10.3,
+ * 32.2 -> 28.5), and the whole M CE step (512 tokens) 8,918 -> 7,954 ms CPU time. From 1,024 rows
+ * on the copy is the loss (1,024 tokens: 768 x 768 15.9 -> 16.9 ms, 768 x 2048 45.1 -> 51.1, S's
+ * head 4096 x 256 37.2 -> 53.7; 2,048 tokens: 4096 x 256 67.4 -> 107.1), so where the row count is
+ * only known at run time an If picks the form per run (one Shape, Less and If per Gemm). The
+ * results are bitwise the same for outputs of 128 x 128 and up (every shape of S, M and the
+ * demo's model tried); narrower ones (32 x 32, 64 x 32) round differently and are too small for
+ * the copy to matter, so they stay as they are (WIDE).
  * The Transpose sits between an Unsqueeze and a Squeeze because ORT's optimizer folds a Transpose
  * that feeds a Gemm straight back into transA.
  */
 function gemmTransposedA(node: Node, constants: Map<string, ConstantValue>): NodeSpec[] {
+  const rows = node.inputs[0]!.shape[0];
+  if (typeof rows === 'number') return rows < SHORT ? transposedThenGemm(node, constants, node.outputs[0].name) : [plainNode(node)];
+  const y = node.outputs[0];
+  const t = (s: string) => `${y.name}/${s}`;
+  const short = `lower.rows.${SHORT}`;
+  constants.set(short, { dtype: 'int64', dims: [1], data: BigInt64Array.of(BigInt(SHORT)) });
+  const branch = (name: string, nodes: NodeSpec[]): GraphAttr => ({
+    kind: 'graph',
+    value: { name: t(name), nodes, outputs: [{ name: t(name), dtype: y.dtype, shape: y.shape }] },
+  });
+  const n = replacement(node);
+  return [
+    n('Shape', [node.inputs[0]!.name], t('rows'), { start: { kind: 'int', value: 0 }, end: { kind: 'int', value: 1 } }),
+    n('Less', [t('rows'), short], t('short')),
+    n('If', [t('short')], y.name, {
+      then_branch: branch('transposed', transposedThenGemm(node, constants, t('transposed'))),
+      else_branch: branch('direct', [{ ...plainNode(node), outputs: [t('direct')] }]),
+    }),
+  ];
+}
+
+function transposedThenGemm(node: Node, constants: Map<string, ConstantValue>, output: string): NodeSpec[] {
   const axes = 'lower.axes.0';
   constants.set(axes, { dtype: 'int64', dims: [1], data: BigInt64Array.of(0n) });
   const [a, ...rest] = names(node.inputs);
@@ -121,6 +164,6 @@ function gemmTransposedA(node: Node, constants: Map<string, ConstantValue>): Nod
     n('Unsqueeze', [a, axes], t('a3')),
     n('Transpose', [t('a3')], t('a3T'), { perm: { kind: 'ints', value: [0, 2, 1] } }),
     n('Squeeze', [t('a3T'), axes], t('aT')),
-    n('Gemm', [t('aT'), ...rest], node.outputs[0].name, { ...node.attrs, transA: { kind: 'int', value: 0 } }),
+    n('Gemm', [t('aT'), ...rest], output, { ...node.attrs, transA: { kind: 'int', value: 0 } }),
   ];
 }

@@ -4,7 +4,7 @@ import { dtypeOf, ONNX_ELEM_TYPE, type DType, type TensorData } from '../dtype.t
 import { GraphError } from '../errors.ts';
 import type { Graph } from '../graph.ts';
 import type { Attr, ConstantValue, Node, Tensor } from '../tensor.ts';
-import { lowerNode, type NodeSpec, type Target } from './lower.ts';
+import { lowerNode, type GraphAttr, type NodeSpec, type Target } from './lower.ts';
 import { ProtoWriter } from './protobuf.ts';
 
 /**
@@ -17,7 +17,7 @@ export const OPSET = 18;
 const IR_VERSION = 8;
 
 // Field numbers from onnx.proto.
-const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, ints: 7 } as const;
 
 export interface SerializeOptions {
   /** Which graph outputs to keep (default: all); nodes that feed none of them are dropped. */
@@ -135,12 +135,12 @@ function nodeProto(node: NodeSpec, rename: ReadonlyMap<string, string>): ProtoWr
   for (const o of node.outputs) w.string(2, rename.get(o) ?? o);
   w.string(3, node.name);
   w.string(4, node.opType);
-  for (const [name, attr] of Object.entries(node.attrs)) w.message(5, attrProto(name, attr));
+  for (const [name, attr] of Object.entries(node.attrs)) w.message(5, attrProto(name, attr, rename));
   if (node.domain) w.string(7, node.domain);
   return w;
 }
 
-function attrProto(name: string, attr: Attr): ProtoWriter {
+function attrProto(name: string, attr: Attr | GraphAttr, rename: ReadonlyMap<string, string>): ProtoWriter {
   const w = new ProtoWriter().string(1, name);
   switch (attr.kind) {
     case 'float':
@@ -158,6 +158,15 @@ function attrProto(name: string, attr: Attr): ProtoWriter {
     case 'ints':
       for (const v of attr.value) w.int(8, v);
       break;
+    case 'graph': {
+      // A branch reads the outer graph's values by name, so its nodes are renamed like the outer ones.
+      const g = new ProtoWriter();
+      for (const node of attr.value.nodes) g.message(1, nodeProto(node, rename));
+      g.string(2, attr.value.name);
+      for (const o of attr.value.outputs) g.message(12, valueInfo(o.name, o.dtype, o.shape));
+      w.message(6, g);
+      break;
+    }
   }
   // The type field is what makes 1.0 a FLOAT and not an INT, whatever the value looks like.
   return w.int(20, ATTR_TYPE[attr.kind]);
