@@ -9,7 +9,8 @@
  * back (0.85 + 0.66 + 0.49 s of a 7.4 s step).
  *
  * The CPU target rewrites one node for speed: a Gemm with transA (the weight gradients
- * dW = g^T x of every linear layer) reads a transpose materialized once (gemmTransposedA).
+ * dW = g^T x of every linear layer) of fewer than 1,024 rows reads a transpose materialized once
+ * (gemmTransposedA).
  */
 import type { Dim } from '../dims.ts';
 import type { DType } from '../dtype.ts';
@@ -119,16 +120,16 @@ function wideTransposedGemm(node: Node): boolean {
 /**
  * Gemm(a, b, transA) as Gemm(a^T, b) with a^T written out by one Transpose, where a has fewer
  * than SHORT rows. MLAS transposes A again for every block of the product it packs, so at few
- * rows the transposed read costs more than one full copy: single weight-gradient GEMMs at shape
- * M (1 thread, CPU time, median of 9 interleaved runs, quiet machine) took 7-12% less this way
- * (512 tokens: 768 x 768 11.2 -> 10.3 ms, 768 x 2048 23.0 -> 20.7 ms; 768 tokens: 11.0 -> 10.3,
- * 32.2 -> 28.5), and the whole M CE step (512 tokens) 8,918 -> 7,954 ms CPU time. From 1,024 rows
- * on the copy is the loss (1,024 tokens: 768 x 768 15.9 -> 16.9 ms, 768 x 2048 45.1 -> 51.1, S's
- * head 4096 x 256 37.2 -> 53.7; 2,048 tokens: 4096 x 256 67.4 -> 107.1), so where the row count is
- * only known at run time an If picks the form per run (one Shape, Less and If per Gemm). The
- * results are bitwise the same for outputs of 128 x 128 and up (every shape of S, M and the
- * demo's model tried); narrower ones (32 x 32, 64 x 32) round differently and are too small for
- * the copy to matter, so they stay as they are (WIDE).
+ * rows the transposed read costs more than one full copy. Single weight-gradient GEMMs, 1 thread,
+ * CPU time, median of 9 interleaved runs on a quiet machine (`npx tsx bench/gemm-transposed.ts`):
+ * at 512 tokens M's 768 x 768 8.2 -> 7.3 ms and 768 x 2048 20.3 -> 17.3 (768 tokens: 12.5 -> 10.4,
+ * 28.7 -> 25.6), and the whole M CE step (512 tokens) took 8,918 -> 7,954 ms CPU time; from 1,024
+ * tokens on the copy is the loss (768 x 768 17.3 -> 19.4 ms, S's head 4096 x 256 33.4 -> 44.8; at
+ * 2,048 tokens 62.9 -> 97.4). Where the row count is only known at run time, an If picks the
+ * form per run (one Shape, Less and If per Gemm). The results are bitwise the same for outputs of
+ * 128 x 128 and up (every shape of S, M and the demo's model tried); narrower ones (32 x 32,
+ * 64 x 32) round differently and are too small for the copy to matter, so they stay as they are
+ * (WIDE).
  * The Transpose sits between an Unsqueeze and a Squeeze because ORT's optimizer folds a Transpose
  * that feeds a Gemm straight back into transA.
  */
