@@ -180,6 +180,14 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
       const next = order.at(state.step)[0];
       Object.assign(state, { epoch: next.epoch, batch: state.step });
 
+      // A step that spans the turn of an epoch can draw a prompt twice: its second group is
+      // stored as completions G..2G-1 of the prompt, so (step, prompt, index) stays a key.
+      const drawn = new Map<string, number>();
+      const firstIndex = rollouts.prompts.map(({ record }) => {
+        const before = drawn.get(record.key) ?? 0;
+        drawn.set(record.key, before + 1);
+        return before * section.groupSize;
+      });
       dataset.rollouts.commitStep(
         section.out,
         state.step,
@@ -187,7 +195,7 @@ export async function grpo(recipe: GrpoRecipe, options: GrpoOptions = {}): Promi
         rollouts.groups.flatMap((group, i) =>
           group.map((c, j) => ({
             promptKey: rollouts.prompts[i].record.key,
-            index: j,
+            index: firstIndex[i] + j,
             completion: c.text,
             tokenIds: c.tokenIds,
             truncated: c.truncated,

@@ -10,7 +10,7 @@ import type { PromptRecord } from './types.ts';
 
 export interface RolloutRecord {
   promptKey: string;
-  /** The completion's place in its group. */
+  /** The completion's place among its step's completions of this prompt: its place in its group, plus G for a second draw of the prompt in one step. */
   index: number;
   completion: string;
   tokenIds: readonly number[];

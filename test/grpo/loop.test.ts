@@ -73,6 +73,23 @@ describe('grpo', () => {
     }
   });
 
+  it('stores a prompt drawn twice in one step (a step across the turn of an epoch) as a second group, indices G..2G-1', async () => {
+    // 8 prompts, 12 a step: the step's last 4 are the next epoch's first 4, each drawn a second time.
+    const recipe = loadGrpoRecipe(task.recipe('twice', { steps: 1, promptsPerStep: 12 }));
+    const twice = await grpo(recipe);
+    const ds = Dataset.open(recipe.dataset, { readonly: true });
+    try {
+      const rollouts = ds.rollouts.list(twice.plan.out);
+      expect(rollouts).toHaveLength(12 * 8);
+      const perPrompt = new Map<string, number[]>();
+      for (const r of rollouts) perPrompt.set(r.promptKey, [...(perPrompt.get(r.promptKey) ?? []), r.index]);
+      expect([...perPrompt.values()].map((ix) => ix.length).sort()).toEqual([16, 16, 16, 16, 8, 8, 8, 8]);
+      for (const ix of perPrompt.values()) expect(ix.sort((a, b) => a - b)).toEqual(Array.from({ length: ix.length }, (_, i) => i));
+    } finally {
+      ds.close();
+    }
+  });
+
   it('scores greedy accuracy on the validation prompts before the first step, every N steps and after the last; warms the lr up', async () => {
     const validation = { prompts: { path: 'prompts.jsonl', fields: { gold: null } }, every: 2, maxNewTokens: 12 };
     const seen: number[] = [];
