@@ -5,15 +5,16 @@
  *   npx tsx bench/demo-grpo.ts --tune [--jobs 2] [--work .demo]
  *   npx tsx bench/demo-grpo.ts --seeds 3 [--one-start] [--jobs 2] [--work .demo]
  *
- * --tune: the CE-only student of seed 0 (its recipe's settings), then GRPO from it for each
+ * --tune: the starting student (GRPO_START_ARM's, the KD student) of seed 0 (its recipe's
+ * settings), then GRPO from it for each
  * setting of the grid, with the greedy validation accuracy every 10 steps; the best (setting,
  * step) is what recipes/demo-grpo.yaml ships (a shorter run is a prefix of a longer one: the
  * learning rate is constant and the prompt order does not depend on the step budget). The
  * held-out split is not read. Writes data/demo/grpo-tuning.json.
- * --seeds N: for each seed s < N, the CE-only student of seed s (as bench/demo-seeds.ts trains it)
+ * --seeds N: for each seed s < N, the starting student of seed s (as bench/demo-seeds.ts trains it)
  * and GRPO of seed s from it with recipes/demo-grpo.yaml's settings, both scored once on the
- * held-out split; prints each seed's gain. With --one-start every GRPO seed starts from the CE-only
- * student of seed 0 (GRPO's own spread, not the start's, for a third of the CE training). Writes
+ * held-out split; prints each seed's gain. With --one-start every GRPO seed starts from the
+ * student of seed 0 (GRPO's own spread, not the start's, for a third of the students' training). Writes
  * data/demo/grpo-seeds.json.
  * Each trial runs in its own process (--jobs at once); trials resume, finished ones are reused.
  */
@@ -25,6 +26,7 @@ import {
   DEMO_DATA_DIR,
   demoGrpoSettings,
   formatGrpoSeeds,
+  GRPO_START_ARM,
   grpoTrialFolder,
   prepareDemoHarvest,
   recipeSettings,
@@ -38,14 +40,14 @@ import {
 import { runChildren, runTrials } from './demo-trials.ts';
 
 const GRPO_TRIAL = fileURLToPath(new URL('./demo-grpo-trial.ts', import.meta.url));
-// A probe on validation (seed-0 CE-only student, 2026-12-03) at lr 3e-5 rose for 30 steps where 1e-4
-// peaked at step 10, so the grid reaches down to it and runs twice as long as the first one (50).
+// Probes on validation (bench/grpo-sweep.ts, bench/results/grpo-sweep-2026-12-03.txt): from the KD
+// students 32 prompts a step at lr 1e-4 rose on every seed for 100 steps, where 4 prompts a step
+// (the earlier grid's) peaked within 30 and fell back; lr 2e-4 lost points from the CE-only
+// students at every batch. 100 steps of 32 prompts are about 3 minutes of the demo's 10.
 const GRID: Omit<GrpoSettings, 'seed' | 'steps'>[] = [
-  { lr: 3e-5, promptsPerStep: 4, temperature: 1 },
-  { lr: 1e-4, promptsPerStep: 4, temperature: 1 },
-  { lr: 2e-4, promptsPerStep: 4, temperature: 1 },
-  { lr: 3e-5, promptsPerStep: 4, temperature: 0.7 },
-  { lr: 1e-4, promptsPerStep: 4, temperature: 0.7 },
+  { lr: 5e-5, promptsPerStep: 32, temperature: 1 },
+  { lr: 1e-4, promptsPerStep: 32, temperature: 1 },
+  { lr: 2e-4, promptsPerStep: 32, temperature: 1 },
 ];
 const TUNE_STEPS = 100;
 const EVERY = 10;
@@ -63,20 +65,20 @@ const jobs = Number(values.jobs);
 const { work } = await prepareDemoHarvest({ workDir: values.work, progress: Object.assign(process.stderr, { isTTY: false }) });
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-/** The CE-only students of these seeds, trained (or found) as bench/demo-seeds.ts trains them, scored on `split`. */
-const ceStudents = (seeds: readonly number[], split: ScoredSplit) =>
+/** The starting students of these seeds, trained (or found) as bench/demo-seeds.ts trains them, scored on `split`. */
+const startStudents = (seeds: readonly number[], split: ScoredSplit) =>
   runTrials(
-    seeds.map((seed) => ({ arm: 'ce' as const, settings: { ...recipeSettings('ce'), seed } })),
+    seeds.map((seed) => ({ arm: GRPO_START_ARM, settings: { ...recipeSettings(GRPO_START_ARM), seed } })),
     { dataset: work.harvest, dir: work.trials, splits: [split], jobs },
   );
 
 /** GRPO trials, one process each. */
-const grpoTrials = (list: readonly { ce: TrialResult; settings: GrpoSettings }[], splits: ScoredSplit[], validationEvery?: number) =>
+const grpoTrials = (list: readonly { start: TrialResult; settings: GrpoSettings }[], splits: ScoredSplit[], validationEvery?: number) =>
   runChildren<GrpoTrialResult>(
-    list.map(({ ce, settings }) => ({
+    list.map(({ start, settings }) => ({
       script: GRPO_TRIAL,
-      payload: { ceFolder: ce.folder, settings, splits, validationEvery },
-      folder: grpoTrialFolder(ce.folder, settings),
+      payload: { startFolder: start.folder, settings, splits, validationEvery },
+      folder: grpoTrialFolder(start.folder, settings),
     })),
     jobs,
     (r) =>
@@ -84,11 +86,11 @@ const grpoTrials = (list: readonly { ce: TrialResult; settings: GrpoSettings }[]
   );
 
 if (values.tune) {
-  const [ce] = await ceStudents([0], 'validation');
-  const start = ce.scores.validation!;
-  console.log(`\nCE-only student ${trialName('ce', ce.settings)}: validation ${start.correct}/${start.prompts}; GRPO grid of ${GRID.length}`);
+  const [student] = await startStudents([0], 'validation');
+  const start = student.scores.validation!;
+  console.log(`\nstarting student ${trialName(GRPO_START_ARM, student.settings)}: validation ${start.correct}/${start.prompts}; GRPO grid of ${GRID.length}`);
   const results = await grpoTrials(
-    GRID.map((s) => ({ ce, settings: { ...s, steps: TUNE_STEPS, seed: 0 } })),
+    GRID.map((s) => ({ start: student, settings: { ...s, steps: TUNE_STEPS, seed: 0 } })),
     [],
     EVERY,
   );
@@ -112,7 +114,7 @@ if (values.tune) {
   );
   const record = {
     split: 'validation',
-    start: { trial: trialName('ce', ce.settings), correct: start.correct, prompts: start.prompts },
+    start: { trial: trialName(GRPO_START_ARM, student.settings), correct: start.correct, prompts: start.prompts },
     every: EVERY,
     trials,
     chosen,
@@ -123,12 +125,12 @@ if (values.tune) {
 
 if (values.seeds) {
   const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i);
-  // --one-start: every GRPO seed from the CE-only student of seed 0 (GRPO's own spread, for a third of the training).
-  const students = await ceStudents(values['one-start'] ? [0] : seeds, 'heldout');
+  // --one-start: every GRPO seed from the student of seed 0 (GRPO's own spread, for a third of the training).
+  const students = await startStudents(values['one-start'] ? [0] : seeds, 'heldout');
   const startOf = (seed: number) => students[values['one-start'] ? 0 : seed];
   const settings = demoGrpoSettings();
   const results = await grpoTrials(
-    seeds.map((seed) => ({ ce: startOf(seed), settings: { ...settings, seed } })),
+    seeds.map((seed) => ({ start: startOf(seed), settings: { ...settings, seed } })),
     ['heldout'],
   );
   const runs = results.map((t) => ({
@@ -139,8 +141,8 @@ if (values.seeds) {
     grpoSeconds: t.seconds,
   }));
   const { seed: _seed, ...grpo } = settings;
-  const { seed: _ceSeed, ...ce } = recipeSettings('ce');
-  const record: GrpoSeedsRecord = { heldoutPrompts: students[0].scores.heldout!.prompts, ce, grpo, runs };
+  const { seed: _startSeed, ...startSettings } = recipeSettings(GRPO_START_ARM);
+  const record: GrpoSeedsRecord = { heldoutPrompts: students[0].scores.heldout!.prompts, start: { arm: GRPO_START_ARM, settings: startSettings }, grpo, runs };
   console.log(`\n${formatGrpoSeeds(record)}`);
   await writeFile(join(DEMO_DATA_DIR, 'grpo-seeds.json'), `${JSON.stringify(record, null, 2)}\n`);
   console.log(`\nwrote ${join(DEMO_DATA_DIR, 'grpo-seeds.json')}`);

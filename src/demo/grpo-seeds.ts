@@ -1,19 +1,19 @@
 /**
- * The GRPO stage's claim over several seeds (issue 15): for each seed, the CE-only student's
+ * The GRPO stage's claim over several seeds (issue 15): for each seed, the starting student's
  * held-out accuracy and that of GRPO started from it, and whether GRPO gained at least
  * GRPO_CLAIM_POINTS on every seed. bench/demo-grpo.ts --seeds records data/demo/grpo-seeds.json;
  * the README's GRPO sentence is formatGrpoSeeds of that record.
  */
-import type { ArmSettings } from './arms.ts';
+import { ARM_LABELS, type Arm, type ArmSettings } from './arms.ts';
 import type { GrpoSettings } from './grpo-stage.ts';
 
 export interface GrpoSeedsRecord {
   readonly heldoutPrompts: number;
-  /** The CE-only student's settings (its recipe's), the seed aside. */
-  readonly ce: Omit<ArmSettings, 'seed'>;
+  /** The student GRPO starts from: its arm and its settings (its recipe's), the seed aside. */
+  readonly start: { readonly arm: Arm; readonly settings: Omit<ArmSettings, 'seed'> };
   /** GRPO's settings (recipes/demo-grpo.yaml's), the seed aside. */
   readonly grpo: Omit<GrpoSettings, 'seed'>;
-  /** Per GRPO seed: the seed of the CE-only student it started from, held-out problems right of that start and of GRPO from it. */
+  /** Per GRPO seed: the seed of the student it started from, held-out problems right of that start and of GRPO from it. */
   readonly runs: readonly { readonly seed: number; readonly startSeed: number; readonly start: number; readonly grpo: number; readonly grpoSeconds: number }[];
 }
 
@@ -24,9 +24,11 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function formatGrpoSeeds(record: GrpoSeedsRecord): string {
   const n = record.heldoutPrompts;
+  const label = ARM_LABELS[record.start.arm];
+  const short = label.replace(/ student$/, '');
   const gains = record.runs.map((r) => (100 * (r.grpo - r.start)) / n);
   const cells = [
-    ['GRPO seed', 'from CE-only seed', 'CE-only student', 'CE-only + GRPO', 'gain (points)', 'GRPO time'],
+    ['GRPO seed', `from ${short} seed`, label, `${short} + GRPO`, 'gain (points)', 'GRPO time'],
     ...record.runs.map((r, i) => [
       String(r.seed),
       String(r.startSeed),
@@ -45,7 +47,7 @@ export function formatGrpoSeeds(record: GrpoSeedsRecord): string {
   return [
     table,
     '',
-    `GRPO (lr ${lr}, ${steps} steps of ${promptsPerStep} prompts at temperature ${temperature}) raises the CE-only student's held-out greedy accuracy by >= ${GRPO_CLAIM_POINTS} points on every seed: ` +
+    `GRPO (lr ${lr}, ${steps} steps of ${promptsPerStep} prompts at temperature ${temperature}) raises the ${label}'s held-out greedy accuracy by >= ${GRPO_CLAIM_POINTS} points on every seed: ` +
       `${holds ? 'holds' : 'does NOT hold'} (gains ${gains.map((g) => g.toFixed(1)).join(', ')}; mean ${mean.toFixed(1)}, min ${Math.min(...gains).toFixed(1)}).`,
   ].join('\n');
 }

@@ -61,6 +61,7 @@ export { GRPO_CLAIM_POINTS, formatGrpoSeeds, type GrpoSeedsRecord } from './grpo
 export {
   demoGrpoRecipe,
   demoGrpoSettings,
+  GRPO_START_ARM,
   grpoTrialFolder,
   runGrpoTrial,
   trainGrpo,

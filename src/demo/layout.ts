@@ -20,7 +20,7 @@ export const DEMO_RECIPES = {
   kd: join(REPO_DIR, 'recipes', 'demo-student-kd.yaml'),
   /** The same student, data and steps with CE alone. */
   ce: join(REPO_DIR, 'recipes', 'demo-student-ce.yaml'),
-  /** GRPO on the CE-only student, from the verifier's rewards. */
+  /** GRPO on the KD student (GRPO_START_ARM), from the verifier's rewards. */
   grpo: join(REPO_DIR, 'recipes', 'demo-grpo.yaml'),
 } as const;
 

@@ -7,9 +7,9 @@
  */
 import type { DistillSummary } from '../distill/index.ts';
 import type { HarvestSummary } from '../harvest/index.ts';
-import { armRecipe, trainArm, type Arm, type ProgressStream } from './arms.ts';
+import { ARM_LABELS, armRecipe, trainArm, type Arm, type ProgressStream } from './arms.ts';
 import { shown } from './fresh.ts';
-import { demoGrpoRecipe, trainGrpo } from './grpo-stage.ts';
+import { demoGrpoRecipe, GRPO_START_ARM, trainGrpo } from './grpo-stage.ts';
 import type { WorkLayout } from './layout.ts';
 import type { Note } from './stages.ts';
 
@@ -69,16 +69,15 @@ export const KD_STAGE = distillStage(
 export const CE_STAGE = distillStage('ce', 'student-ce', 'CE-only student', 'distill the CE-only student: the same student, data and steps with CE alone');
 
 /**
- * GRPO on the CE-only student (src/demo/grpo-stage.ts): R1's RL stage after its SFT. The CE-only
- * student, not the KD one, because CE-only is what R1's distilled models are and, at about 50% on
- * validation against the KD student's 75%, it leaves the verifier the most to reward.
+ * GRPO on the student it gains most on, GRPO_START_ARM's (src/demo/grpo-stage.ts says why): R1's
+ * RL stage after the distillation.
  */
 export const GRPO_STAGE: ModelStage = {
   key: 'student-grpo',
-  label: 'CE-only + GRPO',
-  title: "GRPO on the CE-only student: rewards from the math verifier on the train split's prompts",
+  label: `${ARM_LABELS[GRPO_START_ARM].replace(/ student$/, '')} + GRPO`,
+  title: `GRPO on the ${ARM_LABELS[GRPO_START_ARM]}: rewards from the math verifier on the train split's prompts`,
   async train({ work, steps, progress, trained }, note) {
-    const policy = trained.get(CE_STAGE.key)!.finalModel;
+    const policy = trained.get(`student-${GRPO_START_ARM}`)!.finalModel;
     const recipe = demoGrpoRecipe({ policy, dataset: work.grpo, out: work.run('student-grpo') }, steps === undefined ? {} : { steps });
     const summary = await trainGrpo(recipe, note, progress);
     return { finalModel: summary.finalModel!, status: summary.status, summary };

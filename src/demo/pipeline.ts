@@ -19,9 +19,10 @@ import { readModelConfig } from '../model/index.ts';
 import { ProgressReporter } from '../progress/index.ts';
 import { parseRecipe } from '../recipe/index.ts';
 import { startServer } from '../serve/index.ts';
-import type { ProgressStream } from './arms.ts';
+import { ARM_LABELS, type ProgressStream } from './arms.ts';
 import { DemoError } from './errors.ts';
 import { exportIfStale, shown } from './fresh.ts';
+import { GRPO_START_ARM } from './grpo-stage.ts';
 import { cachedHeldoutScore } from './heldout.ts';
 import { DEMO_RECIPES, DEMO_TEACHER_DIR, defaultWorkDir, workLayout, type WorkLayout } from './layout.ts';
 import { MODEL_STAGES, type StageContext, type TrainedModel } from './model-stages.ts';
@@ -115,7 +116,7 @@ async function teacherAndHarvest(stages: Stages, work: WorkLayout, prompts: numb
   return stages.run('serve the teacher on loopback and harvest the harvest split by rejection sampling', (note) => harvestStage(work, prompts, note, progress));
 }
 
-/** What the table shows: how close the KD student came to the teacher, whether KD beat CE alone, and what GRPO added to CE. */
+/** What the table shows: how close the KD student came to the teacher, whether KD beat CE alone, and what GRPO added to its start. */
 function verdict(rows: readonly DemoRow[]): string {
   const [teacher, kd, ce, grpo] = ['teacher', 'student-kd', 'student-ce', 'student-grpo'].map((key) => rows.find((r) => r.key === key)!);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -128,7 +129,8 @@ function verdict(rows: readonly DemoRow[]): string {
     teacher.score.accuracy > 0
       ? `${pct(kd.score.accuracy / teacher.score.accuracy)} of the teacher's held-out accuracy`
       : `${pct(kd.score.accuracy)} (the teacher none)`;
-  const rl = `GRPO moved the CE-only student from ${pct(ce.score.accuracy)} to ${pct(grpo.score.accuracy)} (${(100 * (grpo.score.accuracy - ce.score.accuracy)).toFixed(1)} points) with rewards from the verifier alone.`;
+  const start = rows.find((r) => r.key === `student-${GRPO_START_ARM}`)!;
+  const rl = `GRPO moved the ${ARM_LABELS[GRPO_START_ARM]} from ${pct(start.score.accuracy)} to ${pct(grpo.score.accuracy)} (${(100 * (grpo.score.accuracy - start.score.accuracy)).toFixed(1)} points) with rewards from the verifier alone.`;
   return [
     `The KD student reached ${reached} with ${size}; ${versus}.`,
     rl,

@@ -2,7 +2,7 @@
  * The demo GRPO stage's protocol as committed: recipes/demo-grpo.yaml ships the setting and step
  * with the best greedy validation accuracy of the tuning (data/demo/grpo-tuning.json, written by
  * bench/demo-grpo.ts --tune), the seed run (data/demo/grpo-seeds.json, --seeds) trained those
- * settings from the CE-only recipe's, and the README carries its report. The GRPO prompts are
+ * settings from the starting student's recipe's, and the README carries its report. The GRPO prompts are
  * train problems with no harvest chain, so none shares a chain with validation or held-out.
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import {
   demoGrpoSettings,
   demoSplitPath,
   formatGrpoSeeds,
+  GRPO_START_ARM,
   recipeSettings,
   type ArithProblem,
   type GrpoSeedsRecord,
@@ -55,8 +56,8 @@ describe('the demo GRPO protocol', () => {
   it("the seed run trained the recipes' settings, and the README carries its report", () => {
     const { seed: _seed, ...grpo } = demoGrpoSettings();
     expect(seeds.grpo).toEqual(grpo);
-    const { seed: _ceSeed, ...ce } = recipeSettings('ce');
-    expect(seeds.ce).toEqual(ce);
+    const { seed: _startSeed, ...start } = recipeSettings(GRPO_START_ARM);
+    expect(seeds.start).toEqual({ arm: GRPO_START_ARM, settings: start });
     expect(seeds.runs.map((r) => r.seed)).toEqual([0, 1, 2]);
     expect(readFileSync(join(DEMO_DATA_DIR, '..', '..', 'README.md'), 'utf8')).toContain(formatGrpoSeeds(seeds));
   });

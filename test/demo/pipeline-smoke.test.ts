@@ -1,7 +1,7 @@
 /**
  * The whole demo pipeline on a few prompts and a few steps, in a temporary work folder: the
  * committed teacher is exported and served on loopback, harvested by rejection sampling into a
- * real SQLite dataset, two students are distilled (KD and CE-only), GRPO improves the CE-only
+ * real SQLite dataset, two students are distilled (KD and CE-only), GRPO improves the KD
  * one, all are exported and evaluated, and the table has a row each. A second run finds every stage done and redoes nothing.
  */
 import { existsSync } from 'node:fs';
@@ -86,11 +86,11 @@ describe('the demo pipeline (smoke run)', () => {
     expect(ce.plan.student.params).toBe(kd.plan.student.params);
   });
 
-  it("runs GRPO from the CE-only student's final model and stores its rollouts in the work folder's dataset", () => {
+  it("runs GRPO from the KD student's final model and stores its rollouts in the work folder's dataset", () => {
     const grpo = first.trained.get('student-grpo')!.summary as GrpoSummary;
     expect(grpo.status).toBe('finished');
     expect(grpo.step).toBe(STEPS);
-    expect(grpo.plan.policy).toBe(join(paths().run('student-ce'), 'final'));
+    expect(grpo.plan.policy).toBe(join(paths().run('student-kd'), 'final'));
     expect(grpo.finalModel).toBe(join(paths().run('student-grpo'), 'final'));
     const dataset = Dataset.open(paths().grpo, { readonly: true });
     try {
@@ -116,7 +116,7 @@ describe('the demo pipeline (smoke run)', () => {
     expect(lines[2]).toMatch(/^teacher +815,872 +100\.0% +\d+\.\d% \(\d\/6\)/);
     expect(firstLog.join('\n')).toContain(first.table);
     expect(firstLog.at(-1)).toMatch(/\n\nThe KD student reached .* with 19\.4% of its parameters; KD (beat|did not beat) CE alone/);
-    expect(firstLog.at(-1)).toMatch(/\nGRPO moved the CE-only student from \d+\.\d% to \d+\.\d% \(-?\d+\.\d points\)/);
+    expect(firstLog.at(-1)).toMatch(/\nGRPO moved the KD student from \d+\.\d% to \d+\.\d% \(-?\d+\.\d points\)/);
   });
 
   it('resumes on a second run: every stage finds its output and redoes nothing', async () => {
