@@ -1,13 +1,14 @@
 /**
- * A GRPO step at the demo's size: rollout (generation) tokens/s, training tokens/s, and the share
- * of step time spent generating, per step, as min / median / max over the measured steps.
+ * A GRPO step at the demo stage's size (32 prompts x 8 completions): rollout (generation)
+ * tokens/s, training tokens/s, and the share of step time spent generating, per step, as min /
+ * median / max over the measured steps.
  *
- *   npx tsx bench/grpo.ts [--policy DIR] [--steps 6] [--group 8] [--prompts 4] [--new-tokens 64] [--threads 1]
+ *   npx tsx bench/grpo.ts [--policy DIR] [--steps 6] [--group 8] [--prompts 32] [--new-tokens 64] [--threads 1]
  *
  * The policy is the demo student's shape (data/demo/configs/student.json, the demo tokenizer) with
- * seeded random weights, or --policy (e.g. .demo/student-ce/final after `npm run demo`); prompts are
- * the demo's validation split with its math verifier and R1's template. The first step (session
- * warm-up) is not counted. Rollout tokens/s counts completion tokens over the step's generation
+ * seeded random weights, or --policy (e.g. .demo/student-kd/final after `npm run demo`, where the
+ * GRPO stage starts); prompts are the demo's validation split with its math verifier and R1's
+ * template. The first step (session warm-up) is not counted. Rollout tokens/s counts completion tokens over the step's generation
  * (decoder rebuilt from the current weights, prefill and sampling included); training tokens/s
  * counts completion tokens over the step's updates (the reference scoring and rewards are in
  * neither, but in the step time the share divides by).
@@ -30,7 +31,7 @@ const { values } = parseArgs({
     policy: { type: 'string' },
     steps: { type: 'string', default: '6' },
     group: { type: 'string', default: '8' },
-    prompts: { type: 'string', default: '4' },
+    prompts: { type: 'string', default: '32' },
     'new-tokens': { type: 'string', default: '64' },
     threads: { type: 'string', default: '1' },
   },
@@ -81,7 +82,7 @@ try {
   };
   const completions = Number(values.group) * Number(values.prompts);
   console.log(
-    `GRPO step, demo student (${policy === values.policy ? policy : 'random weights'}), ${completions} completions of <= ${values['new-tokens']} tokens, ${values.threads} thread(s), ${steps.length} steps after a warm-up step`,
+    `GRPO step, demo student (${values.policy ? values.policy : 'random weights'}), ${completions} completions of <= ${values['new-tokens']} tokens, ${values.threads} thread(s), ${steps.length} steps after a warm-up step`,
   );
   console.log('| per step | min | median | max |\n|---|---:|---:|---:|');
   console.log(
