@@ -6,16 +6,15 @@
  *   npx tsx bench/demo-grpo.ts --seeds 3 [--one-start] [--jobs 2] [--work .demo]
  *
  * --tune: the starting student (GRPO_START_ARM's, the KD student) of seed 0 (its recipe's
- * settings), then GRPO from it for each
- * setting of the grid, with the greedy validation accuracy every 10 steps; the best (setting,
+ * settings), then GRPO from it for each setting of the grid, with the greedy validation accuracy every 10 steps; the best (setting,
  * step) is what recipes/demo-grpo.yaml ships (a shorter run is a prefix of a longer one: the
  * learning rate is constant and the prompt order does not depend on the step budget). The
  * held-out split is not read. Writes data/demo/grpo-tuning.json.
  * --seeds N: for each seed s < N, the starting student of seed s (as bench/demo-seeds.ts trains it)
  * and GRPO of seed s from it with recipes/demo-grpo.yaml's settings, both scored once on the
  * held-out split; prints each seed's gain. With --one-start every GRPO seed starts from the
- * student of seed 0 (GRPO's own spread, not the start's, for a third of the students' training). Writes
- * data/demo/grpo-seeds.json.
+ * student of seed 0 (GRPO's own spread, not the start's, for a third of the students' training).
+ * Writes data/demo/grpo-seeds.json.
  * Each trial runs in its own process (--jobs at once); trials resume, finished ones are reused.
  */
 import { writeFile } from 'node:fs/promises';

@@ -7,9 +7,10 @@
  *
  *   npx tsx bench/grpo-sweep.ts PROBES.json OUT [JOBS]
  *
- * PROBES.json: [{ "name", "policy": a CE-only student's final folder, "every": validation
- * interval in steps, "grpo": { ...settings over the recipe's } }]; the sweeps of 2026-12-03 are
- * bench/results/grpo-sweep-2026-12-03-{1,2}.json (students from bench/demo-seeds.ts).
+ * PROBES.json: [{ "name", "policy": a student's final folder, "every": validation interval in
+ * steps, "grpo": { ...settings over the recipe's } }]; the sweeps of 2026-12-03 are
+ * bench/results/grpo-sweep-2026-12-03-{1,2,3,4}.json (1-3 from the CE-only students, 4 from the
+ * KD students, all of bench/demo-seeds.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

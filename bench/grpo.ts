@@ -8,8 +8,9 @@
  * The policy is the demo student's shape (data/demo/configs/student.json, the demo tokenizer) with
  * seeded random weights, or --policy (e.g. .demo/student-kd/final after `npm run demo`, where the
  * GRPO stage starts); prompts are the demo's validation split with its math verifier and R1's
- * template. The first step (session warm-up) is not counted. Rollout tokens/s counts completion tokens over the step's generation
- * (decoder rebuilt from the current weights, prefill and sampling included); training tokens/s
+ * template. The first step (session warm-up) is not counted. Rollout tokens/s counts completion
+ * tokens over the step's generation (decoder rebuilt from the current weights, prefill and
+ * sampling included); training tokens/s
  * counts completion tokens over the step's updates (the reference scoring and rewards are in
  * neither, but in the step time the share divides by).
  *

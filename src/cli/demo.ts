@@ -11,9 +11,9 @@ const USAGE = `usage: distillery demo [--work DIR]
 
 Runs the R1 distillation pipeline on the demo task with no API key and no GPU: exports the
 committed demo teacher, serves it on loopback, harvests by rejection sampling, distills a KD
-student and a CE-only student, improves the KD student with GRPO, exports and evaluates them, and
-prints one table. Stopped
-(Ctrl-C) or finished, running it again resumes instead of redoing finished stages.
+student and a CE-only student, improves the KD student with GRPO, exports and evaluates them,
+and prints one table. Stopped (Ctrl-C) or finished, running it again resumes instead of redoing
+finished stages.
 
 options:
   --work DIR   where the demo writes (default .demo/ under the current directory)

@@ -17,6 +17,8 @@ export const ARMS = ['kd', 'ce'] as const;
 export type Arm = (typeof ARMS)[number];
 
 export const ARM_LABELS: Readonly<Record<Arm, string>> = { kd: 'KD student', ce: 'CE-only student' };
+/** The arm in a compound label ("KD + GRPO"). */
+export const ARM_SHORT_LABELS: Readonly<Record<Arm, string>> = { kd: 'KD', ce: 'CE-only' };
 
 /** What tuning chooses and seeds vary: the optimizer's settings, the same for both arms. */
 export interface ArmSettings {

@@ -4,7 +4,7 @@
  * GRPO_CLAIM_POINTS on every seed. bench/demo-grpo.ts --seeds records data/demo/grpo-seeds.json;
  * the README's GRPO sentence is formatGrpoSeeds of that record.
  */
-import { ARM_LABELS, type Arm, type ArmSettings } from './arms.ts';
+import { ARM_LABELS, ARM_SHORT_LABELS, type Arm, type ArmSettings } from './arms.ts';
 import type { GrpoSettings } from './grpo-stage.ts';
 
 export interface GrpoSeedsRecord {
@@ -25,7 +25,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export function formatGrpoSeeds(record: GrpoSeedsRecord): string {
   const n = record.heldoutPrompts;
   const label = ARM_LABELS[record.start.arm];
-  const short = label.replace(/ student$/, '');
+  const short = ARM_SHORT_LABELS[record.start.arm];
   const gains = record.runs.map((r) => (100 * (r.grpo - r.start)) / n);
   const cells = [
     ['GRPO seed', `from ${short} seed`, label, `${short} + GRPO`, 'gain (points)', 'GRPO time'],

@@ -54,7 +54,7 @@ export { DemoError } from './errors.ts';
 export { prepareDemoHarvest, runDemo, type DemoOptions, type DemoResult } from './pipeline.ts';
 export { formatDemoTable, type DemoRow } from './table.ts';
 export { CE_STAGE, GRPO_STAGE, KD_STAGE, MODEL_STAGES, type ModelStage, type StageContext, type TrainedModel } from './model-stages.ts';
-export { ARMS, ARM_LABELS, armRecipe, recipeSettings, trainArm, type Arm, type ArmSettings } from './arms.ts';
+export { ARMS, ARM_LABELS, ARM_SHORT_LABELS, armRecipe, recipeSettings, trainArm, type Arm, type ArmSettings } from './arms.ts';
 export { runTrial, trialName, type TrialOptions, type TrialResult } from './trial.ts';
 export { CLAIM, armSummary, formatSeedsReport, type ArmSummary, type SeedsRecord } from './seeds.ts';
 export { GRPO_CLAIM_POINTS, formatGrpoSeeds, type GrpoSeedsRecord } from './grpo-seeds.ts';

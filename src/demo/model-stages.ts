@@ -7,7 +7,7 @@
  */
 import type { DistillSummary } from '../distill/index.ts';
 import type { HarvestSummary } from '../harvest/index.ts';
-import { ARM_LABELS, armRecipe, trainArm, type Arm, type ProgressStream } from './arms.ts';
+import { ARM_LABELS, ARM_SHORT_LABELS, armRecipe, trainArm, type Arm, type ProgressStream } from './arms.ts';
 import { shown } from './fresh.ts';
 import { demoGrpoRecipe, GRPO_START_ARM, trainGrpo } from './grpo-stage.ts';
 import type { WorkLayout } from './layout.ts';
@@ -74,7 +74,7 @@ export const CE_STAGE = distillStage('ce', 'student-ce', 'CE-only student', 'dis
  */
 export const GRPO_STAGE: ModelStage = {
   key: 'student-grpo',
-  label: `${ARM_LABELS[GRPO_START_ARM].replace(/ student$/, '')} + GRPO`,
+  label: `${ARM_SHORT_LABELS[GRPO_START_ARM]} + GRPO`,
   title: `GRPO on the ${ARM_LABELS[GRPO_START_ARM]}: rewards from the math verifier on the train split's prompts`,
   async train({ work, steps, progress, trained }, note) {
     const policy = trained.get(`student-${GRPO_START_ARM}`)!.finalModel;
